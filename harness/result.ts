@@ -1,0 +1,157 @@
+/**
+ * The result file (DIR/result.json): what a run measured, kept whole so that it can be
+ * rendered again and compared later. Every later stage (gates, reports, compare) reads only this.
+ */
+
+export const RESULT_SCHEMA_VERSION = 1;
+
+export type Dialect = 'sqlite' | 'postgres';
+export const DIALECTS: readonly Dialect[] = ['sqlite', 'postgres'];
+
+/** Implementation names; the endpoint's own list lives in src/ (IMPLEMENTATIONS). */
+export type ImplName = string;
+
+export interface EnvironmentInfo {
+  node: string;
+  os: string;
+  cpu: string;
+  cpus: number;
+  memoryGiB: number;
+  /** Database server versions, per dialect that ran. */
+  databases: Partial<Record<Dialect, string>>;
+  /** `git rev-parse HEAD` of the checkout, when there is one. */
+  gitCommit: string | null;
+  gitDirty: boolean | null;
+  /** Present when a network delay was injected between app and database (ms round trip). */
+  rttMs?: number;
+}
+
+export interface FixtureInfo {
+  profile: string;
+  seed: number;
+  generatorVersion: number;
+  /** Canonical hash of all rows; equal on both dialects for one profile and seed. */
+  checksum: string;
+  rowCounts: Record<string, number>;
+}
+
+/** Summary statistics in milliseconds, computed from the raw samples. */
+export interface LatencyStats {
+  p50: number;
+  p95: number;
+  p99: number;
+  mean: number;
+  min: number;
+  max: number;
+  /** Bootstrap 95% confidence interval of p95. */
+  p95Ci: [number, number];
+  count: number;
+}
+
+export interface FingerprintCount {
+  /** Normalized statement (literals and placeholders as ?, IN-lists collapsed). */
+  sql: string;
+  /** Executions per request (max over the scenario's requests). */
+  count: number;
+}
+
+export interface N1Suspect {
+  fingerprint: string;
+  /** Executions in one request (max over requests). */
+  count: number;
+  /** One concrete statement, bindings inlined for reading. */
+  example: string;
+  /** `src/impl/baseline.ts:123` when known. */
+  callSite: string | null;
+}
+
+export interface QueryPlan {
+  fingerprint: string;
+  /** The plan as the database printed it (SQLite EXPLAIN QUERY PLAN rows, Postgres JSON). */
+  plan: unknown;
+  /** Tables of over 1,000 rows the plan reads in full. */
+  fullScans: string[];
+}
+
+export interface QueryStats {
+  /** Statements per request: max over the scenario's requests (what the gate reads). */
+  perRequest: number;
+  /** Statements per request: min over requests. */
+  perRequestMin: number;
+  /** Transaction control statements (BEGIN/COMMIT/ROLLBACK) per request, counted in perRequest. */
+  transactionControl: number;
+  fingerprints: FingerprintCount[];
+  n1Suspects: N1Suspect[];
+  plans?: QueryPlan[];
+  /** Query counts per request-kind label, e.g. { "limit=10": 4, "limit=100": 4 }. */
+  byRequest: Record<string, number>;
+}
+
+export interface GateResult {
+  /** e.g. "queries-at-most-5". */
+  id: string;
+  pass: boolean;
+  /** Human-readable actual and threshold, e.g. "106" and "<= 5". */
+  actual: string;
+  threshold: string;
+  /** One line explaining the verdict, incl. a confidence interval where one applies. */
+  message: string;
+}
+
+export interface ScenarioResult {
+  scenario: string;
+  dialect: Dialect;
+  impl: ImplName;
+  /** 'errored' when the scenario could not be measured; the run goes on and reports it. */
+  state: 'completed' | 'errored';
+  error?: string;
+  /** Number of timed samples. */
+  samples: number;
+  latencyMs: LatencyStats;
+  /** Latency with the instrumentation's event listeners off (same run), when measured. */
+  uninstrumentedP50Ms?: number;
+  queries: QueryStats;
+  /** Rows returned by the database per request (max over requests). */
+  rowsPerRequest: number;
+  /** Database time per request, ms (median over requests): sum of statement durations. */
+  dbTimeMs: number;
+  /** Time waiting for a pool connection per request, ms (median), when measured. */
+  poolWaitMs?: number;
+  /** Responses equal to the reference implementation's (null when not compared). */
+  sameResponse: boolean | null;
+  /** Why not equal, when sameResponse is false. */
+  responseDiff?: string;
+  gates: GateResult[];
+  /** Raw wall-clock samples in ms, in the order taken. */
+  rawSamples: number[];
+}
+
+/** Ratio of one implementation's latency to another's, from the same run. */
+export interface RatioResult {
+  scenario: string;
+  dialect: Dialect;
+  numerator: ImplName;
+  denominator: ImplName;
+  p50: number;
+  p50Ci: [number, number];
+  p95: number;
+  p95Ci: [number, number];
+}
+
+export interface RunResult {
+  schemaVersion: typeof RESULT_SCHEMA_VERSION;
+  tool: 'querygate';
+  startedAt: string;
+  durationMs: number;
+  verdict: 'pass' | 'fail';
+  /** The implementation whose gates decide the verdict. */
+  implUnderTest: ImplName;
+  /** The options the run was made with (quick, profile, thresholds...). */
+  options: Record<string, unknown>;
+  environment: EnvironmentInfo;
+  fixture: FixtureInfo;
+  results: ScenarioResult[];
+  ratios: RatioResult[];
+  /** Gates that concern more than one result (none pass without their results). */
+  errors: string[];
+}
