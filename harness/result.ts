@@ -83,6 +83,8 @@ export interface QueryStats {
   fingerprints: FingerprintCount[];
   n1Suspects: N1Suspect[];
   plans?: QueryPlan[];
+  /** One executed statement per fingerprint, with its bindings: what plans are made from. */
+  examples?: Record<string, { sql: string; bindings: unknown[] }>;
   /** Query counts per request-kind label, e.g. { "limit=10": 4, "limit=100": 4 }. */
   byRequest: Record<string, number>;
 }

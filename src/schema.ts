@@ -45,7 +45,7 @@ export async function createSchema(db: Knex): Promise<void> {
     t.string('collection_id', 64).notNullable().references('id').inTable('collections').onDelete('CASCADE');
     t.string('artifact_id', 300).notNullable();
     t.string('added_at', 32).notNullable();
-    t.primary(['collection_id', 'artifact_id'], { constraintName: 'collection_artifacts_pk' });
+    t.primary(['collection_id', 'artifact_id'], 'collection_artifacts_pk');
     t.index(['artifact_id'], 'collection_artifacts_artifact_id_idx');
   });
   await db.schema.createTable('groups', (t) => {
@@ -59,7 +59,7 @@ export async function createSchema(db: Knex): Promise<void> {
     t.string('group_id', 64).notNullable().references('id').inTable('groups').onDelete('CASCADE');
     t.string('artifact_id', 300).notNullable();
     t.integer('position').notNullable();
-    t.primary(['group_id', 'artifact_id'], { constraintName: 'group_artifacts_pk' });
+    t.primary(['group_id', 'artifact_id'], 'group_artifacts_pk');
     t.index(['artifact_id'], 'group_artifacts_artifact_id_idx');
   });
   await db.schema.createTable('tags', (t) => {
@@ -69,7 +69,7 @@ export async function createSchema(db: Knex): Promise<void> {
   await db.schema.createTable('artifact_tags', (t) => {
     t.string('artifact_id', 300).notNullable().references('id').inTable('artifacts').onDelete('CASCADE');
     t.integer('tag_id').notNullable().references('id').inTable('tags').onDelete('CASCADE');
-    t.primary(['artifact_id', 'tag_id'], { constraintName: 'artifact_tags_pk' });
+    t.primary(['artifact_id', 'tag_id'], 'artifact_tags_pk');
     t.index(['tag_id'], 'artifact_tags_tag_id_idx');
   });
 }

@@ -1,0 +1,39 @@
+import { stopAllEmbeddedPostgres } from '../db/embedded-postgres.js';
+
+/** Exit within this long of SIGINT/SIGTERM, whatever the run is doing. */
+const GRACE_MS = 4000;
+
+/**
+ * Runs fn with SIGINT/SIGTERM turned into an abort: the run stops at the next measurement, its
+ * finally-blocks stop the servers; if that takes longer than the grace period, stop them here.
+ */
+export async function withSignals<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const onSignal = (name: NodeJS.Signals) => {
+    const code = name === 'SIGINT' ? 130 : 143;
+    if (controller.signal.aborted) return;
+    process.stderr.write(`\nquerygate: ${name}: stopping\n`);
+    controller.abort(new Error(`interrupted by ${name}`));
+    setTimeout(() => {
+      void stopAllEmbeddedPostgres().finally(() => process.exit(code));
+    }, GRACE_MS).unref();
+    process.exitCode = code;
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const value = await fn(controller.signal);
+    // Interrupted runs never leave a result behind that could claim a pass.
+    if (controller.signal.aborted) throw controller.signal.reason;
+    return value;
+  } catch (error) {
+    if (controller.signal.aborted) {
+      await stopAllEmbeddedPostgres();
+      process.exit(process.exitCode ?? 130);
+    }
+    throw error;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

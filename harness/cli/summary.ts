@@ -1,0 +1,28 @@
+import type { RunResult } from '../result.js';
+import { clearProgress } from './progress.js';
+import type { WrittenOutputs } from './write-outputs.js';
+
+const ms = (v: number) => (v < 10 ? v.toFixed(2) : v.toFixed(1));
+
+/** The short table on stdout: one line per database, scenario and implementation, then the verdict. */
+export function printSummary(result: RunResult, written: WrittenOutputs): void {
+  clearProgress();
+  const rows = [['db', 'scenario', 'impl', 'p50 ms', 'p95 ms', 'queries', 'gates']];
+  for (const r of result.results) {
+    const failed = r.gates.filter((g) => !g.pass).map((g) => g.id);
+    const gates = r.state === 'errored' ? 'ERROR' : r.gates.length === 0 ? '-' : failed.length === 0 ? `pass (${r.gates.length})` : `FAIL: ${failed.join(', ')}`;
+    rows.push([r.dialect, r.scenario, r.impl, ms(r.latencyMs.p50), ms(r.latencyMs.p95), String(r.queries.perRequest), gates]);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  const lines = rows.map((row) => row.map((cell, i) => (i >= 3 && i <= 5 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd());
+  process.stdout.write(`${lines.join('\n')}\n\n`);
+  for (const r of result.results) {
+    for (const g of r.gates) if (!g.pass) process.stdout.write(`FAIL ${g.id} (${r.dialect}, ${r.scenario}, ${r.impl}): ${g.message}\n`);
+    if (r.state === 'errored') process.stdout.write(`ERROR ${r.dialect} ${r.scenario} ${r.impl}: ${r.error ?? ''}\n`);
+  }
+  for (const e of result.errors) process.stdout.write(`ERROR ${e}\n`);
+  process.stdout.write(
+    `verdict: ${result.verdict.toUpperCase()} (impl under test: ${result.implUnderTest}, profile ${result.fixture.profile}, ${(result.durationMs / 1000).toFixed(1)} s)\n`,
+  );
+  process.stdout.write(`wrote ${written.files.join(', ')}${written.note === null ? '' : `; note ${written.note}`}\n`);
+}

@@ -1,0 +1,50 @@
+import type { Knex } from 'knex';
+import type { Dialect, QueryPlan } from '../result.js';
+
+/** What a namespace (a SQLite file, a Postgres schema) holds before the harness touches it. */
+export type NamespaceState =
+  | { kind: 'absent' }
+  /** Exists and holds no tables: safe to take (a new empty file, an empty schema). */
+  | { kind: 'empty' }
+  | { kind: 'ours'; marker: Record<string, string> }
+  /** Holds tables and no querygate marker: never written to. */
+  | { kind: 'foreign'; tables: string[] };
+
+/**
+ * Everything that differs between SQLite and Postgres, and nothing else: the rest of the harness
+ * never asks which database it is on. A namespace is where one fixture lives: a SQLite file path,
+ * or a Postgres schema name.
+ */
+export interface DialectAdapter {
+  readonly dialect: Dialect;
+  /** Where this adapter's databases live, password-free, for messages. */
+  readonly location: string;
+  /** The default namespace for a fixture (file path or schema name). */
+  namespaceFor(profile: string, seed: number): string;
+  /** A private namespace beside `namespace` to build in before swapping it into place. */
+  scratchNamespace(namespace: string): string;
+  /** A knex instance whose unqualified table names resolve inside the namespace. */
+  connect(namespace: string, options?: { pool?: number }): Knex;
+  inspect(namespace: string): Promise<NamespaceState>;
+  /** Creates an empty namespace for building; refuses one that exists. */
+  createNamespace(namespace: string): Promise<void>;
+  /** Drops a namespace; callers must have checked it is ours. */
+  dropNamespace(namespace: string): Promise<void>;
+  /** Atomically replaces `to` (ours or absent) with `from`. */
+  replaceNamespace(from: string, to: string): Promise<void>;
+  /** Serializes builders of one namespace across processes. */
+  withBuildLock<T>(namespace: string, fn: () => Promise<T>): Promise<T>;
+  /** Loads rows through the database's bulk path. */
+  bulkInsert(db: Knex, table: string, columns: readonly string[], rows: readonly Record<string, unknown>[]): Promise<void>;
+  /** Settings for a bulk load, and statistics afterwards (plans depend on them). */
+  beforeBulkLoad(db: Knex): Promise<void>;
+  afterBulkLoad(db: Knex): Promise<void>;
+  serverVersion(db: Knex): Promise<string>;
+  /** The plan of a statement, and the large tables it reads in full. */
+  explain(db: Knex, sql: string, bindings: readonly unknown[], tableRows: Record<string, number>): Promise<QueryPlan>;
+  /** Releases what the adapter holds (an embedded server, pools). */
+  close(): Promise<void>;
+}
+
+/** The table that marks a namespace as the harness's own. */
+export const MARKER_TABLE = 'querygate_fixture';

@@ -1,0 +1,4 @@
+/** The harness refuses to write into a database or file it did not create and mark. */
+export class FixtureRefusedError extends Error {
+  override readonly name = 'FixtureRefusedError';
+}

@@ -1,0 +1,172 @@
+import type { Knex } from 'knex';
+import { FixtureChecksum } from '../fixtures/checksum.js';
+import { generateFixture } from '../fixtures/generator.js';
+import { GENERATOR_VERSION, PROFILES, type ProfileName } from '../fixtures/profiles.js';
+import { COLUMNS, createSchema, PRIMARY_KEYS, TABLES, type TableName } from '../src/schema.js';
+import { MARKER_TABLE, type DialectAdapter, type NamespaceState } from './db/dialect-adapter.js';
+import { FixtureRefusedError } from './db/fixture-refused-error.js';
+import type { FixtureInfo } from './result.js';
+
+/** Version of the stored layout (schema, marker). Bump when createSchema changes. */
+export const SCHEMA_VERSION = 1;
+const READ_BACK_BATCH = 10_000;
+
+export interface SeedProgress {
+  table: TableName;
+  /** Rows loaded so far, over all tables. */
+  done: number;
+  /** Rows expected over all tables (an estimate where the generator cannot know it up front). */
+  total: number;
+}
+
+export interface OpenFixtureOptions {
+  adapter: DialectAdapter;
+  profile: ProfileName;
+  seed: number;
+  /** Where the fixture lives; the adapter's default for profile and seed otherwise. */
+  namespace?: string | undefined;
+  onProgress?: ((progress: SeedProgress) => void) | undefined;
+  /** Rebuild even when a matching fixture exists. */
+  rebuild?: boolean | undefined;
+}
+
+export interface OpenedFixture {
+  db: Knex;
+  namespace: string;
+  info: FixtureInfo;
+  /** True when an existing fixture was found matching and reused as it was. */
+  reused: boolean;
+}
+
+/**
+ * Opens the fixture database for a profile and seed: reuses a matching one, rebuilds a stale one,
+ * seeds a missing one, and refuses any namespace that holds tables without the harness's marker.
+ * Builds happen in a scratch namespace swapped in at the end, so no one ever sees half a fixture.
+ */
+export async function openFixture(options: OpenFixtureOptions): Promise<OpenedFixture> {
+  const { adapter, profile, seed } = options;
+  const namespace = options.namespace ?? adapter.namespaceFor(profile, seed);
+  const wanted = { tool: 'querygate', profile, seed: String(seed), generator_version: String(GENERATOR_VERSION), schema_version: String(SCHEMA_VERSION) };
+
+  const reusable = (state: NamespaceState) =>
+    state.kind === 'ours' && options.rebuild !== true && Object.entries(wanted).every(([k, v]) => state.marker[k] === v) && state.marker.state === 'ready';
+
+  let state = await adapter.inspect(namespace);
+  refuseForeign(namespace, state);
+  if (!reusable(state)) {
+    await adapter.withBuildLock(namespace, async () => {
+      state = await adapter.inspect(namespace);
+      refuseForeign(namespace, state);
+      if (!reusable(state)) await build(adapter, namespace, wanted, options);
+    });
+    state = await adapter.inspect(namespace);
+    if (!reusable(state)) throw new Error(`fixture ${namespace} is not usable after seeding`);
+    return { db: adapter.connect(namespace), namespace, info: infoFrom(state), reused: false };
+  }
+  return { db: adapter.connect(namespace), namespace, info: infoFrom(state), reused: true };
+}
+
+function refuseForeign(namespace: string, state: NamespaceState): void {
+  if (state.kind === 'foreign') {
+    throw new FixtureRefusedError(
+      `${namespace} holds ${state.tables.slice(0, 5).join(', ')} and no querygate marker; refusing to write to a database querygate did not create`,
+    );
+  }
+}
+
+function infoFrom(state: NamespaceState): FixtureInfo {
+  if (state.kind !== 'ours') throw new Error('no marker');
+  const m = state.marker;
+  return {
+    profile: m.profile ?? '?',
+    seed: Number(m.seed),
+    generatorVersion: Number(m.generator_version),
+    checksum: m.checksum ?? '',
+    rowCounts: JSON.parse(m.row_counts ?? '{}') as Record<string, number>,
+  };
+}
+
+async function build(
+  adapter: DialectAdapter,
+  namespace: string,
+  wanted: Record<string, string>,
+  options: OpenFixtureOptions,
+): Promise<void> {
+  const scratch = adapter.scratchNamespace(namespace);
+  const existing = await adapter.inspect(scratch);
+  refuseForeign(scratch, existing);
+  if (existing.kind !== 'absent') await adapter.dropNamespace(scratch);
+  await adapter.createNamespace(scratch);
+  const db = adapter.connect(scratch, { pool: 1 });
+  try {
+    await db.schema.createTable(MARKER_TABLE, (t) => {
+      t.string('key', 64).primary();
+      t.text('value').notNullable();
+    });
+    await db(MARKER_TABLE).insert({ key: 'state', value: 'building' });
+    await createSchema(db);
+    await adapter.beforeBulkLoad(db);
+    const rowCounts = await load(adapter, db, options);
+    await adapter.afterBulkLoad(db);
+    const checksum = await readBackChecksum(db);
+    await db(MARKER_TABLE).where('key', 'state').delete();
+    await db(MARKER_TABLE).insert(
+      Object.entries({ ...wanted, checksum, row_counts: JSON.stringify(rowCounts), created_at: new Date().toISOString(), state: 'ready' }).map(
+        ([key, value]) => ({ key, value }),
+      ),
+    );
+  } catch (error) {
+    await db.destroy();
+    await adapter.dropNamespace(scratch);
+    throw error;
+  }
+  await db.destroy();
+  await adapter.replaceNamespace(scratch, namespace);
+}
+
+async function load(adapter: DialectAdapter, db: Knex, options: OpenFixtureOptions): Promise<Record<string, number>> {
+  const fixture = generateFixture(PROFILES[options.profile], options.seed);
+  const total = estimateRows(options.profile);
+  const counts: Record<string, number> = {};
+  let done = 0;
+  for (const table of TABLES) {
+    counts[table] = 0;
+    for (const batch of fixture.rows(table)) {
+      await adapter.bulkInsert(db, table, COLUMNS[table], batch as unknown as readonly Record<string, unknown>[]);
+      counts[table] += batch.length;
+      done += batch.length;
+      options.onProgress?.({ table, done, total });
+    }
+  }
+  return counts;
+}
+
+/** Rows over all tables, roughly: a denominator for the progress bar. */
+function estimateRows(profile: ProfileName): number {
+  const p = PROFILES[profile];
+  // artifacts + ~2 memberships + ~2.5 tags each + ~1.2 group memberships each, plus collections.
+  return Math.round(p.artifacts * 6.7 + p.collections * 3 + p.tags);
+}
+
+/**
+ * The checksum of what the database holds, read back in keyset order: proof that both dialects
+ * stored the same rows, not just that the generator produced them.
+ */
+export async function readBackChecksum(db: Knex): Promise<string> {
+  const checksum = new FixtureChecksum();
+  for (const table of TABLES) {
+    const keys = PRIMARY_KEYS[table] as readonly string[];
+    let last: unknown[] | null = null;
+    for (;;) {
+      const query = db(table).select(COLUMNS[table] as readonly string[]).orderBy(keys.map((column) => ({ column }))).limit(READ_BACK_BATCH);
+      if (last !== null) query.whereRaw(`(${keys.join(', ')}) > (${keys.map(() => '?').join(', ')})`, last as Knex.RawBinding[]);
+      const rows: Record<string, unknown>[] = await query;
+      if (rows.length === 0) break;
+      checksum.add(table, rows);
+      const tail = rows[rows.length - 1] as Record<string, unknown>;
+      last = keys.map((k) => tail[k]);
+      if (rows.length < READ_BACK_BATCH) break;
+    }
+  }
+  return checksum.digest();
+}

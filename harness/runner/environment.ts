@@ -1,0 +1,26 @@
+import { execFileSync } from 'node:child_process';
+import { cpus, totalmem, type, release } from 'node:os';
+import type { EnvironmentInfo } from '../result.js';
+
+/** What a number needs beside it to be compared later: runtime, machine, commit. */
+export function describeEnvironment(databases: EnvironmentInfo['databases']): EnvironmentInfo {
+  const git = (args: string[]): string | null => {
+    try {
+      return execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    } catch {
+      return null;
+    }
+  };
+  const commit = git(['rev-parse', 'HEAD']);
+  const status = commit === null ? null : git(['status', '--porcelain', '--untracked-files=no']);
+  return {
+    node: process.version,
+    os: `${type()} ${release()}`,
+    cpu: cpus()[0]?.model.trim() ?? 'unknown',
+    cpus: cpus().length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    databases,
+    gitCommit: commit,
+    gitDirty: status === null ? null : status.length > 0,
+  };
+}

@@ -1,0 +1,79 @@
+import { Agent, createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Knex } from 'knex';
+import { createRequestHandler } from '../../src/http/request-handler.js';
+import { RequestLog, type QueryRecorder } from '../instrument/query-recorder.js';
+import { CURSOR_SECRET } from './resolve-requests.js';
+
+export interface Exchange {
+  status: number;
+  body: string;
+  /** Wall clock as the client sees it: from sending the request to the last byte of the answer. */
+  wallMs: number;
+  log: RequestLog;
+}
+
+/**
+ * One implementation served on a loopback port, its handler wrapped in the recorder's request
+ * scope, and a keep-alive client to call it. The client and server share this process, so each
+ * request is attributed to its log through a request id header.
+ */
+export class LoopbackEndpoint {
+  private readonly logs = new Map<string, RequestLog>();
+  private nextId = 0;
+  private readonly agent: Agent;
+
+  private constructor(
+    readonly impl: string,
+    private readonly server: Server,
+    private readonly port: number,
+    maxSockets: number,
+  ) {
+    this.agent = new Agent({ keepAlive: true, maxSockets });
+  }
+
+  static async start(db: Knex, impl: string, recorder: QueryRecorder, maxSockets = 1): Promise<LoopbackEndpoint> {
+    const handler = createRequestHandler(db, impl, { cursorSecret: CURSOR_SECRET });
+    let endpoint: LoopbackEndpoint | undefined;
+    const server = createServer((req, res) => {
+      const id = req.headers['x-querygate-request'];
+      const log = new RequestLog();
+      if (typeof id === 'string') endpoint?.logs.set(id, log);
+      void recorder.record(() => handler(req, res), log);
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    endpoint = new LoopbackEndpoint(impl, server, (server.address() as AddressInfo).port, maxSockets);
+    return endpoint;
+  }
+
+  send(path: string): Promise<Exchange> {
+    const id = String(this.nextId++);
+    return new Promise((resolve, reject) => {
+      const started = performance.now();
+      const req = request(
+        { host: '127.0.0.1', port: this.port, path, agent: this.agent, headers: { 'x-querygate-request': id } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('error', reject);
+          res.on('end', () => {
+            const wallMs = performance.now() - started;
+            const log = this.logs.get(id) ?? new RequestLog();
+            this.logs.delete(id);
+            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), wallMs, log });
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.agent.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}

@@ -1,0 +1,181 @@
+import type { ProfileName } from '../../fixtures/profiles.js';
+import { GENERATOR_VERSION } from '../../fixtures/profiles.js';
+import type { Scenario } from '../../scenarios/scenario.js';
+import { applyGates, type Thresholds } from '../../reports/gates.js';
+import type { DialectAdapter } from '../db/dialect-adapter.js';
+import { openAdapter, type DatabaseTarget } from '../db/open-adapter.js';
+import { EnvironmentError } from '../errors.js';
+import { openFixture, type SeedProgress } from '../fixture-store.js';
+import { QueryRecorder } from '../instrument/query-recorder.js';
+import { RESULT_SCHEMA_VERSION, type Dialect, type EnvironmentInfo, type FixtureInfo, type RatioResult, type RunResult, type ScenarioResult } from '../result.js';
+import { bootstrapRatioCi } from '../statistics.js';
+import { describeEnvironment } from './environment.js';
+import { attachPlans } from './query-plans.js';
+import { REFERENCE_IMPL, runScenario } from './run-scenario.js';
+import type { SamplingOptions } from './sampling-options.js';
+
+/** A run's options, every field present (the CLI resolves defaults once). */
+export interface RunOptions {
+  dialects: Dialect[];
+  impls: string[];
+  implUnderTest: string;
+  scenarios: Scenario[];
+  profile: ProfileName;
+  seed: number;
+  target: DatabaseTarget;
+  sampling: SamplingOptions;
+  thresholds: Thresholds;
+  /** Time the implementation under test without instrumentation too (overhead figure). */
+  measureOverhead: boolean;
+  /** EXPLAIN each distinct statement of the implementation under test. */
+  plans: boolean;
+  onProgress: (message: string) => void;
+  onSeedProgress: ((dialect: Dialect, progress: SeedProgress) => void) | undefined;
+  /** Raised by SIGINT/SIGTERM: stop between measurements. */
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * The main job: per database, open (or seed) the fixture, measure every scenario, then judge.
+ * A scenario that fails to run becomes an errored result and the run goes on; a database that
+ * cannot be reached is an environment failure for the whole run.
+ */
+export async function run(options: RunOptions): Promise<RunResult> {
+  const started = Date.now();
+  const results: ScenarioResult[] = [];
+  const databases: EnvironmentInfo['databases'] = {};
+  const errors: string[] = [];
+  let fixture: FixtureInfo | undefined;
+  const checksums: Partial<Record<Dialect, string>> = {};
+
+  for (const dialect of options.dialects) {
+    const scenarios = options.scenarios.filter((s) => s.dialects === undefined || s.dialects.includes(dialect));
+    if (scenarios.length === 0) continue;
+    options.signal?.throwIfAborted();
+    options.onProgress(`${dialect}: opening the ${options.profile} fixture`);
+    const adapter: DialectAdapter = await openAdapter(dialect, options.target);
+    try {
+      const opened = await openFixture({
+        adapter,
+        profile: options.profile,
+        seed: options.seed,
+        onProgress: options.onSeedProgress === undefined ? undefined : (p) => options.onSeedProgress?.(dialect, p),
+      }).catch((error: unknown) => {
+        rethrowConnectionErrors(error);
+        throw error;
+      });
+      fixture ??= opened.info;
+      checksums[dialect] = opened.info.checksum;
+      databases[dialect] = await adapter.serverVersion(opened.db);
+      const recorder = new QueryRecorder(opened.db).attach();
+      for (const scenario of scenarios) {
+        options.signal?.throwIfAborted();
+        options.onProgress(`${dialect}: ${scenario.name}`);
+        try {
+          const measured = await runScenario({
+            db: opened.db,
+            recorder,
+            dialect,
+            scenario,
+            impls: options.impls,
+            seed: options.seed,
+            sampling: options.sampling,
+            overheadImpl: options.measureOverhead && scenario.name === 'list-50' ? options.implUnderTest : undefined,
+          });
+          if (options.plans) await attachPlans(adapter, opened.db, measured, options.implUnderTest, opened.info.rowCounts);
+          results.push(...measured);
+        } catch (error) {
+          rethrowConnectionErrors(error);
+          const message = error instanceof Error ? error.message : String(error);
+          errors.push(`${dialect} ${scenario.name}: ${message}`);
+          for (const impl of options.impls) results.push(erroredResult(scenario.name, dialect, impl, message));
+        }
+      }
+      recorder.detach();
+    } finally {
+      await adapter.close();
+    }
+  }
+
+  const ratios = computeRatios(results, options.implUnderTest);
+  const verdict = applyGates(results, ratios, options.scenarios, options.implUnderTest, options.thresholds);
+  const checksumValues = new Set(Object.values(checksums));
+  if (checksumValues.size > 1) errors.push(`fixture checksums differ between databases: ${JSON.stringify(checksums)}`);
+  return {
+    schemaVersion: RESULT_SCHEMA_VERSION,
+    tool: 'querygate',
+    startedAt: new Date(started).toISOString(),
+    durationMs: Date.now() - started,
+    verdict: verdict === 'pass' && checksumValues.size <= 1 ? 'pass' : 'fail',
+    implUnderTest: options.implUnderTest,
+    options: {
+      profile: options.profile,
+      seed: options.seed,
+      dialects: options.dialects,
+      impls: options.impls,
+      scenarios: options.scenarios.map((s) => s.name),
+      sampling: options.sampling,
+      thresholds: options.thresholds,
+    },
+    environment: describeEnvironment(databases),
+    fixture: fixture ?? { profile: options.profile, seed: options.seed, generatorVersion: GENERATOR_VERSION, checksum: '', rowCounts: {} },
+    results,
+    ratios,
+    errors,
+  };
+}
+
+/** Ratios of each implementation's latency to the reference's, per scenario and database. */
+function computeRatios(results: readonly ScenarioResult[], implUnderTest: string): RatioResult[] {
+  const ratios: RatioResult[] = [];
+  for (const result of results) {
+    if (result.state !== 'completed' || result.impl === REFERENCE_IMPL) continue;
+    const reference = results.find((r) => r.scenario === result.scenario && r.dialect === result.dialect && r.impl === REFERENCE_IMPL);
+    if (reference === undefined || reference.state !== 'completed' || reference.rawSamples.length === 0 || result.rawSamples.length === 0) continue;
+    const p50 = bootstrapRatioCi(result.rawSamples, reference.rawSamples, 50);
+    const p95 = bootstrapRatioCi(result.rawSamples, reference.rawSamples, 95);
+    ratios.push({
+      scenario: result.scenario,
+      dialect: result.dialect,
+      numerator: result.impl,
+      denominator: REFERENCE_IMPL,
+      p50: p50.ratio,
+      p50Ci: p50.ci,
+      p95: p95.ratio,
+      p95Ci: p95.ci,
+    });
+  }
+  void implUnderTest;
+  return ratios;
+}
+
+function erroredResult(scenario: string, dialect: Dialect, impl: string, error: string): ScenarioResult {
+  return {
+    scenario,
+    dialect,
+    impl,
+    state: 'errored',
+    error,
+    samples: 0,
+    latencyMs: { p50: 0, p95: 0, p99: 0, mean: 0, min: 0, max: 0, p95Ci: [0, 0], count: 0 },
+    queries: { perRequest: 0, perRequestMin: 0, transactionControl: 0, fingerprints: [], n1Suspects: [], byRequest: {} },
+    rowsPerRequest: 0,
+    dbTimeMs: 0,
+    sameResponse: null,
+    gates: [],
+    rawSamples: [],
+  };
+}
+
+/** A lost connection mid-run is the environment's failure, not the scenario's. */
+function rethrowConnectionErrors(error: unknown): void {
+  const code = (error as { code?: string } | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  if (
+    error instanceof EnvironmentError ||
+    (code !== undefined && ['ECONNREFUSED', 'ECONNRESET', '57P01', '57P02', '57P03', 'EPIPE'].includes(code)) ||
+    /Connection terminated|terminating connection|server closed the connection|Timeout acquiring a connection/i.test(message)
+  ) {
+    throw error instanceof EnvironmentError ? error : new EnvironmentError(`the database went away: ${message}`);
+  }
+}

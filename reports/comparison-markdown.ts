@@ -1,0 +1,109 @@
+import type { ComparedPair, Comparison, LatencyChange, RunIdentity } from './compare.js';
+import { formatCount, formatInterval, formatMs, formatRatio } from './format.js';
+import { inlineCode, markdownTable, truncate, type Align } from './markdown.js';
+
+/** A comparison as markdown, verdict first; stable for the same comparison. */
+export function renderComparisonMarkdown(c: Comparison): string {
+  const { before, after, options } = c;
+  const headline = c.regressed ? 'REGRESSION' : 'no regression';
+  const limit = formatRatio(1 + options.thresholdPct / 100);
+  const lines = [
+    `# querygate compare: ${headline}`,
+    '',
+    c.regressed
+      ? `**REGRESSION**: ${c.regressions.length} found, ${inlineCode(before.implUnderTest)} (before) -> ${inlineCode(after.implUnderTest)} (after).`
+      : `**No regression**: ${inlineCode(before.implUnderTest)} (before) -> ${inlineCode(after.implUnderTest)} (after).`,
+  ];
+  if (c.regressions.length > 0) lines.push('', ...c.regressions.map((r) => `- ${r}`));
+  if (c.warnings.length > 0) lines.push('', ...c.warnings.map((w) => `- warning: ${w}`));
+  lines.push(
+    '',
+    `Before: ${describeRun(before)}.`,
+    `After: ${describeRun(after)}.`,
+    '',
+    `Ratios are after / before. A latency regresses when the whole ${Math.round(options.confidence * 100)}% interval ` +
+      `lies above ${limit} (${options.iterations} bootstrap resamples of the raw samples, seed ${options.seed}); ` +
+      'any growth of queries per request regresses.',
+  );
+
+  const underTest = c.pairs.filter((p) => p.role === 'under-test');
+  const others = c.pairs.filter((p) => p.role === 'same-name');
+  if (underTest.length > 0) {
+    const title = before.implUnderTest === after.implUnderTest
+      ? `## Implementation under test: ${after.implUnderTest}`
+      : `## Implementation under test: ${before.implUnderTest} -> ${after.implUnderTest}`;
+    lines.push('', title, '', pairTable(underTest, false));
+  }
+  if (others.length > 0) {
+    lines.push('', '## Other implementations (same name in both runs, not gating)', '', pairTable(others, true));
+    const otherRegressions = others.flatMap((p) => p.regressions);
+    if (otherRegressions.length > 0) lines.push('', ...otherRegressions.map((r) => `- also: ${r}`));
+  }
+
+  const shapes = c.pairs.filter((p) => p.newFingerprints.length + p.grownFingerprints.length + p.newFullScans.length > 0);
+  if (shapes.length > 0) {
+    lines.push('', '## Query shapes');
+    for (const p of shapes) {
+      const impls = p.beforeImpl === p.afterImpl ? p.afterImpl : `${p.beforeImpl} -> ${p.afterImpl}`;
+      lines.push('', `### ${p.scenario} on ${p.dialect}: ${impls}`, '');
+      lines.push(...p.newFingerprints.map((f) => `- new: ${sql(f.sql)}, ${formatCount(f.count)} per request`));
+      lines.push(...p.grownFingerprints.map((f) => `- grew: ${sql(f.sql)}, ${formatCount(f.before)} -> ${formatCount(f.after)} per request`));
+      lines.push(...p.newFullScans.map((s) => `- now reads in full: ${s.tables.join(', ')}, in ${sql(s.fingerprint)}`));
+    }
+  }
+
+  const problems = c.pairs.filter((p) => p.problems.length > 0);
+  if (problems.length > 0 || c.unpaired.length > 0) {
+    lines.push('', '## Not compared', '');
+    lines.push(...problems.map((p) => `- ${p.scenario} on ${p.dialect}, ${p.beforeImpl} -> ${p.afterImpl}: ${p.problems.join('; ')}`));
+    lines.push(...c.unpaired.map((u) => `- only ${u.run}: ${u.impl}, ${u.scenario} on ${u.dialect}`));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function describeRun(run: RunIdentity): string {
+  const commit = run.gitCommit === null ? 'commit unknown' : `commit ${inlineCode(run.gitCommit.slice(0, 12))}${run.gitDirty === true ? ' (dirty)' : ''}`;
+  return `${run.startedAt}, ${commit}, under test ${inlineCode(run.implUnderTest)}, fixture ${run.fixture.profile} seed ${run.fixture.seed}`;
+}
+
+function pairTable(pairs: readonly ComparedPair[], withImpl: boolean): string {
+  const header = ['scenario', 'database', ...(withImpl ? ['impl'] : []), 'p50 ms', 'p50 after/before', 'p95 ms', 'p95 after/before', 'queries/request', 'verdict'];
+  const align: Align[] = ['left', 'left', ...(withImpl ? ['left' as const] : []), 'right', 'right', 'right', 'right', 'right', 'left'];
+  const rows = pairs.map((p) => {
+    const impl = withImpl ? [p.afterImpl] : [];
+    if (p.problems.length > 0) return [p.scenario, p.dialect, ...impl, '-', '-', '-', '-', '-', p.regressions.length > 0 ? 'REGRESSION (errored)' : 'not compared'];
+    const q = p.queriesPerRequest;
+    return [
+      p.scenario,
+      p.dialect,
+      ...impl,
+      ...latencyCells(p.p50),
+      ...latencyCells(p.p95),
+      q === null ? '-' : `${formatCount(q.before)} -> ${formatCount(q.after)}`,
+      verdict(p),
+    ];
+  });
+  return markdownTable(header, rows, align);
+}
+
+function latencyCells(change: LatencyChange | null): [string, string] {
+  if (change === null) return ['-', '-'];
+  const ratio = change.ci === null
+    ? `${formatRatio(change.ratio)} (no interval)`
+    : `${formatRatio(change.ratio)} ${formatInterval(change.ci, formatRatio)}`;
+  return [`${formatMs(change.before)} -> ${formatMs(change.after)}`, ratio];
+}
+
+function verdict(p: ComparedPair): string {
+  if (p.regressions.length > 0) return 'REGRESSION';
+  const faster = p.p50?.verdict === 'improved' || p.p95?.verdict === 'improved';
+  const fewer = p.queriesPerRequest !== null && p.queriesPerRequest.after < p.queriesPerRequest.before;
+  if (faster && fewer) return 'faster, fewer queries';
+  if (faster) return 'faster';
+  if (fewer) return 'fewer queries';
+  return 'ok';
+}
+
+function sql(text: string): string {
+  return inlineCode(truncate(text, 140));
+}

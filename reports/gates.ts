@@ -1,0 +1,100 @@
+import type { GateId, Scenario } from '../scenarios/scenario.js';
+import type { GateResult, RatioResult, ScenarioResult } from '../harness/result.js';
+import { REFERENCE_IMPL } from '../harness/runner/run-scenario.js';
+
+/** Gate thresholds. */
+export interface Thresholds {
+  /** p95 of the list-50 scenario must be under this. @default 200 */
+  p95Ms: number;
+  /** Statements per request, max over requests. @default 5 */
+  maxQueries: number;
+  /** The detail p95 may be at most this much above the baseline's before it counts as a regression (%). @default 10 */
+  detailTolerancePct: number;
+}
+
+export const DEFAULT_THRESHOLDS: Thresholds = { p95Ms: 200, maxQueries: 5, detailTolerancePct: 10 };
+
+const fmt = (ms: number) => (ms < 10 ? ms.toFixed(2) : ms.toFixed(1));
+
+/**
+ * Judges the implementation under test: fills `gates` of its results and returns the verdict.
+ * Query gates are exact; latency gates read the point estimate and state its interval.
+ */
+export function applyGates(
+  results: ScenarioResult[],
+  ratios: readonly RatioResult[],
+  scenarios: readonly Scenario[],
+  implUnderTest: string,
+  thresholds: Thresholds,
+): 'pass' | 'fail' {
+  let pass = true;
+  for (const result of results) {
+    if (result.impl !== implUnderTest) continue;
+    const scenario = scenarios.find((s) => s.name === result.scenario);
+    if (result.state === 'errored') {
+      pass = false;
+      continue;
+    }
+    const reference = results.find((r) => r.scenario === result.scenario && r.dialect === result.dialect && r.impl === REFERENCE_IMPL);
+    const ratio = ratios.find(
+      (r) => r.scenario === result.scenario && r.dialect === result.dialect && r.numerator === implUnderTest && r.denominator === REFERENCE_IMPL,
+    );
+    result.gates = (scenario?.gates ?? []).map((id) => judge(id, result, reference, ratio, thresholds));
+    if (result.gates.some((g) => !g.pass)) pass = false;
+  }
+  return pass ? 'pass' : 'fail';
+}
+
+function judge(
+  id: GateId,
+  result: ScenarioResult,
+  reference: ScenarioResult | undefined,
+  ratio: RatioResult | undefined,
+  t: Thresholds,
+): GateResult {
+  switch (id) {
+    case 'p95-under-200ms': {
+      const { p95, p95Ci } = result.latencyMs;
+      const ok = p95 < t.p95Ms;
+      return gate(id, ok, `${fmt(p95)} ms [95% CI ${fmt(p95Ci[0])}-${fmt(p95Ci[1])}]`, `< ${t.p95Ms} ms`,
+        `p95 ${fmt(p95)} ms (95% CI ${fmt(p95Ci[0])}-${fmt(p95Ci[1])} ms) ${ok ? 'under' : 'not under'} ${t.p95Ms} ms`);
+    }
+    case 'queries-at-most-5': {
+      const n = result.queries.perRequest;
+      const worst = Object.entries(result.queries.byRequest).sort((a, b) => b[1] - a[1])[0]?.[0] ?? '';
+      return gate(id, n <= t.maxQueries, String(n), `<= ${t.maxQueries}`,
+        `${n} queries per request at most (${worst})${result.queries.n1Suspects[0] ? `; N+1 suspect: ${result.queries.n1Suspects[0].count}x ${result.queries.n1Suspects[0].fingerprint.slice(0, 80)}` : ''}`);
+    }
+    case 'queries-constant-in-page-size': {
+      const counts = Object.entries(result.queries.byRequest);
+      const distinct = new Set(counts.map(([, n]) => n));
+      const shown = counts.map(([label, n]) => `${label}: ${n}`).join(', ');
+      return gate(id, distinct.size <= 1, shown, 'equal at every page size',
+        distinct.size <= 1 ? `the same query count at every page size (${shown})` : `query count grows with the page size (${shown})`);
+    }
+    case 'same-response-as-baseline': {
+      if (result.sameResponse === null) {
+        return gate(id, false, 'not compared', `identical to ${REFERENCE_IMPL}`, `${REFERENCE_IMPL} did not run, so responses could not be compared`);
+      }
+      return gate(id, result.sameResponse, result.sameResponse ? 'identical' : 'different', `identical to ${REFERENCE_IMPL}`,
+        result.sameResponse ? `every response byte-identical to ${REFERENCE_IMPL}'s` : `responses differ: ${result.responseDiff ?? ''}`);
+    }
+    case 'detail-no-regression': {
+      if (reference === undefined) {
+        return gate(id, false, 'not compared', `vs ${REFERENCE_IMPL}`, `${REFERENCE_IMPL} did not run on this scenario`);
+      }
+      const limit = 1 + t.detailTolerancePct / 100;
+      const moreQueries = result.queries.perRequest > reference.queries.perRequest;
+      // Slower only when the whole interval of the p95 ratio lies above the tolerance: noise never fails it.
+      const slower = ratio !== undefined && ratio.p95Ci[0] > limit;
+      const ratioText = ratio === undefined ? 'same impl' : `p95 ratio ${ratio.p95.toFixed(2)} [${ratio.p95Ci[0].toFixed(2)}-${ratio.p95Ci[1].toFixed(2)}]`;
+      return gate(id, !moreQueries && !slower, `${ratioText}, ${result.queries.perRequest} vs ${reference.queries.perRequest} queries`,
+        `p95 ratio not above ${limit.toFixed(2)}, queries <= ${REFERENCE_IMPL}'s`,
+        `${moreQueries ? 'more queries than baseline; ' : ''}${slower ? 'significantly slower than baseline; ' : ''}${ratioText}`);
+    }
+  }
+}
+
+function gate(id: string, pass: boolean, actual: string, threshold: string, message: string): GateResult {
+  return { id, pass, actual, threshold, message };
+}

@@ -1,0 +1,33 @@
+import type { Dialect, ScenarioResult } from '../harness/result.js';
+import { formatMs } from './format.js';
+
+/**
+ * A mermaid `xychart-beta` bar chart of p50 and p95 per implementation and scenario on one
+ * database (GitHub renders it), or null when nothing completed there. Mermaid draws bar series
+ * on top of each other, so p95 comes first and the shorter p50 bar stays visible in front.
+ */
+export function latencyChart(results: readonly ScenarioResult[], dialect: Dialect): string | null {
+  const shown = results.filter((r) => r.dialect === dialect && r.state === 'completed');
+  if (shown.length === 0) return null;
+  const label = (r: ScenarioResult): string => JSON.stringify(`${r.impl} ${r.scenario}`.replace(/["\\[\],]/g, ' '));
+  const values = (pick: (r: ScenarioResult) => number): string => shown.map((r) => formatMs(pick(r))).join(', ');
+  const top = niceCeiling(Math.max(...shown.map((r) => r.latencyMs.p95)));
+  return [
+    '```mermaid',
+    'xychart-beta',
+    `    title "${dialect}: p95 (back) and p50 (front) latency, ms"`,
+    `    x-axis [${shown.map(label).join(', ')}]`,
+    `    y-axis "ms" 0 --> ${top}`,
+    `    bar [${values((r) => r.latencyMs.p95)}]`,
+    `    bar [${values((r) => r.latencyMs.p50)}]`,
+    '```',
+  ].join('\n');
+}
+
+/** The smallest 1, 2 or 5 times a power of ten at or above the value. */
+function niceCeiling(value: number): number {
+  if (!(value > 0)) return 1;
+  const power = 10 ** Math.floor(Math.log10(value));
+  const step = [1, 2, 5, 10].find((m) => m * power >= value) ?? 10;
+  return Number((step * power).toPrecision(12));
+}

@@ -1,0 +1,267 @@
+import type { GateResult, RatioResult, RunResult, ScenarioResult } from '../harness/result.js';
+import { formatCount, formatInterval, formatMs, formatRatio, formatSeconds } from './format.js';
+import { latencyChart } from './latency-chart.js';
+import { inlineCode, markdownTable, truncate, type Align } from './markdown.js';
+import { planSummary } from './plan-summary.js';
+import { dialectsOf, groupResults, type ResultGroup } from './result-groups.js';
+
+/** The implementation that the before/after section compares the one under test with. */
+export const baselineImpl = 'baseline';
+/** The database's measurement floor (its fastest query), when the run measured one. */
+export const floorImpl = 'floor';
+
+/**
+ * The run as GitHub-flavoured markdown that also reads well in a terminal: verdict first, then
+ * gates, results per scenario and database, before/after, N+1 findings, query plans, charts,
+ * environment and fixture. Stable: the same result gives the same text (no clock is read).
+ */
+export function renderMarkdown(result: RunResult): string {
+  const sections = [
+    verdictSection(result),
+    gatesSection(result),
+    resultsSection(result),
+    beforeAfterSection(result),
+    n1Section(result),
+    plansSection(result),
+    chartSection(result),
+    environmentSection(result),
+    fixtureSection(result),
+  ];
+  return `${sections.filter((s): s is string => s !== null).join('\n\n')}\n`;
+}
+
+interface LocatedGate {
+  result: ScenarioResult;
+  gate: GateResult;
+}
+
+function allGates(result: RunResult): LocatedGate[] {
+  return result.results.flatMap((r) => r.gates.map((gate) => ({ result: r, gate })));
+}
+
+const where = (r: ScenarioResult): string => `${r.scenario} on ${r.dialect}, ${inlineCode(r.impl)}`;
+
+function verdictSection(result: RunResult): string {
+  const gates = allGates(result);
+  const failed = gates.filter(({ gate }) => !gate.pass);
+  const errored = result.results.filter((r) => r.state === 'errored');
+  const verdict = result.verdict === 'pass' ? 'PASS' : 'FAIL';
+  const counts = [`${failed.length} of ${gates.length} gates failed`];
+  if (errored.length > 0) counts.push(`${errored.length} of ${result.results.length} results errored`);
+  if (result.errors.length > 0) counts.push(`${result.errors.length} run errors`);
+  const lines = [
+    `# querygate: ${verdict}`,
+    '',
+    `**${verdict}**: ${counts.join(', ')}; implementation under test ${inlineCode(result.implUnderTest)}.`,
+  ];
+  const problems = [
+    ...failed.map(({ result: r, gate }) =>
+      `- failed ${inlineCode(gate.id)} (${where(r)}): actual ${gate.actual}, threshold ${gate.threshold}. ${oneLine(gate.message)}`),
+    ...errored.map((r) => `- errored ${where(r)}: ${oneLine(r.error ?? 'no error message')}`),
+    ...result.errors.map((e) => `- run error: ${oneLine(e)}`),
+  ];
+  if (problems.length > 0) lines.push('', ...problems);
+  const commit = result.environment.gitCommit;
+  lines.push(
+    '',
+    `Started ${result.startedAt}, took ${formatSeconds(result.durationMs)}; ` +
+      `commit ${commit === null ? 'unknown' : inlineCode(commit.slice(0, 12))}${result.environment.gitDirty === true ? ' (dirty)' : ''}; ` +
+      `fixture ${inlineCode(result.fixture.profile)}, seed ${result.fixture.seed}.`,
+  );
+  return lines.join('\n');
+}
+
+function gatesSection(result: RunResult): string {
+  const gates = allGates(result);
+  if (gates.length === 0) return '## Gates\n\nNo gates applied.';
+  const rows = gates.map(({ result: r, gate }) => [
+    gate.id, r.dialect, r.scenario, r.impl, gate.threshold, gate.actual, gate.pass ? 'pass' : 'FAIL',
+  ]);
+  return `## Gates\n\n${markdownTable(['gate', 'database', 'scenario', 'impl', 'threshold', 'actual', 'result'], rows)}`;
+}
+
+function resultsSection(result: RunResult): string {
+  const parts = ['## Results', '', 'Latency in ms over the raw samples; queries and rows per request (max over requests).'];
+  for (const group of groupResults(result.results)) {
+    parts.push('', `### ${group.scenario} on ${group.dialect}`, '', resultTable(result, group));
+    const notes = group.results.flatMap(resultNotes);
+    if (notes.length > 0) parts.push('', ...notes);
+  }
+  return parts.join('\n');
+}
+
+function resultTable(run: RunResult, group: ResultGroup): string {
+  const floor = findFloor(run, group);
+  const header = ['impl', 'samples', 'p50', 'p95 [95% CI]', 'p99', 'queries/request', 'rows/request'];
+  const align: Align[] = ['left', 'right', 'right', 'right', 'right', 'right', 'right'];
+  if (floor !== undefined) {
+    header.push(`p50 / ${floorImpl}`);
+    align.push('right');
+  }
+  const rows = group.results.map((r) => {
+    const name = r.impl === run.implUnderTest ? `${r.impl} (under test)` : r.impl;
+    if (r.state === 'errored') return [name, String(r.samples), 'errored', '-', '-', '-', '-', ...(floor ? ['-'] : [])];
+    const { p50, p95, p95Ci, p99 } = r.latencyMs;
+    const queries = r.queries.perRequestMin === r.queries.perRequest
+      ? formatCount(r.queries.perRequest)
+      : `${formatCount(r.queries.perRequest)} (min ${formatCount(r.queries.perRequestMin)})`;
+    const row = [name, String(r.samples), formatMs(p50), `${formatMs(p95)} ${formatInterval(p95Ci)}`, formatMs(p99), queries, formatCount(r.rowsPerRequest)];
+    if (floor !== undefined) row.push(r === floor ? '-' : formatRatio(p50 / floor.latencyMs.p50));
+    return row;
+  });
+  return markdownTable(header, rows, align);
+}
+
+/** The floor of the same scenario and database, else any floor measured on that database. */
+function findFloor(run: RunResult, group: ResultGroup): ScenarioResult | undefined {
+  const floors = run.results.filter((r) => r.impl === floorImpl && r.dialect === group.dialect && r.state === 'completed' && r.latencyMs.p50 > 0);
+  return floors.find((r) => r.scenario === group.scenario) ?? floors[0];
+}
+
+function resultNotes(r: ScenarioResult): string[] {
+  const notes: string[] = [];
+  if (r.state === 'errored') notes.push(`- ${inlineCode(r.impl)} errored: ${oneLine(r.error ?? 'no error message')}`);
+  if (r.sameResponse === false) {
+    notes.push(`- ${inlineCode(r.impl)} answered differently from the reference${r.responseDiff === undefined ? '' : `: ${oneLine(r.responseDiff)}`}`);
+  }
+  if (r.queries.transactionControl > 0 && r.state === 'completed') {
+    notes.push(`- ${inlineCode(r.impl)}: ${r.queries.transactionControl} of its ${formatCount(r.queries.perRequest)} statements per request are transaction control (BEGIN/COMMIT).`);
+  }
+  if (r.uninstrumentedP50Ms !== undefined && r.state === 'completed') {
+    notes.push(`- ${inlineCode(r.impl)}: p50 without instrumentation ${formatMs(r.uninstrumentedP50Ms)} ms (instrumented ${formatMs(r.latencyMs.p50)} ms).`);
+  }
+  return notes;
+}
+
+interface Speedup {
+  value: number;
+  ci: [number, number] | null;
+}
+
+/** baseline / impl under test, whichever way round the run stored the ratio. */
+function speedup(ratios: readonly RatioResult[], group: ResultGroup, underTest: string, baseline: ScenarioResult, tested: ScenarioResult, key: 'p50' | 'p95'): Speedup {
+  const same = (r: RatioResult): boolean => r.scenario === group.scenario && r.dialect === group.dialect;
+  const direct = ratios.find((r) => same(r) && r.numerator === baselineImpl && r.denominator === underTest);
+  if (direct !== undefined) return { value: direct[key], ci: direct[`${key}Ci`] };
+  const inverse = ratios.find((r) => same(r) && r.numerator === underTest && r.denominator === baselineImpl);
+  if (inverse !== undefined) {
+    const [lo, hi] = inverse[`${key}Ci`];
+    return { value: 1 / inverse[key], ci: [1 / hi, 1 / lo] };
+  }
+  return { value: baseline.latencyMs[key] / tested.latencyMs[key], ci: null };
+}
+
+function beforeAfterSection(run: RunResult): string | null {
+  const underTest = run.implUnderTest;
+  if (underTest === baselineImpl) return null;
+  const rows: string[][] = [];
+  for (const group of groupResults(run.results)) {
+    const baseline = group.results.find((r) => r.impl === baselineImpl && r.state === 'completed');
+    const tested = group.results.find((r) => r.impl === underTest && r.state === 'completed');
+    if (baseline === undefined || tested === undefined) continue;
+    const cells = (key: 'p50' | 'p95'): string[] => {
+      const s = speedup(run.ratios, group, underTest, baseline, tested, key);
+      return [
+        `${formatMs(baseline.latencyMs[key])} -> ${formatMs(tested.latencyMs[key])}`,
+        s.ci === null ? `${formatRatio(s.value)} (no interval)` : `${formatRatio(s.value)} ${formatInterval(s.ci, formatRatio)}`,
+      ];
+    };
+    rows.push([
+      group.scenario,
+      group.dialect,
+      ...cells('p50'),
+      ...cells('p95'),
+      `${formatCount(baseline.queries.perRequest)} -> ${formatCount(tested.queries.perRequest)}`,
+      `${formatCount(baseline.rowsPerRequest)} -> ${formatCount(tested.rowsPerRequest)}`,
+    ]);
+  }
+  if (rows.length === 0) return null;
+  const header = ['scenario', 'database', 'p50 ms', 'p50 speedup [95% CI]', 'p95 ms', 'p95 speedup [95% CI]', 'queries/request', 'rows/request'];
+  return [
+    `## Before and after: ${baselineImpl} -> ${underTest}`,
+    '',
+    `Speedup is ${baselineImpl} latency over ${underTest} latency (above 1x: ${underTest} is faster), with its bootstrap interval.`,
+    '',
+    markdownTable(header, rows, ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right']),
+  ].join('\n');
+}
+
+function n1Section(run: RunResult): string {
+  const withSuspects = groupResults(run.results).flatMap((g) => g.results).filter((r) => r.queries.n1Suspects.length > 0);
+  if (withSuspects.length === 0) return '## N+1 findings\n\nNo statement repeats per request like an N+1.';
+  const parts = ['## N+1 findings', '', 'Statements executed once per row of another query (count per request, max over requests).'];
+  for (const r of withSuspects) {
+    const rows = r.queries.n1Suspects.map((s) => [
+      inlineCode(truncate(s.fingerprint, 120)),
+      formatCount(s.count),
+      inlineCode(truncate(s.example, 120)),
+      s.callSite === null ? 'unknown' : inlineCode(s.callSite),
+    ]);
+    parts.push('', `### ${r.impl}: ${r.scenario} on ${r.dialect}`, '', markdownTable(['fingerprint', 'per request', 'example', 'call site'], rows, ['left', 'right', 'left', 'left']));
+  }
+  return parts.join('\n');
+}
+
+function plansSection(run: RunResult): string | null {
+  const withPlans = groupResults(run.results).flatMap((g) => g.results).filter((r) => r.queries.plans !== undefined && r.queries.plans.length > 0);
+  if (withPlans.length === 0) return null;
+  const rows = withPlans.flatMap((r) =>
+    (r.queries.plans ?? []).map((plan) => [
+      r.impl,
+      r.scenario,
+      r.dialect,
+      inlineCode(truncate(plan.fingerprint, 100)),
+      plan.fullScans.length > 0 ? `FULL SCAN: ${plan.fullScans.join(', ')}` : 'none',
+      planSummary(plan.plan, 120),
+    ]));
+  const scans = withPlans.reduce((n, r) => n + (r.queries.plans ?? []).filter((p) => p.fullScans.length > 0).length, 0);
+  return [
+    '## Query plans',
+    '',
+    `${scans} of ${rows.length} plans read a table of over 1,000 rows in full.`,
+    '',
+    markdownTable(['impl', 'scenario', 'database', 'statement', 'full scans', 'plan'], rows),
+  ].join('\n');
+}
+
+function chartSection(run: RunResult): string | null {
+  const charts = dialectsOf(run.results).flatMap((dialect) => {
+    const chart = latencyChart(run.results, dialect);
+    return chart === null ? [] : [`### ${dialect}`, '', chart, ''];
+  });
+  if (charts.length === 0) return null;
+  return ['## Latency chart', '', ...charts].join('\n').trimEnd();
+}
+
+function environmentSection(run: RunResult): string {
+  const env = run.environment;
+  const rows: string[][] = [
+    ['node', env.node],
+    ['os', env.os],
+    ['cpu', `${env.cpus} x ${env.cpu}`],
+    ['memory', `${env.memoryGiB} GiB`],
+    ...dialectsOf(run.results).map((d) => [d, env.databases[d] ?? 'unknown']),
+    ['commit', env.gitCommit === null ? 'unknown' : `${env.gitCommit}${env.gitDirty === true ? ' (dirty)' : ''}`],
+  ];
+  if (env.rttMs !== undefined) rows.push(['injected round trip', `${formatMs(env.rttMs)} ms`]);
+  const options = Object.keys(run.options).sort().map((key) => `${key}=${JSON.stringify(run.options[key]) ?? 'undefined'}`);
+  if (options.length > 0) rows.push(['options', options.join(', ')]);
+  return `## Environment\n\n${markdownTable(['environment', 'value'], rows)}`;
+}
+
+function fixtureSection(run: RunResult): string {
+  const f = run.fixture;
+  const counts = Object.entries(f.rowCounts).map(([table, count]) => `${table} ${count}`).join(', ');
+  const rows = [
+    ['profile', f.profile],
+    ['seed', String(f.seed)],
+    ['generator version', String(f.generatorVersion)],
+    ['checksum', f.checksum],
+    ['rows', counts],
+  ];
+  return `## Fixture\n\n${markdownTable(['fixture', 'value'], rows)}`;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}

@@ -1,0 +1,8 @@
+import type { Scenario } from './scenario.js';
+
+export const detail: Scenario = {
+  name: 'detail',
+  description: 'the detail endpoint for artifacts drawn at random (seeded)',
+  requests: [{ label: 'random id', detail: { random: 25 } }],
+  gates: ['queries-at-most-5', 'same-response-as-baseline', 'detail-no-regression'],
+};

@@ -1,0 +1,12 @@
+import type { Scenario } from './scenario.js';
+
+export const list50: Scenario = {
+  name: 'list-50',
+  description: 'a page of 50 artifacts: the first page and pages further in (the acceptance scenario)',
+  requests: [
+    { label: 'page 1', list: { limit: 50 } },
+    { label: 'page 4', list: { limit: 50, page: 4 } },
+    { label: 'page 20', list: { limit: 50, page: 20 } },
+  ],
+  gates: ['p95-under-200ms', 'queries-at-most-5', 'same-response-as-baseline'],
+};

@@ -1,0 +1,15 @@
+import { baseline } from './baseline.js';
+import { fixed } from './fixed.js';
+import type { Implementation } from './implementation.js';
+
+/** Every implementation of the endpoint, by name. */
+export const IMPLEMENTATIONS: Readonly<Record<string, Implementation>> = {
+  baseline,
+  fixed,
+};
+
+export const IMPLEMENTATION_NAMES = Object.keys(IMPLEMENTATIONS);
+
+export function getImplementation(name: string): Implementation | undefined {
+  return Object.hasOwn(IMPLEMENTATIONS, name) ? IMPLEMENTATIONS[name] : undefined;
+}

@@ -1,0 +1,188 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { RunResult, ScenarioResult } from '../harness/result.js';
+import { compareCommand } from '../reports/compare-command.js';
+import { compareRuns } from '../reports/compare.js';
+import { renderComparisonMarkdown } from '../reports/comparison-markdown.js';
+import { ResultFileError } from '../reports/result-file-error.js';
+import { sampleResult } from './fixtures/sample-result.js';
+import { expectGolden } from './golden/expect-golden.js';
+
+function find(run: RunResult, impl: string, scenario: string, dialect: string): ScenarioResult {
+  const found = run.results.find((r) => r.impl === impl && r.scenario === scenario && r.dialect === dialect);
+  if (found === undefined) throw new Error(`no ${impl} ${scenario} ${dialect}`);
+  return found;
+}
+
+describe('compareRuns', () => {
+  it('finds nothing when a run is compared with itself', () => {
+    const c = compareRuns(sampleResult(), sampleResult());
+    expect(c.regressed).toBe(false);
+    expect(c.regressions).toEqual([]);
+    expect(c.warnings).toEqual([]);
+    expect(c.unpaired).toEqual([]);
+    expect(c.pairs.filter((p) => p.role === 'under-test').map((p) => `${p.scenario} ${p.dialect}`)).toEqual([
+      'list-50 sqlite', 'list-50 postgres', 'detail sqlite', 'detail postgres',
+    ]);
+    for (const pair of c.pairs) {
+      expect(pair.p50!.ratio).toBe(1);
+      expect(pair.p50!.ci![0]).toBeLessThan(1);
+      expect(pair.p50!.ci![1]).toBeGreaterThan(1);
+    }
+  });
+
+  it('names a growth of queries per request as a regression', () => {
+    const after = sampleResult();
+    find(after, 'fixed', 'list-50', 'postgres').queries.perRequest = 106;
+    const c = compareRuns(sampleResult(), after);
+    expect(c.regressed).toBe(true);
+    expect(c.regressions).toEqual(['queries per request grew 6 -> 106 (list-50, postgres)']);
+  });
+
+  it('pairs the implementations under test even when their names differ: bringing the N+1 back', () => {
+    const before = sampleResult();
+    const after = sampleResult();
+    after.implUnderTest = 'baseline';
+    const c = compareRuns(before, after);
+    const pair = c.pairs.find((p) => p.role === 'under-test' && p.scenario === 'list-50' && p.dialect === 'sqlite')!;
+    expect([pair.beforeImpl, pair.afterImpl]).toEqual(['fixed', 'baseline']);
+    expect(pair.queriesPerRequest).toEqual({ before: 4, after: 106 });
+    expect(c.regressions).toContain('queries per request grew 4 -> 106 (list-50, sqlite, fixed -> baseline)');
+    expect(c.regressions.some((r) => r.startsWith('p50 latency ') && r.endsWith('whole interval above 1.10x (list-50, sqlite, fixed -> baseline)'))).toBe(true);
+    expect(pair.p50!.verdict).toBe('regressed');
+    // The N+1 shape is new, and the eager load of group memberships reads its table in full.
+    expect(pair.newFingerprints.map((f) => [f.sql, f.count])).toContainEqual([
+      'select count(*) as `count` from `collection_artifacts` where `collection_id` = ?', 100,
+    ]);
+    expect(pair.newFullScans).toEqual([{ fingerprint: 'select * from `group_artifacts` where `group_id` in (?)', tables: ['group_artifacts'] }]);
+    // The other way round it is an improvement, not a regression.
+    const back = compareRuns(after, before);
+    expect(back.regressed).toBe(false);
+    expect(back.pairs.find((p) => p.role === 'under-test')!.p50!.verdict).toBe('improved');
+  });
+
+  it('reports shapes whose count grew and plans that turned into full scans', () => {
+    const after = sampleResult();
+    const fixed = find(after, 'fixed', 'list-50', 'sqlite');
+    fixed.queries.fingerprints[0]!.count = 50;
+    fixed.queries.plans![0]!.fullScans = ['collection_artifacts'];
+    const pair = compareRuns(sampleResult(), after).pairs.find((p) => p.afterImpl === 'fixed' && p.dialect === 'sqlite' && p.scenario === 'list-50')!;
+    expect(pair.grownFingerprints).toEqual([{ sql: fixed.queries.fingerprints[0]!.sql, before: 1, after: 50 }]);
+    expect(pair.newFullScans).toEqual([{ fingerprint: fixed.queries.plans![0]!.fingerprint, tables: ['collection_artifacts'] }]);
+  });
+
+  it('treats an errored implementation under test after as a regression, an errored one before as not compared', () => {
+    const after = sampleResult();
+    Object.assign(find(after, 'fixed', 'detail', 'sqlite'), { state: 'errored', error: 'SQLITE_BUSY' });
+    const c = compareRuns(sampleResult(), after);
+    expect(c.regressions).toEqual(['could not be measured after: SQLITE_BUSY (detail, sqlite)']);
+    const c2 = compareRuns(after, sampleResult());
+    expect(c2.regressed).toBe(false);
+    expect(c2.pairs.find((p) => p.problems.length > 0)!.problems).toEqual(['before: errored: SQLITE_BUSY']);
+  });
+
+  it('does not gate on other implementations, but reports them and warns when the floor moves', () => {
+    const after = sampleResult();
+    for (const r of after.results) {
+      if (r.impl === 'floor' || r.impl === 'baseline') r.rawSamples = r.rawSamples.map((ms) => ms * 1.5);
+    }
+    find(after, 'baseline', 'detail', 'sqlite').queries.perRequest = 9;
+    const c = compareRuns(sampleResult(), after);
+    expect(c.regressed).toBe(false);
+    const baseline = c.pairs.find((p) => p.afterImpl === 'baseline' && p.scenario === 'detail' && p.dialect === 'sqlite')!;
+    expect(baseline.role).toBe('same-name');
+    expect(baseline.regressions[0]).toBe('queries per request grew 7 -> 9 (detail, sqlite, baseline)');
+    expect(c.warnings.filter((w) => w.startsWith('the database floor moved'))).toHaveLength(2);
+  });
+
+  it('warns about different fixtures and environments, and lists results without a partner', () => {
+    const after = sampleResult();
+    after.fixture.checksum = 'sha256:other';
+    after.environment.databases.postgres = '16.8';
+    after.results = after.results.filter((r) => r.scenario !== 'detail' || r.dialect !== 'postgres');
+    const c = compareRuns(sampleResult(), after);
+    expect(c.warnings[0]).toMatch(/^the fixtures differ \(before standard, seed 42, sha256:9b1c.*; after standard, seed 42, sha256:other\)/);
+    expect(c.warnings[1]).toBe('the environments differ (postgres 17.4 vs 16.8): latency ratios carry that difference too');
+    expect(c.unpaired).toEqual([
+      { run: 'before', scenario: 'detail', dialect: 'postgres', impl: 'baseline' },
+      { run: 'before', scenario: 'detail', dialect: 'postgres', impl: 'fixed' },
+    ]);
+  });
+
+  it('compares without intervals when raw samples are missing, and never calls that a regression', () => {
+    const after = sampleResult();
+    const fixed = find(after, 'fixed', 'list-50', 'sqlite');
+    fixed.rawSamples = [];
+    fixed.latencyMs = { ...fixed.latencyMs, p50: fixed.latencyMs.p50 * 3 };
+    const c = compareRuns(sampleResult(), after);
+    const pair = c.pairs.find((p) => p.afterImpl === 'fixed' && p.scenario === 'list-50' && p.dialect === 'sqlite')!;
+    expect(pair.p50).toMatchObject({ ratio: expect.closeTo(3, 12), ci: null, verdict: 'no-interval' });
+    expect(c.regressed).toBe(false);
+    expect(c.warnings).toContain('1 pairs lack raw samples on one side: their latency ratios have no interval and cannot regress');
+  });
+
+  it('is deterministic for a seed', () => {
+    const after = sampleResult();
+    after.implUnderTest = 'baseline';
+    expect(compareRuns(sampleResult(), after, { seed: 5 })).toEqual(compareRuns(sampleResult(), after, { seed: 5 }));
+  });
+});
+
+describe('renderComparisonMarkdown', () => {
+  it('matches the golden file for bringing the N+1 back', () => {
+    const after = sampleResult();
+    after.implUnderTest = 'baseline';
+    after.startedAt = '2025-06-02T08:30:00.000Z';
+    after.environment.gitCommit = 'aa11bb22cc33dd44ee55ff66aa77bb88cc99dd00';
+    expectGolden('sample-compare.md', renderComparisonMarkdown(compareRuns(sampleResult(), after)));
+  });
+
+  it('puts the verdict first', () => {
+    const same = renderComparisonMarkdown(compareRuns(sampleResult(), sampleResult()));
+    expect(same.split('\n').slice(0, 3)).toEqual(['# querygate compare: no regression', '', '**No regression**: `fixed` (before) -> `fixed` (after).']);
+    const after = sampleResult();
+    find(after, 'fixed', 'list-50', 'postgres').queries.perRequest = 106;
+    const grown = renderComparisonMarkdown(compareRuns(sampleResult(), after));
+    expect(grown.split('\n').slice(0, 5)).toEqual([
+      '# querygate compare: REGRESSION',
+      '',
+      '**REGRESSION**: 1 found, `fixed` (before) -> `fixed` (after).',
+      '',
+      '- queries per request grew 6 -> 106 (list-50, postgres)',
+    ]);
+  });
+});
+
+describe('compareCommand', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'querygate-compare-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const write = (name: string, content: string): string => {
+    const file = join(dir, name);
+    writeFileSync(file, content);
+    return file;
+  };
+
+  it('exits 1 on a regression and 0 without, in markdown or JSON', async () => {
+    const before = write('before.json', JSON.stringify(sampleResult()));
+    const regressed = sampleResult();
+    regressed.implUnderTest = 'baseline';
+    const after = write('after.json', JSON.stringify(regressed));
+    const markdown = await compareCommand({ before, after });
+    expect(markdown.exitCode).toBe(1);
+    expect(markdown.text.startsWith('# querygate compare: REGRESSION')).toBe(true);
+    const json = await compareCommand({ before, after, format: 'json', thresholdPct: 5 });
+    expect(JSON.parse(json.text)).toMatchObject({ regressed: true, options: { thresholdPct: 5 } });
+    expect(await compareCommand({ before, after: before })).toMatchObject({ exitCode: 0 });
+  });
+
+  it('throws ResultFileError with one line for a malformed input', async () => {
+    const before = write('ok.json', JSON.stringify(sampleResult()));
+    const broken = write('broken.json', '{"schemaVersion": 1, "tool": "querygate", "results": [}');
+    await expect(compareCommand({ before, after: broken })).rejects.toThrow(ResultFileError);
+    await expect(compareCommand({ before, after: broken })).rejects.toThrow(new RegExp(`^${broken.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: not valid JSON: [^\\n]+\\(expected the result\\.json of \`querygate run\`, schemaVersion 1\\)$`));
+    const foreign = write('foreign.json', JSON.stringify({ benchmarks: [] }));
+    await expect(compareCommand({ before: foreign, after: before })).rejects.toThrow(`${foreign}: "tool" is missing, not "querygate": not a querygate result`);
+  });
+});

@@ -1,0 +1,179 @@
+import { describe, expect, it } from 'vitest';
+import type { RunResult } from '../harness/result.js';
+import { renderMarkdown } from '../reports/markdown-report.js';
+import { sampleResult } from './fixtures/sample-result.js';
+import { expectGolden } from './golden/expect-golden.js';
+
+/** Cells of each row of each markdown table, split on pipes that are not escaped. */
+function tables(markdown: string): string[][][] {
+  const found: string[][][] = [];
+  let current: string[][] | null = null;
+  for (const line of markdown.split('\n')) {
+    if (line.startsWith('|')) {
+      const cells = line.slice(1, -1).split(/(?<!\\)\|/).map((c) => c.trim());
+      (current ??= []).push(cells);
+    } else if (current !== null) {
+      found.push(current);
+      current = null;
+    }
+  }
+  if (current !== null) found.push(current);
+  return found;
+}
+
+function tableAfter(markdown: string, heading: string): string[][] {
+  const rest = markdown.slice(markdown.indexOf(heading));
+  const table = tables(rest)[0];
+  if (table === undefined) throw new Error(`no table after ${heading}`);
+  return table;
+}
+
+describe('renderMarkdown', () => {
+  it('matches the golden file for the sample run', () => {
+    expectGolden('sample-report.md', renderMarkdown(sampleResult()));
+  });
+
+  it('puts the verdict first and names the failed gate with where it failed', () => {
+    const text = renderMarkdown(sampleResult());
+    const lines = text.split('\n');
+    expect(lines[0]).toBe('# querygate: FAIL');
+    expect(lines[2]).toMatch(/^\*\*FAIL\*\*: 1 of 12 gates failed; implementation under test `fixed`\.$/);
+    expect(lines[4]).toBe(
+      '- failed `queries-at-most-5` (list-50 on postgres, `fixed`): actual 6, threshold <= 5. 6 statements per request, 2 of them transaction control (BEGIN/COMMIT)',
+    );
+  });
+
+  it('says PASS with no failure list when every gate passes', () => {
+    const result = sampleResult();
+    for (const r of result.results) r.gates = r.gates.map((g) => ({ ...g, pass: true }));
+    result.verdict = 'pass';
+    const text = renderMarkdown(result);
+    expect(text.startsWith('# querygate: PASS\n\n**PASS**: 0 of 12 gates failed')).toBe(true);
+    expect(text).not.toContain('- failed');
+    expect(text).not.toContain('| FAIL');
+  });
+
+  it('keeps every table rectangular', () => {
+    const all = tables(renderMarkdown(sampleResult()));
+    expect(all.length).toBeGreaterThanOrEqual(10);
+    for (const table of all) {
+      const width = table[0]!.length;
+      for (const row of table) expect(row).toHaveLength(width);
+      expect(table[1]!.every((cell) => /^-+:?$/.test(cell))).toBe(true);
+    }
+  });
+
+  it('lists the per-scenario columns, the interval of p95 and the ratio to the floor', () => {
+    const table = tableAfter(renderMarkdown(sampleResult()), '### list-50 on postgres');
+    expect(table[0]).toEqual(['impl', 'samples', 'p50', 'p95 [95% CI]', 'p99', 'queries/request', 'rows/request', 'p50 / floor']);
+    const fixed = table.find((row) => row[0] === 'fixed (under test)')!;
+    expect(fixed[3]).toMatch(/^\d+\.\d\d \[\d+\.\d\d, \d+\.\d\d\]$/);
+    expect(fixed[5]).toBe('6');
+    expect(fixed[7]).toMatch(/^\d+\.\dx$/);
+  });
+
+  it('leaves the floor column out when no floor was measured', () => {
+    const result = sampleResult();
+    result.results = result.results.filter((r) => r.impl !== 'floor');
+    const text = renderMarkdown(result);
+    expect(tableAfter(text, '### list-50 on sqlite')[0]).not.toContain('p50 / floor');
+  });
+
+  it('shows before and after from the stored ratios, and inverts a ratio stored the other way round', () => {
+    const result = sampleResult();
+    const table = tableAfter(renderMarkdown(result), '## Before and after');
+    const row = table.find((r) => r[0] === 'list-50' && r[1] === 'postgres')!;
+    const ratio = result.ratios.find((r) => r.scenario === 'list-50' && r.dialect === 'postgres')!;
+    expect(row[6]).toBe('106 -> 6');
+    expect(row[3]).toBe(`${ratio.p50.toFixed(1)}x [${ratio.p50Ci[0].toFixed(1)}x, ${ratio.p50Ci[1].toFixed(1)}x]`);
+
+    const flipped: RunResult = {
+      ...result,
+      ratios: [{ ...ratio, numerator: 'fixed', denominator: 'baseline', p50: 0.05, p50Ci: [0.04, 0.0625] }],
+    };
+    const flippedRow = tableAfter(renderMarkdown(flipped), '## Before and after').find((r) => r[0] === 'list-50' && r[1] === 'postgres')!;
+    expect(flippedRow[3]).toBe('20.0x [16.0x, 25.0x]');
+    // Without a stored ratio the point ratio stands alone.
+    const sqliteRow = tableAfter(renderMarkdown(flipped), '## Before and after').find((r) => r[0] === 'list-50' && r[1] === 'sqlite')!;
+    expect(sqliteRow[3]).toMatch(/^\d+\.\dx \(no interval\)$/);
+  });
+
+  it('shows an errored result with its error, in the verdict and in its table', () => {
+    const result = sampleResult();
+    const errored = result.results.find((r) => r.impl === 'fixed' && r.scenario === 'detail' && r.dialect === 'sqlite')!;
+    errored.state = 'errored';
+    errored.error = 'SQLITE_BUSY: database is locked | retry';
+    const text = renderMarkdown(result);
+    expect(text).toContain('1 of 10 results errored');
+    expect(text).toContain('- errored detail on sqlite, `fixed`: SQLITE_BUSY: database is locked | retry');
+    const row = tableAfter(text, '### detail on sqlite').find((r) => r[0] === 'fixed (under test)')!;
+    expect(row[2]).toBe('errored');
+    expect(text).toContain('- `fixed` errored: SQLITE_BUSY: database is locked | retry');
+    // The errored result is left out of the chart of its database.
+    expect(text.match(/"fixed detail"/g)).toHaveLength(1);
+  });
+
+  it('lists the N+1 suspects with count, example and call site', () => {
+    const table = tableAfter(renderMarkdown(sampleResult()), '### baseline: list-50 on postgres');
+    expect(table[0]).toEqual(['fingerprint', 'per request', 'example', 'call site']);
+    expect(table[2]).toEqual([
+      '`select count(*) as "count" from "collection_artifacts" where "collection_id" = ?`',
+      '100',
+      '`select count(*) as "count" from "collection_artifacts" where "collection_id" = 17`',
+      '`src/impl/baseline.ts:61`',
+    ]);
+  });
+
+  it('flags full scans in the query plans and leaves the section out without plans', () => {
+    const text = renderMarkdown(sampleResult());
+    expect(text).toContain('1 of 3 plans read a table of over 1,000 rows in full.');
+    expect(tableAfter(text, '## Query plans').some((row) => row[4] === 'FULL SCAN: group_artifacts')).toBe(true);
+
+    const result = sampleResult();
+    for (const r of result.results) delete r.queries.plans;
+    expect(renderMarkdown(result)).not.toContain('## Query plans');
+  });
+
+  it('draws one mermaid bar chart per database with a value per label', () => {
+    const text = renderMarkdown(sampleResult());
+    const charts = [...text.matchAll(/```mermaid\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(charts).toHaveLength(2);
+    for (const chart of charts) {
+      expect(chart.startsWith('xychart-beta\n')).toBe(true);
+      const labels = JSON.parse(/x-axis (\[.*\])/.exec(chart)![1]!) as string[];
+      const bars = [...chart.matchAll(/bar \[(.*)\]/g)].map((m) => m[1]!.split(', ').map(Number));
+      expect(bars).toHaveLength(2);
+      const top = Number(/y-axis "ms" 0 --> ([\d.]+)/.exec(chart)![1]);
+      for (const bar of bars) {
+        expect(bar).toHaveLength(labels.length);
+        for (const value of bar) expect(value).toBeGreaterThan(0);
+        expect(Math.max(...bar)).toBeLessThanOrEqual(top);
+      }
+    }
+  });
+
+  it('is stable: no timestamps but the start of the run', () => {
+    const result = sampleResult();
+    const text = renderMarkdown(result);
+    expect(renderMarkdown(sampleResult())).toBe(text);
+    expect(text.match(/\d{4}-\d\d-\d\dT[\d:.]+Z?/g)).toEqual([result.startedAt]);
+  });
+
+  it('formats milliseconds with two decimals under 10 and one from 10 on', () => {
+    const table = tableAfter(renderMarkdown(sampleResult()), '### list-50 on sqlite');
+    const cells = table.slice(2).map((row) => [row[0], row[2], row[4]]);
+    expect(cells).toEqual([
+      ['baseline', expect.stringMatching(/^\d\d\.\d$/), expect.stringMatching(/^\d\d\.\d$/)],
+      ['fixed (under test)', expect.stringMatching(/^\d\.\d\d$/), expect.stringMatching(/^\d\.\d\d$/)],
+      ['floor', expect.stringMatching(/^0\.0\d\d$/), expect.stringMatching(/^0\.0\d\d$/)],
+    ]);
+  });
+
+  it('escapes pipes and backticks from the data so the tables hold', () => {
+    const result = sampleResult();
+    const baseline = result.results.find((r) => r.impl === 'baseline' && r.dialect === 'sqlite' && r.scenario === 'list-50')!;
+    baseline.queries.n1Suspects = [{ fingerprint: 'select a || b from `t` where x = ?', count: 50, example: 'select a || b from `t` where x = 1', callSite: null }];
+    const table = tableAfter(renderMarkdown(result), '### baseline: list-50 on sqlite');
+    expect(table[2]).toEqual(['``select a \\|\\| b from `t` where x = ?``', '50', '``select a \\|\\| b from `t` where x = 1``', 'unknown']);
+  });
+});
