@@ -4,10 +4,10 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     exclude: ['test/**/*.slow.test.ts'],
+    globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    // Two cores: files in parallel would make the timing-free tests compete for the embedded server.
-    fileParallelism: true,
+    // Two cores: two test files at a time.
     maxWorkers: 2,
   },
 });
