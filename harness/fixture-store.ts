@@ -48,8 +48,9 @@ export async function openFixture(options: OpenFixtureOptions): Promise<OpenedFi
   const namespace = options.namespace ?? adapter.namespaceFor(profile, seed);
   const wanted = { tool: 'querygate', profile, seed: String(seed), generator_version: String(GENERATOR_VERSION), schema_version: String(SCHEMA_VERSION) };
 
-  const reusable = (state: NamespaceState) =>
-    state.kind === 'ours' && options.rebuild !== true && Object.entries(wanted).every(([k, v]) => state.marker[k] === v) && state.marker.state === 'ready';
+  const matching = (state: NamespaceState) =>
+    state.kind === 'ours' && Object.entries(wanted).every(([k, v]) => state.marker[k] === v) && state.marker.state === 'ready';
+  const reusable = (state: NamespaceState) => options.rebuild !== true && matching(state);
 
   let state = await adapter.inspect(namespace);
   refuseForeign(namespace, state);
@@ -60,7 +61,7 @@ export async function openFixture(options: OpenFixtureOptions): Promise<OpenedFi
       if (!reusable(state)) await build(adapter, namespace, wanted, options);
     });
     state = await adapter.inspect(namespace);
-    if (!reusable(state)) throw new Error(`fixture ${namespace} is not usable after seeding`);
+    if (!matching(state)) throw new Error(`fixture ${namespace} is not usable after seeding`);
     return { db: adapter.connect(namespace), namespace, info: infoFrom(state), reused: false };
   }
   return { db: adapter.connect(namespace), namespace, info: infoFrom(state), reused: true };

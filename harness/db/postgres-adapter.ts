@@ -116,11 +116,19 @@ export async function createPostgresAdapter(options: { url: string; onClose?: ()
     },
 
     async afterBulkLoad(db) {
-      // VACUUM sets the visibility map, without which counts cannot be index-only scans.
-      const tables: { table_name: string }[] = await db('information_schema.tables')
-        .whereRaw('table_schema = current_schema()')
-        .select('table_name');
-      for (const { table_name } of tables) await db.raw(`vacuum (analyze) ${ident(table_name)}`);
+      // VACUUM sets the visibility map, without which counts cannot be index-only scans. A
+      // concurrent snapshot (autovacuum analyzing the new tables) can hold the horizon back, so
+      // repeat for the tables not yet all-visible, a few times.
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const pending: { relname: string }[] = (
+          await db.raw(
+            `select relname from pg_class where relnamespace = current_schema()::regnamespace and relkind = 'r' and (relallvisible < relpages or reltuples < 0)`,
+          )
+        ).rows;
+        if (pending.length === 0) return;
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 200));
+        for (const { relname } of pending) await db.raw(`vacuum (freeze, analyze) ${ident(relname)}`);
+      }
     },
 
     async serverVersion(db) {

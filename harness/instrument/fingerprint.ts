@@ -5,26 +5,33 @@
 export function fingerprint(sql: string): string {
   return (
     sql
-      // String literals first, so nothing inside them is mistaken for syntax.
+      // String literals first, so nothing inside them is mistaken for syntax: standard ones with
+      // '' for a quote, and Postgres E'...' ones, where a backslash escapes too.
+      .replace(/(?<![\w$])e'(?:[^'\\]|\\.|'')*'/gi, '?')
       .replace(/'(?:[^']|'')*'/g, '?')
       // Quoted identifiers: knex quotes with " on Postgres and ` on SQLite.
       .replace(/[`"]/g, '')
       .replace(/\$\d+/g, '?')
-      .replace(/(?<![\w.])-?\d+(?:\.\d+)?(?:e[+-]?\d+)?(?![\w.])/gi, '?')
+      // Numbers, but not the digits of identifiers such as t1 or col_2.
+      .replace(/(?<![\w.])-?(?:\d+(?:\.\d+)?|\.\d+)(?:e[+-]?\d+)?(?![\w.])/gi, '?')
       .replace(/\s+/g, ' ')
       .trim()
+      .replace(/\s*;$/, '')
       .toLowerCase()
       .replace(/\(\s*/g, '(')
       .replace(/\s*\)/g, ')')
       .replace(/\s*,\s*/g, ', ')
       // IN-lists of any length are one shape: in (?, ?, ?) -> in (...)
-      .replace(/\bin \(\?(?:, \?)*\)/g, 'in (...)')
-      // Multi-row VALUES likewise.
-      .replace(/values \((?:\?, )*\?\)(?:, \((?:\?, )*\?\))+/g, 'values (...)')
+      .replace(/\bin ?\(\?(?:, \?)*\)/g, 'in (...)')
+      // VALUES lists likewise: a batch of one row and one of fifty are the same statement.
+      .replace(/\bvalues ?\((?:\?, )*\?\)(?:, ?\((?:\?, )*\?\))*/g, 'values (...)')
   );
 }
 
-/** BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE: executed by the server, but not the request's own queries. */
+/**
+ * BEGIN, COMMIT, ROLLBACK, SAVEPOINT, RELEASE, SET TRANSACTION (knex sends it before BEGIN for an
+ * isolation level): executed by the server, but not the request's own queries.
+ */
 export function isTransactionControl(sql: string): boolean {
-  return /^\s*(begin|commit|rollback|savepoint|release|start transaction)\b/i.test(sql);
+  return /^\s*(begin|commit|end|rollback|savepoint|release|start\s+transaction|set\s+transaction)\b/i.test(sql);
 }

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Knex } from 'knex';
 import { fingerprint, isTransactionControl } from './fingerprint.js';
 
@@ -109,7 +110,7 @@ export class QueryRecorder {
       this.unattributed += 1;
       return;
     }
-    const transactionControl = event.method === undefined && isTransactionControl(event.sql);
+    const transactionControl = isTransactionControl(event.sql);
     const query: RecordedQuery = {
       sql: event.sql,
       bindings: event.bindings ?? [],
@@ -121,8 +122,9 @@ export class QueryRecorder {
       callSite: this.captureCallSites ? callSite(this.options.callSiteFilter) : null,
     };
     log.queries.push(query);
-    // Transaction control gets no query-response in knex 3: keeping timing state for it would leak.
-    if (!transactionControl && event.__knexQueryUid !== undefined) {
+    // knex 3 sends its own BEGIN/COMMIT/ROLLBACK/SAVEPOINT as bare strings: no uid, no method and
+    // no query-response; keeping timing state for them would leak. Only statements with a uid get one.
+    if (event.__knexQueryUid !== undefined) {
       log.pending.set(event.__knexQueryUid, { started: performance.now(), query });
     }
   };
@@ -159,19 +161,32 @@ function rowCount(response: unknown): number | null {
   return null;
 }
 
+/** The checkout's root, so that call sites are reported relative to it (`src/impl/baseline.ts:52`). */
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const APP_FRAME = new RegExp(`${escapeRegExp(ROOT)}src/|${escapeRegExp(pathToFileURL(ROOT).href)}src/`);
+/** Frames between the event and the application: the recorder, EventEmitter, knex's runner and client. */
+const CALL_SITE_DEPTH = 40;
+
 /**
  * The first stack frame in application code. V8's async stack traces keep the awaiting callers,
- * so the frame of the function that awaited the builder is still on the stack here.
+ * so the frame of the function that awaited the builder is still on the stack here, but below a
+ * dozen frames of knex: past the default Error.stackTraceLimit of 10, hence the deeper trace.
  */
-function callSite(filter: RegExp = /\/src\//): string | null {
+function callSite(filter: RegExp = APP_FRAME): string | null {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = CALL_SITE_DEPTH;
   const stack = new Error().stack?.split('\n') ?? [];
+  Error.stackTraceLimit = limit;
   for (const line of stack) {
     if (!filter.test(line) || line.includes('node_modules')) continue;
     const match = /\(?((?:file:\/\/)?[^\s()]+):(\d+):\d+\)?$/.exec(line.trim());
     if (match?.[1] === undefined) continue;
-    const path = match[1].replace(/^file:\/\//, '');
-    const at = path.search(/\/src\//);
-    return `${at >= 0 ? path.slice(at + 1) : path}:${match[2]}`;
+    const path = match[1].startsWith('file://') ? fileURLToPath(match[1]) : match[1];
+    return `${path.startsWith(ROOT) ? path.slice(ROOT.length) : path}:${match[2]}`;
   }
   return null;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -52,9 +52,8 @@ export async function listWith(
   cursors: CursorCodec,
   load: (rows: readonly ArtifactRecord[]) => Promise<ArtifactItem[]>,
 ): Promise<ListResponse> {
-  const fetched: ArtifactRecord[] = await selectPage(db, query);
+  const [fetched, total] = (await Promise.all([selectPage(db, query), countMatching(db, query)])) as [ArtifactRecord[], number];
   const rows = fetched.slice(0, query.limit);
-  const total = await countMatching(db, query);
   if (rows.length === 0 && query.collection !== null) {
     const exists = await db('collections').where('name', query.collection).first('id');
     if (exists === undefined) throw notFound(`no collection named ${JSON.stringify(query.collection)}`);
