@@ -2,13 +2,13 @@ import type { Knex } from 'knex';
 import { FixtureChecksum } from '../fixtures/checksum.js';
 import { generateFixture } from '../fixtures/generator.js';
 import { GENERATOR_VERSION, PROFILES, type ProfileName } from '../fixtures/profiles.js';
-import { COLUMNS, createSchema, PRIMARY_KEYS, TABLES, type TableName } from '../src/schema.js';
+import { COLUMNS, createSchema, finishSchema, PRIMARY_KEYS, TABLES, type TableName } from '../src/schema.js';
 import { MARKER_TABLE, type DialectAdapter, type NamespaceState } from './db/dialect-adapter.js';
 import { FixtureRefusedError } from './db/fixture-refused-error.js';
 import type { FixtureInfo } from './result.js';
 
-/** Version of the stored layout (schema, marker). Bump when createSchema changes. */
-export const SCHEMA_VERSION = 1;
+/** Version of the stored layout (schema, marker). Bump when createSchema or finishSchema changes. */
+export const SCHEMA_VERSION = 2;
 const READ_BACK_BATCH = 10_000;
 
 export interface SeedProgress {
@@ -108,6 +108,7 @@ async function build(
     await createSchema(db);
     await adapter.beforeBulkLoad(db);
     const rowCounts = await load(adapter, db, options);
+    await finishSchema(db);
     await adapter.afterBulkLoad(db);
     const checksum = await readBackChecksum(db);
     await db(MARKER_TABLE).where('key', 'state').delete();

@@ -117,8 +117,12 @@ export interface ScenarioResult {
   rowsPerRequest: number;
   /** Database time per request, ms (median over requests): sum of statement durations. */
   dbTimeMs: number;
-  /** Time waiting for a pool connection per request, ms (median), when measured. */
+  /** Time waiting for a pool connection per request, ms (median over the timed requests). */
   poolWaitMs?: number;
+  /** Requests in flight at once while timing; 1 unless --concurrency. */
+  concurrency?: number;
+  /** Completed requests per second while timing (meaningful under concurrency). */
+  throughputRps?: number;
   /** Responses equal to the reference implementation's (null when not compared). */
   sameResponse: boolean | null;
   /** Why not equal, when sameResponse is false. */
@@ -156,4 +160,6 @@ export interface RunResult {
   ratios: RatioResult[];
   /** Gates that concern more than one result (none pass without their results). */
   errors: string[];
+  /** The last scaling sweep, carried into the report's "how it scales" section when present. */
+  scaling?: import('./runner/scaling.js').ScalingResult;
 }

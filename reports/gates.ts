@@ -28,8 +28,10 @@ export function applyGates(
   thresholds: Thresholds,
 ): 'pass' | 'fail' {
   let pass = true;
+  let judged = 0;
   for (const result of results) {
     if (result.impl !== implUnderTest) continue;
+    judged += 1;
     const scenario = scenarios.find((s) => s.name === result.scenario);
     if (result.state === 'errored') {
       pass = false;
@@ -42,7 +44,8 @@ export function applyGates(
     result.gates = (scenario?.gates ?? []).map((id) => judge(id, result, reference, ratio, thresholds));
     if (result.gates.some((g) => !g.pass)) pass = false;
   }
-  return pass ? 'pass' : 'fail';
+  // A run that measured nothing of the implementation under test has proven nothing.
+  return pass && judged > 0 ? 'pass' : 'fail';
 }
 
 function judge(
@@ -80,8 +83,9 @@ function judge(
         result.sameResponse ? `every response byte-identical to ${REFERENCE_IMPL}'s` : `responses differ: ${result.responseDiff ?? ''}`);
     }
     case 'detail-no-regression': {
-      if (reference === undefined) {
-        return gate(id, false, 'not compared', `vs ${REFERENCE_IMPL}`, `${REFERENCE_IMPL} did not run on this scenario`);
+      if (reference === undefined || reference.state === 'errored') {
+        const why = reference === undefined ? 'did not run on this scenario' : `could not be measured: ${reference.error ?? 'errored'}`;
+        return gate(id, false, 'not compared', `vs ${REFERENCE_IMPL}`, `${REFERENCE_IMPL} ${why}`);
       }
       const limit = 1 + t.detailTolerancePct / 100;
       const moreQueries = result.queries.perRequest > reference.queries.perRequest;

@@ -3,6 +3,7 @@ import { formatCount, formatInterval, formatMs, formatRatio, formatSeconds } fro
 import { latencyChart } from './latency-chart.js';
 import { inlineCode, markdownTable, truncate, type Align } from './markdown.js';
 import { planSummary } from './plan-summary.js';
+import { renderScalingSummary } from './scaling-report.js';
 import { dialectsOf, groupResults, type ResultGroup } from './result-groups.js';
 
 /** The implementation that the before/after section compares the one under test with. */
@@ -21,6 +22,8 @@ export function renderMarkdown(result: RunResult): string {
     gatesSection(result),
     resultsSection(result),
     beforeAfterSection(result),
+    conditionsSection(result),
+    result.scaling === undefined ? null : renderScalingSummary(result.scaling),
     n1Section(result),
     plansSection(result),
     chartSection(result),
@@ -264,4 +267,27 @@ function fixtureSection(run: RunResult): string {
 
 function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
+}
+
+/** Load and distance, when the run was not a plain sequential loopback run. */
+function conditionsSection(result: RunResult): string | null {
+  const loaded = result.results.filter((r) => (r.concurrency ?? 1) > 1 && r.state === 'completed');
+  const rtt = result.environment.rttMs;
+  if (loaded.length === 0 && rtt === undefined) return null;
+  const lines = ['## Load and distance', ''];
+  if (rtt !== undefined) {
+    lines.push(`Every Postgres statement paid an injected network round trip of ${rtt} ms (a delaying TCP proxy between the application and the database); SQLite ran in-process.`, '');
+  }
+  if (loaded.length > 0) {
+    lines.push(
+      `${loaded[0]?.concurrency ?? 1} requests in flight at once through the connection pool.`,
+      '',
+      markdownTable(
+        ['scenario', 'database', 'impl', 'p95 ms', 'throughput req/s', 'pool wait ms (median)'],
+        loaded.map((r) => [r.scenario, r.dialect, r.impl, formatMs(r.latencyMs.p95), (r.throughputRps ?? 0).toFixed(0), formatMs(r.poolWaitMs ?? 0)]),
+        ['left', 'left', 'left', 'right', 'right', 'right'],
+      ),
+    );
+  }
+  return lines.join('\n');
 }

@@ -1,3 +1,4 @@
+import type { ProfileName } from '../fixtures/profiles.js';
 import type { ArtifactType } from '../src/schema.js';
 import type { Dialect } from '../harness/result.js';
 
@@ -41,4 +42,6 @@ export interface Scenario {
   dialects?: Dialect[];
   /** Part of a plain `querygate run`. @default true */
   runByDefault?: boolean;
+  /** A sweep over fixtures and page sizes instead of fixed requests (the scaling scenario). */
+  sweep?: { profiles: ProfileName[]; limits: number[] };
 }

@@ -30,6 +30,8 @@ export const runOptions = {
   'detail-tolerance': { type: 'number', default: 10, describe: 'detail p95 may exceed the baseline by this many % before it fails' },
   plans: { type: 'boolean', default: true, describe: 'EXPLAIN every distinct statement of the implementation under test' },
   'attach-note': { type: 'boolean', default: false, describe: 'attach report.md to HEAD as a git note (refs/notes/querygate)' },
+  concurrency: { type: 'number', default: 1, describe: 'requests in flight at once through the connection pool' },
+  rtt: { type: 'number', describe: 'Postgres only: add this network round trip (ms) through a delaying TCP proxy' },
 } as const satisfies Record<string, Options>;
 
 export const seedOptions = {
@@ -56,6 +58,8 @@ export interface CheckedArgs {
   'detail-tolerance'?: number | undefined;
   'sqlite-file'?: string | undefined;
   db?: string | undefined;
+  concurrency?: number | undefined;
+  rtt?: number | undefined;
 }
 
 /**
@@ -74,6 +78,13 @@ export function check(argv: CheckedArgs): true {
   integer('samples', 5, 100_000, '--samples 300');
   integer('port', 0, 65_535, '--port 8080');
   integer('max-queries', 0, 10_000, '--max-queries 5');
+  integer('concurrency', 1, 256, '--concurrency 8');
+  if (argv.rtt !== undefined && (typeof argv.rtt !== 'number' || !Number.isFinite(argv.rtt) || argv.rtt < 0 || argv.rtt > 10_000)) {
+    throw new Error(`--rtt must be a round trip in ms from 0 to 10000, got ${String(argv.rtt)} (e.g. --rtt 1)`);
+  }
+  if (argv.rtt !== undefined && argv.db === 'sqlite') {
+    throw new Error('--rtt applies to Postgres (a network database); use --db postgres or all');
+  }
   const positive = (flag: keyof CheckedArgs, example: string) => {
     const value = argv[flag];
     if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)) {

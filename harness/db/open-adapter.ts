@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import knex from 'knex';
 import { cacheDir } from '../cache-dir.js';
+import { DelayProxy } from '../net/delay-proxy.js';
 import { EnvironmentError } from '../errors.js';
 import type { Dialect } from '../result.js';
 import type { DialectAdapter } from './dialect-adapter.js';
@@ -17,6 +18,8 @@ export interface DatabaseTarget {
   /** Load pg_stat_statements into the embedded server. */
   pgStatStatements?: boolean | undefined;
   onLog?: ((line: string) => void) | undefined;
+  /** Route every Postgres connection through a proxy that adds this round trip (ms). */
+  rttMs?: number | undefined;
 }
 
 const EMBEDDED_DATABASE = 'querygate';
@@ -27,7 +30,8 @@ export async function openAdapter(dialect: Dialect, target: DatabaseTarget): Pro
   const url = target.pgUrl ?? (process.env.DATABASE_URL || undefined);
   if (url !== undefined) {
     parsePgUrl(url);
-    return connectOrExplain(url, () => createPostgresAdapter({ url }));
+    const routed = await throughProxy(url, target.rttMs);
+    return connectOrExplain(url, () => createPostgresAdapter({ url: routed.url, onClose: routed.close }));
   }
   const server = await startEmbeddedPostgres({
     dataDir: join(cacheDir(), 'pg17'),
@@ -40,11 +44,28 @@ export async function openAdapter(dialect: Dialect, target: DatabaseTarget): Pro
     await ensureDatabase(server.url, EMBEDDED_DATABASE);
     const dbUrl = new URL(server.url);
     dbUrl.pathname = `/${EMBEDDED_DATABASE}`;
-    return await createPostgresAdapter({ url: dbUrl.toString(), onClose: () => server.stop() });
+    const routed = await throughProxy(dbUrl.toString(), target.rttMs);
+    return await createPostgresAdapter({
+      url: routed.url,
+      onClose: async () => {
+        await routed.close();
+        await server.stop();
+      },
+    });
   } catch (error) {
     await server.stop();
     throw error;
   }
+}
+
+/** The URL to connect to: the server's own, or a delaying proxy's in front of it. */
+async function throughProxy(url: string, rttMs: number | undefined): Promise<{ url: string; close: () => Promise<void> }> {
+  if (rttMs === undefined || rttMs <= 0) return { url, close: async () => {} };
+  const parsed = new URL(url);
+  const proxy = await DelayProxy.start({ host: parsed.hostname, port: Number(parsed.port || 5432) }, rttMs);
+  parsed.hostname = '127.0.0.1';
+  parsed.port = String(proxy.port);
+  return { url: parsed.toString(), close: () => proxy.close() };
 }
 
 async function ensureDatabase(url: string, name: string): Promise<void> {

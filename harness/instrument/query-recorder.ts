@@ -24,6 +24,8 @@ export class RequestLog {
   readonly queries: RecordedQuery[] = [];
   /** Uids of statements sent but not yet answered, with their start time. */
   readonly pending = new Map<string, { started: number; query: RecordedQuery }>();
+  /** Time spent waiting for a pool connection (not inside any statement's duration), ms. */
+  poolWaitMs = 0;
 
   get count(): number {
     return this.queries.length;
@@ -78,6 +80,9 @@ export class QueryRecorder {
 
   attach(): this {
     if (this.attached) return this;
+    this.pool()?.on('acquireRequest', this.onAcquireRequest);
+    this.pool()?.on('acquireSuccess', this.onAcquireDone);
+    this.pool()?.on('acquireFail', this.onAcquireDone);
     this.db.on('query', this.onQuery);
     this.db.on('query-response', this.onResponse);
     this.db.on('query-error', this.onError);
@@ -86,6 +91,10 @@ export class QueryRecorder {
   }
 
   detach(): this {
+    this.pool()?.removeListener('acquireRequest', this.onAcquireRequest);
+    this.pool()?.removeListener('acquireSuccess', this.onAcquireDone);
+    this.pool()?.removeListener('acquireFail', this.onAcquireDone);
+    this.acquires.clear();
     this.db.off('query', this.onQuery);
     this.db.off('query-response', this.onResponse);
     this.db.off('query-error', this.onError);
@@ -103,6 +112,25 @@ export class QueryRecorder {
   current(): RequestLog | undefined {
     return this.storage.getStore();
   }
+
+  private readonly acquires = new Map<number, { log: RequestLog; started: number }>();
+
+  /** knex's tarn pool, whose acquire events time the wait for a connection (tarn has no `off`). */
+  private pool(): { on(e: string, f: (...args: never[]) => void): void; removeListener(e: string, f: (...args: never[]) => void): void } | undefined {
+    return (this.db.client as { pool?: ReturnType<QueryRecorder['pool']> }).pool;
+  }
+
+  private readonly onAcquireRequest = (eventId: number): void => {
+    const log = this.storage.getStore();
+    if (log !== undefined) this.acquires.set(eventId, { log, started: performance.now() });
+  };
+
+  private readonly onAcquireDone = (eventId: number): void => {
+    const entry = this.acquires.get(eventId);
+    if (entry === undefined) return;
+    this.acquires.delete(eventId);
+    entry.log.poolWaitMs += performance.now() - entry.started;
+  };
 
   private readonly onQuery = (event: KnexQueryEvent): void => {
     const log = this.storage.getStore();

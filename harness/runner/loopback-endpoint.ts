@@ -41,6 +41,10 @@ export class LoopbackEndpoint {
       if (typeof id === 'string') endpoint?.logs.set(id, log);
       void recorder.record(() => handler(req, res), log);
     });
+    // The client reuses its sockets across long pauses (another implementation's turn, a slow
+    // baseline request): an idle timeout on the server would close one under it.
+    server.keepAliveTimeout = 0;
+    server.requestTimeout = 0;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => resolve());

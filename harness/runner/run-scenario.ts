@@ -12,6 +12,8 @@ import { resolveRequests, type ResolvedRequest } from './resolve-requests.js';
 export const N1_THRESHOLD = 3;
 /** The implementation every other one must answer like. */
 export const REFERENCE_IMPL = 'baseline';
+/** The hand-written single statement: the fastest answer the database can give. */
+export const FLOOR_IMPL = 'floor';
 
 export interface ScenarioRunInput {
   db: Knex;
@@ -36,7 +38,7 @@ export async function runScenario(input: ScenarioRunInput): Promise<ScenarioResu
   const requests = await resolveRequests(db, scenario, input.seed);
   const endpoints = new Map<string, LoopbackEndpoint>();
   try {
-    for (const impl of impls) endpoints.set(impl, await LoopbackEndpoint.start(db, impl, recorder));
+    for (const impl of impls) endpoints.set(impl, await LoopbackEndpoint.start(db, impl, recorder, sampling.concurrency));
 
     // Profiling pass: the full query log of every request, and every response for comparison.
     recorder.captureCallSites = true;
@@ -67,6 +69,9 @@ export async function runScenario(input: ScenarioRunInput): Promise<ScenarioResu
         samples: samples.length,
         latencyMs: summarize(samples, { ci: {} }),
         queries: queryStats(requests, exchanges, timed.maxQueries.get(impl) ?? 0),
+        poolWaitMs: median(timed.poolWaitMs.get(impl) ?? []),
+        concurrency: sampling.concurrency,
+        throughputRps: rate(timed.throughput.get(impl)),
         rowsPerRequest: Math.max(0, ...exchanges.map((e) => e.log.rows)),
         dbTimeMs: median(exchanges.map((e) => e.log.dbTimeMs)),
         sameResponse: comparison === null ? null : comparison.same,
@@ -94,6 +99,9 @@ interface TimedSamples {
   samples: Map<string, number[]>;
   /** Statements per request, max over the timed requests too: the gate is exact on every request. */
   maxQueries: Map<string, number>;
+  poolWaitMs: Map<string, number[]>;
+  /** Completed requests and the wall time spent on them, per implementation. */
+  throughput: Map<string, { requests: number; ms: number }>;
 }
 
 async function sampleInterleaved(
@@ -103,8 +111,7 @@ async function sampleInterleaved(
   sampling: SamplingOptions,
   overheadImpl: string | undefined,
 ): Promise<TimedSamples> {
-  const samples = new Map<string, number[]>();
-  const maxQueries = new Map<string, number>();
+  const timed: TimedSamples = { samples: new Map(), maxQueries: new Map(), poolWaitMs: new Map(), throughput: new Map() };
   const bench = new Bench({ iterations: sampling.block, time: 0, warmup: false, throws: true });
   const tasks: { name: string; instrumented: boolean }[] = [...endpoints.keys()].map((name) => ({ name, instrumented: true }));
   if (overheadImpl !== undefined && endpoints.has(overheadImpl)) tasks.push({ name: overheadImpl, instrumented: false });
@@ -112,20 +119,33 @@ async function sampleInterleaved(
     const endpoint = endpoints.get(task.name) as LoopbackEndpoint;
     const key = task.instrumented ? task.name : uninstrumented(task.name);
     const taken: number[] = [];
-    samples.set(key, taken);
+    const waits: number[] = [];
+    const throughput = { requests: 0, ms: 0 };
+    timed.samples.set(key, taken);
+    timed.poolWaitMs.set(key, waits);
+    timed.throughput.set(key, throughput);
     let next = 0;
-    bench.add(key, async () => {
+    const one = async () => {
       const r = requests[next++ % requests.length] as ResolvedRequest;
       const exchange = await endpoint.send(r.path);
       taken.push(exchange.wallMs);
-      if (task.instrumented) maxQueries.set(task.name, Math.max(maxQueries.get(task.name) ?? 0, exchange.log.count));
-      return { overriddenDuration: exchange.wallMs };
+      waits.push(exchange.log.poolWaitMs);
+      if (task.instrumented) timed.maxQueries.set(task.name, Math.max(timed.maxQueries.get(task.name) ?? 0, exchange.log.count));
+      return exchange.wallMs;
+    };
+    // One iteration: `concurrency` requests in flight together through the pool.
+    bench.add(key, async () => {
+      const started = performance.now();
+      const walls = await Promise.all(Array.from({ length: sampling.concurrency }, one));
+      throughput.requests += walls.length;
+      throughput.ms += performance.now() - started;
+      return { overriddenDuration: Math.max(...walls) };
     });
   }
   const started = performance.now();
+  const all = [...timed.samples.values()];
   const enough = () =>
-    [...samples.values()].every((s) => s.length >= sampling.minSamples) &&
-    ([...samples.values()].every((s) => s.length >= sampling.samples) || performance.now() - started > sampling.maxMs);
+    all.every((s) => s.length >= sampling.minSamples) && (all.every((s) => s.length >= sampling.samples) || performance.now() - started > sampling.maxMs);
   while (!enough()) {
     for (const task of bench.tasks) {
       const instrumented = !task.name.endsWith('(uninstrumented)');
@@ -138,7 +158,7 @@ async function sampleInterleaved(
       }
     }
   }
-  return { samples, maxQueries };
+  return timed;
 }
 
 function queryStats(requests: readonly ResolvedRequest[], exchanges: readonly Exchange[], timedMax: number): QueryStats {
@@ -195,6 +215,10 @@ function describeDiff(a: string, b: string): string {
   let i = 0;
   while (i < a.length && i < b.length && a[i] === b[i]) i++;
   return `first difference at byte ${i}: ...${a.slice(Math.max(0, i - 30), i + 30)}... vs ...${b.slice(Math.max(0, i - 30), i + 30)}...`;
+}
+
+function rate(t: { requests: number; ms: number } | undefined): number {
+  return t === undefined || t.ms === 0 ? 0 : (t.requests / t.ms) * 1000;
 }
 
 function median(values: number[]): number {

@@ -117,7 +117,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
       sampling: options.sampling,
       thresholds: options.thresholds,
     },
-    environment: describeEnvironment(databases),
+    environment: { ...describeEnvironment(databases), ...(options.target.rttMs === undefined ? {} : { rttMs: options.target.rttMs }) },
     fixture: fixture ?? { profile: options.profile, seed: options.seed, generatorVersion: GENERATOR_VERSION, checksum: '', rowCounts: {} },
     results,
     ratios,

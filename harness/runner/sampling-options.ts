@@ -10,7 +10,9 @@ export interface SamplingOptions {
   block: number;
   /** Untimed rounds over all requests before timing. */
   warmupRounds: number;
+  /** Requests in flight at once through the connection pool. @default 1 */
+  concurrency: number;
 }
 
-export const DEFAULT_SAMPLING: SamplingOptions = { samples: 300, minSamples: 30, maxMs: 4000, block: 5, warmupRounds: 2 };
-export const QUICK_SAMPLING: SamplingOptions = { samples: 60, minSamples: 20, maxMs: 900, block: 5, warmupRounds: 1 };
+export const DEFAULT_SAMPLING: SamplingOptions = { samples: 300, minSamples: 30, maxMs: 4000, block: 5, warmupRounds: 2, concurrency: 1 };
+export const QUICK_SAMPLING: SamplingOptions = { samples: 60, minSamples: 20, maxMs: 900, block: 5, warmupRounds: 1, concurrency: 1 };

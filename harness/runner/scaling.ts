@@ -1,0 +1,177 @@
+import type { Knex } from 'knex';
+import type { ProfileName } from '../../fixtures/profiles.js';
+import type { Scenario } from '../../scenarios/scenario.js';
+import { openAdapter, type DatabaseTarget } from '../db/open-adapter.js';
+import { openFixture } from '../fixture-store.js';
+import { QueryRecorder } from '../instrument/query-recorder.js';
+import type { Dialect, EnvironmentInfo } from '../result.js';
+import { describeEnvironment } from './environment.js';
+import { runScenario } from './run-scenario.js';
+import type { SamplingOptions } from './sampling-options.js';
+
+/** One measured point of the sweep. */
+export interface ScalingPoint {
+  profile: ProfileName;
+  dialect: Dialect;
+  impl: string;
+  limit: number;
+  /** Artifacts in the fixture. */
+  artifacts: number;
+  p50: number;
+  p95: number;
+  queries: number;
+  rows: number;
+  /** Memberships of the collections the first page touches: what a count over them must read. */
+  touchedRows: number;
+}
+
+/** A straight line fitted by least squares, with how well it fits. */
+export interface LineFit {
+  slope: number;
+  intercept: number;
+  r2: number;
+}
+
+export interface ScalingFit {
+  dialect: Dialect;
+  impl: string;
+  /** Queries per request against page size (per profile the same shape): slope 0 = constant. */
+  queriesVsPageSize: LineFit;
+  queriesGrowth: 'constant' | 'linear';
+  /** p50 ms against touched rows, in thousands. */
+  latencyVsTouchedRows: LineFit;
+  /** p50 at the smallest and at the largest profile, page 50: the flatness figure. */
+  p50SmallestMs: number;
+  p50LargestMs: number;
+}
+
+export interface ScalingResult {
+  kind: 'querygate-scaling';
+  schemaVersion: 1;
+  startedAt: string;
+  durationMs: number;
+  environment: EnvironmentInfo;
+  profiles: ProfileName[];
+  limits: number[];
+  points: ScalingPoint[];
+  fits: ScalingFit[];
+}
+
+export interface ScalingOptions {
+  scenario: Scenario;
+  dialects: Dialect[];
+  impls: string[];
+  profiles: ProfileName[];
+  seed: number;
+  target: DatabaseTarget;
+  sampling: SamplingOptions;
+  onProgress: (message: string) => void;
+  signal?: AbortSignal | undefined;
+}
+
+/** Sweeps fixture size x page size for every implementation, then fits how each grows. */
+export async function runScaling(options: ScalingOptions): Promise<ScalingResult> {
+  const started = Date.now();
+  const limits = options.scenario.sweep?.limits ?? [10, 50, 100];
+  const points: ScalingPoint[] = [];
+  const databases: EnvironmentInfo['databases'] = {};
+  for (const dialect of options.dialects) {
+    const adapter = await openAdapter(dialect, options.target);
+    try {
+      for (const profile of options.profiles) {
+        options.signal?.throwIfAborted();
+        options.onProgress(`scaling: ${dialect} ${profile}: seeding or reusing the fixture`);
+        const fixture = await openFixture({ adapter, profile, seed: options.seed });
+        databases[dialect] = await adapter.serverVersion(fixture.db);
+        const recorder = new QueryRecorder(fixture.db).attach();
+        for (const limit of limits) {
+          options.signal?.throwIfAborted();
+          options.onProgress(`scaling: ${dialect} ${profile} limit=${limit}`);
+          const scenario: Scenario = { name: `scaling ${profile} limit=${limit}`, description: '', gates: [], requests: [{ label: `limit=${limit}`, list: { limit } }] };
+          const results = await runScenario({ db: fixture.db, recorder, dialect, scenario, impls: options.impls, seed: options.seed, sampling: options.sampling });
+          const touchedRows = await touchedMemberships(fixture.db, limit);
+          for (const r of results) {
+            points.push({
+              profile,
+              dialect,
+              impl: r.impl,
+              limit,
+              artifacts: fixture.info.rowCounts.artifacts ?? 0,
+              p50: r.latencyMs.p50,
+              p95: r.latencyMs.p95,
+              queries: r.queries.perRequest,
+              rows: r.rowsPerRequest,
+              touchedRows,
+            });
+          }
+        }
+        recorder.detach();
+        await fixture.db.destroy();
+      }
+    } finally {
+      await adapter.close();
+    }
+  }
+  return {
+    kind: 'querygate-scaling',
+    schemaVersion: 1,
+    startedAt: new Date(started).toISOString(),
+    durationMs: Date.now() - started,
+    environment: describeEnvironment(databases),
+    profiles: options.profiles,
+    limits,
+    points,
+    fits: fitGrowth(points),
+  };
+}
+
+/** Memberships of every collection the first page of `limit` artifacts belongs to. */
+async function touchedMemberships(db: Knex, limit: number): Promise<number> {
+  const page = db('artifacts').orderBy([{ column: 'type' }, { column: 'name' }]).limit(limit).select('id');
+  const collections = db('collection_artifacts').whereIn('artifact_id', page).distinct('collection_id');
+  const row = await db('collection_artifacts').whereIn('collection_id', collections).count({ n: '*' }).first();
+  return Number(row?.n ?? 0);
+}
+
+export function fitLine(xs: readonly number[], ys: readonly number[]): LineFit {
+  const n = xs.length;
+  if (n === 0) return { slope: 0, intercept: 0, r2: 0 };
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let sxx = 0;
+  let sxy = 0;
+  let syy = 0;
+  for (let i = 0; i < n; i++) {
+    const dx = (xs[i] as number) - mx;
+    const dy = (ys[i] as number) - my;
+    sxx += dx * dx;
+    sxy += dx * dy;
+    syy += dy * dy;
+  }
+  const slope = sxx === 0 ? 0 : sxy / sxx;
+  const r2 = sxx === 0 || syy === 0 ? (syy === 0 ? 1 : 0) : (sxy * sxy) / (sxx * syy);
+  return { slope, intercept: my - slope * mx, r2 };
+}
+
+export function fitGrowth(points: readonly ScalingPoint[]): ScalingFit[] {
+  const fits: ScalingFit[] = [];
+  const keys = [...new Set(points.map((p) => `${p.dialect}\u0000${p.impl}`))];
+  for (const key of keys) {
+    const [dialect, impl] = key.split('\u0000') as [Dialect, string];
+    const mine = points.filter((p) => p.dialect === dialect && p.impl === impl);
+    const queries = fitLine(mine.map((p) => p.limit), mine.map((p) => p.queries));
+    const latency = fitLine(mine.map((p) => p.touchedRows / 1000), mine.map((p) => p.p50));
+    const at50 = mine.filter((p) => p.limit === 50).sort((a, b) => a.artifacts - b.artifacts);
+    fits.push({
+      dialect,
+      impl,
+      queriesVsPageSize: queries,
+      // Less than one extra query per 100 artifacts of page: constant.
+      queriesGrowth: Math.abs(queries.slope) < 0.01 ? 'constant' : 'linear',
+      latencyVsTouchedRows: latency,
+      p50SmallestMs: at50[0]?.p50 ?? 0,
+      p50LargestMs: at50[at50.length - 1]?.p50 ?? 0,
+    });
+  }
+  return fits;
+}

@@ -1,0 +1,73 @@
+import type { ScalingFit, ScalingPoint, ScalingResult } from '../harness/runner/scaling.js';
+import { formatMs } from './format.js';
+import { markdownTable } from './markdown.js';
+
+const line = (fit: ScalingFit): string => {
+  const q = fit.queriesVsPageSize;
+  const queries =
+    fit.queriesGrowth === 'constant'
+      ? `queries constant in page size (${Math.round(q.intercept)})`
+      : `queries linear in page size: ${q.slope.toFixed(2)} per artifact (+${q.intercept.toFixed(1)})`;
+  const l = fit.latencyVsTouchedRows;
+  const growth = fit.p50SmallestMs > 0 ? fit.p50LargestMs / fit.p50SmallestMs : 0;
+  return `\`${fit.impl}\` on ${fit.dialect}: ${queries}; p50 ${l.slope >= 0 ? '+' : ''}${l.slope.toFixed(3)} ms per 1k touched memberships (R² ${l.r2.toFixed(2)}); page 50 p50 ${formatMs(fit.p50SmallestMs)} -> ${formatMs(fit.p50LargestMs)} ms smallest to largest fixture (${growth.toFixed(1)}x)`;
+};
+
+/** A line chart per database: p50 at page 50 against fixture size, one line per implementation. */
+function chart(points: readonly ScalingPoint[], dialect: string): string | null {
+  const mine = points.filter((p) => p.dialect === dialect && p.limit === 50);
+  if (mine.length === 0) return null;
+  const profiles = [...new Set(mine.sort((a, b) => a.artifacts - b.artifacts).map((p) => p.profile))];
+  const impls = [...new Set(mine.map((p) => p.impl))];
+  const top = Math.max(...mine.map((p) => p.p50)) * 1.1;
+  return [
+    '```mermaid',
+    'xychart-beta',
+    `    title "${dialect}: p50 ms of a 50-artifact page by fixture size (lines: ${impls.join(', ')})"`,
+    `    x-axis [${profiles.map((p) => JSON.stringify(p)).join(', ')}]`,
+    `    y-axis "p50 ms" 0 --> ${Math.ceil(top)}`,
+    ...impls.map((impl) => `    line [${profiles.map((profile) => formatMs(mine.find((p) => p.impl === impl && p.profile === profile)?.p50 ?? 0)).join(', ')}]`),
+    '```',
+  ].join('\n');
+}
+
+/** The whole sweep: fitted growth, a chart per database, every point. */
+export function renderScalingMarkdown(result: ScalingResult): string {
+  const dialects = [...new Set(result.points.map((p) => p.dialect))];
+  const rows = result.points.map((p) => [
+    p.dialect,
+    p.profile,
+    String(p.limit),
+    p.impl,
+    formatMs(p.p50),
+    formatMs(p.p95),
+    String(p.queries),
+    String(p.rows),
+    String(p.touchedRows),
+  ]);
+  return `${[
+    '# querygate: how cost grows',
+    '',
+    `Sweep of ${result.profiles.join(', ')} x page sizes ${result.limits.join(', ')}; started ${result.startedAt}, took ${(result.durationMs / 1000).toFixed(1)} s; commit \`${(result.environment.gitCommit ?? 'none').slice(0, 12)}\`.`,
+    '',
+    '## Fitted growth',
+    '',
+    ...result.fits.map((f) => `- ${line(f)}`),
+    '',
+    ...dialects.flatMap((d) => [chart(result.points, d) ?? '', '']),
+    '## Points',
+    '',
+    markdownTable(['db', 'profile', 'limit', 'impl', 'p50 ms', 'p95 ms', 'queries', 'rows', 'touched memberships'], rows, ['left', 'left', 'right', 'left', 'right', 'right', 'right', 'right', 'right']),
+  ].join('\n')}\n`;
+}
+
+/** The short section a default run's report carries from the last sweep. */
+export function renderScalingSummary(result: ScalingResult): string {
+  return [
+    '## How it scales',
+    '',
+    `From the last scaling run (${result.startedAt}, ${result.profiles.join(', ')} x page sizes ${result.limits.join(', ')}; \`querygate run --scenario scaling\`):`,
+    '',
+    ...result.fits.map((f) => `- ${line(f)}`),
+  ].join('\n');
+}
