@@ -47,11 +47,13 @@ export class DelayProxy {
 }
 
 function pipeDelayed(from: Socket, to: Socket, delayMs: number): void {
-  // One queue and one timer per direction: chunks leave strictly in arrival order.
+  // One queue per direction: chunks leave strictly in arrival order. Timers alone fire on whole
+  // milliseconds (a 0.5 ms delay would become 1 ms or more), so the last stretch before a
+  // chunk is due is waited with setImmediate, which costs CPU only while a chunk is in flight.
   const queue: { due: number; chunk: Buffer | null }[] = [];
-  let timer: NodeJS.Timeout | undefined;
+  let scheduled = false;
   const flush = () => {
-    timer = undefined;
+    scheduled = false;
     const now = performance.now();
     while (queue.length > 0 && (queue[0] as { due: number }).due <= now) {
       const { chunk } = queue.shift() as { chunk: Buffer | null };
@@ -59,11 +61,18 @@ function pipeDelayed(from: Socket, to: Socket, delayMs: number): void {
       if (chunk === null) to.end();
       else to.write(chunk);
     }
-    if (queue.length > 0) timer = setTimeout(flush, Math.max(0, (queue[0] as { due: number }).due - now));
+    schedule();
+  };
+  const schedule = () => {
+    if (scheduled || queue.length === 0) return;
+    scheduled = true;
+    const wait = (queue[0] as { due: number }).due - performance.now();
+    if (wait > 2) setTimeout(flush, Math.floor(wait - 1.5));
+    else setImmediate(flush);
   };
   const enqueue = (chunk: Buffer | null) => {
     queue.push({ due: performance.now() + delayMs, chunk });
-    timer ??= setTimeout(flush, delayMs);
+    schedule();
   };
   from.on('data', (chunk: Buffer) => enqueue(chunk));
   from.on('end', () => enqueue(null));
