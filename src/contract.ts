@@ -1,4 +1,4 @@
-import type { ArtifactType } from './schema.js';
+import type { ArtifactRow, ArtifactType } from './schema.js';
 
 /** One collection an artifact belongs to, with the number of artifacts in that collection. */
 export interface CollectionRef {
@@ -7,20 +7,15 @@ export interface CollectionRef {
   artifact_count: number;
 }
 
-/** The item shape shared by list and detail responses (snake_case JSON, as the original API). */
-export interface ArtifactItem {
-  id: string;
-  name: string;
-  type: ArtifactType;
-  source: string;
-  version: string | null;
-  description: string | null;
+/**
+ * The item shape shared by list and detail responses (snake_case JSON, as the original API):
+ * the stored artifact with its tags and collections.
+ */
+export interface ArtifactItem extends ArtifactRow {
   /** Tag names, sorted. */
   tags: string[];
   /** Ordered by name. */
   collections: CollectionRef[];
-  created_at: string;
-  updated_at: string;
 }
 
 export interface PageInfo {
