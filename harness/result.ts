@@ -112,6 +112,11 @@ export interface ScenarioResult {
   latencyMs: LatencyStats;
   /** Latency with the instrumentation's event listeners off (same run), when measured. */
   uninstrumentedP50Ms?: number;
+  /**
+   * A/A: this implementation against a second copy of itself, sampled in the same turns. The
+   * ratio's interval is the noise floor of every latency comparison on this machine.
+   */
+  aaRatio?: { p50: number; p50Ci: [number, number]; p95: number; p95Ci: [number, number] };
   queries: QueryStats;
   /** Rows returned by the database per request (max over requests). */
   rowsPerRequest: number;

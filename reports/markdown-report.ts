@@ -131,7 +131,15 @@ function resultNotes(r: ScenarioResult): string[] {
     notes.push(`- ${inlineCode(r.impl)}: ${r.queries.transactionControl} of its ${formatCount(r.queries.perRequest)} statements per request are transaction control (BEGIN/COMMIT).`);
   }
   if (r.uninstrumentedP50Ms !== undefined && r.state === 'completed') {
-    notes.push(`- ${inlineCode(r.impl)}: p50 without instrumentation ${formatMs(r.uninstrumentedP50Ms)} ms (instrumented ${formatMs(r.latencyMs.p50)} ms).`);
+    const overhead = r.uninstrumentedP50Ms > 0 ? (r.latencyMs.p50 / r.uninstrumentedP50Ms - 1) * 100 : 0;
+    notes.push(
+      `- ${inlineCode(r.impl)}: p50 without instrumentation ${formatMs(r.uninstrumentedP50Ms)} ms (instrumented ${formatMs(r.latencyMs.p50)} ms: overhead ${overhead.toFixed(1)}%).`,
+    );
+  }
+  if (r.aaRatio !== undefined && r.state === 'completed') {
+    notes.push(
+      `- noise floor (A/A: ${inlineCode(r.impl)} against a copy of itself, same turns): p50 ratio ${formatRatio(r.aaRatio.p50)} ${formatInterval(r.aaRatio.p50Ci, formatRatio)}, p95 ratio ${formatRatio(r.aaRatio.p95)} ${formatInterval(r.aaRatio.p95Ci, formatRatio)}; a latency change inside this is noise.`,
+    );
   }
   return notes;
 }

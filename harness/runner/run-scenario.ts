@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import type { Scenario } from '../../scenarios/scenario.js';
 import type { QueryRecorder, RequestLog } from '../instrument/query-recorder.js';
 import type { Dialect, N1Suspect, QueryStats, ScenarioResult } from '../result.js';
-import { summarize } from '../statistics.js';
+import { bootstrapRatioCi, summarize } from '../statistics.js';
 import type { SamplingOptions } from './sampling-options.js';
 import { LoopbackEndpoint, type Exchange } from './loopback-endpoint.js';
 import { resolveRequests, type ResolvedRequest } from './resolve-requests.js';
@@ -80,6 +80,12 @@ export async function runScenario(input: ScenarioRunInput): Promise<ScenarioResu
       };
       if (comparison !== null && !comparison.same) result.responseDiff = comparison.diff;
       if (overhead !== undefined && overhead.length > 0) result.uninstrumentedP50Ms = summarize(overhead).p50;
+      const copy = timed.samples.get(aaCopy(impl));
+      if (copy !== undefined && copy.length > 0 && samples.length > 0) {
+        const p50 = bootstrapRatioCi(copy, samples, 50);
+        const p95 = bootstrapRatioCi(copy, samples, 95);
+        result.aaRatio = { p50: p50.ratio, p50Ci: p50.ci, p95: p95.ratio, p95Ci: p95.ci };
+      }
       const failed = exchanges.find((e) => e.status !== 200);
       if (failed !== undefined) {
         result.state = 'errored';
@@ -94,6 +100,7 @@ export async function runScenario(input: ScenarioRunInput): Promise<ScenarioResu
 }
 
 const uninstrumented = (impl: string) => `${impl} (uninstrumented)`;
+const aaCopy = (impl: string) => `${impl} (A/A)`;
 
 interface TimedSamples {
   samples: Map<string, number[]>;
@@ -113,11 +120,13 @@ async function sampleInterleaved(
 ): Promise<TimedSamples> {
   const timed: TimedSamples = { samples: new Map(), maxQueries: new Map(), poolWaitMs: new Map(), throughput: new Map() };
   const bench = new Bench({ iterations: sampling.block, time: 0, warmup: false, throws: true });
-  const tasks: { name: string; instrumented: boolean }[] = [...endpoints.keys()].map((name) => ({ name, instrumented: true }));
-  if (overheadImpl !== undefined && endpoints.has(overheadImpl)) tasks.push({ name: overheadImpl, instrumented: false });
+  const tasks: { name: string; instrumented: boolean; copy?: boolean }[] = [...endpoints.keys()].map((name) => ({ name, instrumented: true }));
+  if (overheadImpl !== undefined && endpoints.has(overheadImpl)) {
+    tasks.push({ name: overheadImpl, instrumented: false }, { name: overheadImpl, instrumented: true, copy: true });
+  }
   for (const task of tasks) {
     const endpoint = endpoints.get(task.name) as LoopbackEndpoint;
-    const key = task.instrumented ? task.name : uninstrumented(task.name);
+    const key = task.copy === true ? aaCopy(task.name) : task.instrumented ? task.name : uninstrumented(task.name);
     const taken: number[] = [];
     const waits: number[] = [];
     const throughput = { requests: 0, ms: 0 };
