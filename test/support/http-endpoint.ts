@@ -27,6 +27,7 @@ export interface HttpExchange {
 /** One implementation served on 127.0.0.1 by a real node:http server, and a client to call it. */
 export interface HttpEndpoint {
   readonly impl: string;
+  readonly port: number;
   send(request: HttpRequest | string): Promise<HttpExchange>;
   /** Rejections of the request handler, which promises never to throw: must stay empty. */
   readonly crashes: readonly unknown[];
@@ -47,15 +48,19 @@ export async function startHttpEndpoint(db: Knex, impl: string, options: HttpEnd
   const handler = createRequestHandler(db, impl, { cursorSecret: TEST_CURSOR_SECRET });
   const logs = new Map<string, RequestLog>();
   const crashes: unknown[] = [];
+  const inFlight = new Set<Promise<unknown>>();
   const server: Server = createServer((req, res) => {
     const log = new RequestLog();
     const id = req.headers[REQUEST_ID_HEADER];
     if (typeof id === 'string') logs.set(id, log);
     const handled = options.recorder === undefined ? handler(req, res) : options.recorder.record(() => handler(req, res), log);
-    handled.catch((error: unknown) => {
+    const settled = handled.catch((error: unknown) => {
       crashes.push(error);
       res.destroy();
     });
+    // A client that hung up does not stop the handler: close() waits for it before the database goes.
+    inFlight.add(settled);
+    void settled.finally(() => inFlight.delete(settled));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -91,9 +96,11 @@ export async function startHttpEndpoint(db: Knex, impl: string, options: HttpEnd
 
   return {
     impl,
+    port,
     send,
     crashes,
     async close() {
+      await Promise.all(inFlight);
       agent.destroy();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
