@@ -1,0 +1,247 @@
+import { describe, expect, it } from 'vitest';
+import { applyGates, DEFAULT_THRESHOLDS, type Thresholds } from '../reports/gates.js';
+import type { Dialect, LatencyStats, QueryStats, RatioResult, ScenarioResult } from '../harness/result.js';
+import { SCENARIOS, type Scenario } from '../scenarios/index.js';
+import { makeScenarioResult } from './fixtures/sample-result.js';
+
+const latency = (p95: number, p95Ci: [number, number] = [p95 * 0.9, p95 * 1.1]): LatencyStats => ({
+  p50: p95 / 2,
+  p95,
+  p99: p95 * 1.2,
+  mean: p95 / 2,
+  min: p95 / 4,
+  max: p95 * 1.5,
+  p95Ci,
+  count: 30,
+});
+
+const queries = (byRequest: Record<string, number>, fields: Partial<QueryStats> = {}): QueryStats => {
+  const counts = Object.values(byRequest);
+  return {
+    perRequest: Math.max(0, ...counts),
+    perRequestMin: Math.min(...counts),
+    transactionControl: 0,
+    fingerprints: [],
+    n1Suspects: [],
+    byRequest,
+    ...fields,
+  };
+};
+
+interface Spec {
+  scenario: string;
+  impl?: string;
+  dialect?: Dialect;
+  p95?: number;
+  p95Ci?: [number, number];
+  byRequest?: Record<string, number>;
+  sameResponse?: boolean | null;
+  state?: ScenarioResult['state'];
+}
+
+function result(spec: Spec): ScenarioResult {
+  const p95 = spec.p95 ?? 3;
+  return makeScenarioResult({
+    scenario: spec.scenario,
+    dialect: spec.dialect ?? 'sqlite',
+    impl: spec.impl ?? 'fixed',
+    rawSamples: [p95],
+    latencyMs: latency(p95, spec.p95Ci),
+    queries: queries(spec.byRequest ?? { request: 4 }),
+    sameResponse: spec.sameResponse === undefined ? true : spec.sameResponse,
+    ...(spec.state === 'errored' ? { state: 'errored', error: 'boom' } : {}),
+  });
+}
+
+const ratio = (scenario: string, p95: number, p95Ci: [number, number], dialect: Dialect = 'sqlite'): RatioResult => ({
+  scenario,
+  dialect,
+  numerator: 'fixed',
+  denominator: 'baseline',
+  p50: p95,
+  p50Ci: p95Ci,
+  p95,
+  p95Ci,
+});
+
+/** Judges `fixed` in the given results against the real scenarios; returns the verdict and fixed's gates by id. */
+function judge(results: ScenarioResult[], ratios: RatioResult[] = [], thresholds: Thresholds = DEFAULT_THRESHOLDS, scenarios: readonly Scenario[] = SCENARIOS) {
+  const verdict = applyGates(results, ratios, scenarios, 'fixed', thresholds);
+  const gates = new Map(results.filter((r) => r.impl === 'fixed').flatMap((r) => r.gates.map((g) => [`${r.scenario}/${g.id}`, g] as const)));
+  return { verdict, gates };
+}
+
+describe('applyGates', () => {
+  it('passes every gate of every default scenario for a good result', () => {
+    const results = [
+      result({ scenario: 'list-50', byRequest: { 'page 1': 4, 'page 4': 4 } }),
+      result({ scenario: 'list-50', impl: 'baseline', byRequest: { 'page 1': 106 }, p95: 40 }),
+      result({ scenario: 'page-sizes', byRequest: { 'limit=10': 4, 'limit=50': 4, 'limit=100': 4 } }),
+      result({ scenario: 'detail', byRequest: { 'random id': 3 } }),
+      result({ scenario: 'detail', impl: 'baseline', byRequest: { 'random id': 7 } }),
+    ];
+    const { verdict, gates } = judge(results, [ratio('detail', 0.8, [0.7, 0.95])]);
+    expect(verdict).toBe('pass');
+    expect([...gates.keys()].sort()).toEqual([
+      'detail/detail-no-regression',
+      'detail/queries-at-most-5',
+      'detail/same-response-as-baseline',
+      'list-50/p95-under-200ms',
+      'list-50/queries-at-most-5',
+      'list-50/same-response-as-baseline',
+      'page-sizes/queries-at-most-5',
+      'page-sizes/queries-constant-in-page-size',
+      'page-sizes/same-response-as-baseline',
+    ]);
+    for (const g of gates.values()) expect(g.pass, g.id).toBe(true);
+    // Only the implementation under test is judged.
+    expect(results.filter((r) => r.impl === 'baseline').every((r) => r.gates.length === 0)).toBe(true);
+  });
+
+  describe('p95-under-200ms', () => {
+    it('passes under the threshold and states the interval', () => {
+      const { verdict, gates } = judge([result({ scenario: 'list-50', p95: 120, p95Ci: [100, 150] })]);
+      expect(verdict).toBe('pass');
+      const gate = gates.get('list-50/p95-under-200ms');
+      expect(gate?.pass).toBe(true);
+      expect(gate?.message).toMatch(/95% CI 100\.0-150\.0/);
+      expect(gate?.threshold).toBe('< 200 ms');
+    });
+
+    it('fails over the threshold', () => {
+      const { verdict, gates } = judge([result({ scenario: 'list-50', p95: 250, p95Ci: [220, 280] })]);
+      expect(verdict).toBe('fail');
+      expect(gates.get('list-50/p95-under-200ms')?.pass).toBe(false);
+      expect(gates.get('list-50/queries-at-most-5')?.pass).toBe(true);
+    });
+
+    it('fails at exactly the threshold (under means under)', () => {
+      expect(judge([result({ scenario: 'list-50', p95: 200 })]).gates.get('list-50/p95-under-200ms')?.pass).toBe(false);
+    });
+  });
+
+  describe('queries-at-most-5', () => {
+    it('passes at 5 and fails at 6, naming the worst request', () => {
+      expect(judge([result({ scenario: 'list-filtered', byRequest: { a: 5, b: 3 } })]).gates.get('list-filtered/queries-at-most-5')?.pass).toBe(true);
+      const { verdict, gates } = judge([result({ scenario: 'list-filtered', byRequest: { a: 4, b: 6 } })]);
+      expect(verdict).toBe('fail');
+      const gate = gates.get('list-filtered/queries-at-most-5');
+      expect(gate).toMatchObject({ pass: false, actual: '6', threshold: '<= 5' });
+      expect(gate?.message).toMatch(/\(b\)/);
+    });
+  });
+
+  describe('queries-constant-in-page-size', () => {
+    it('passes when every page size runs the same number of queries', () => {
+      const { gates } = judge([result({ scenario: 'page-sizes', byRequest: { 'limit=10': 4, 'limit=50': 4, 'limit=100': 4 } })]);
+      expect(gates.get('page-sizes/queries-constant-in-page-size')?.pass).toBe(true);
+    });
+
+    it('fails when the count differs between page sizes, even under the maximum', () => {
+      const { verdict, gates } = judge([result({ scenario: 'page-sizes', byRequest: { 'limit=10': 3, 'limit=50': 4, 'limit=100': 5 } })]);
+      expect(verdict).toBe('fail');
+      expect(gates.get('page-sizes/queries-at-most-5')?.pass).toBe(true);
+      const gate = gates.get('page-sizes/queries-constant-in-page-size');
+      expect(gate?.pass).toBe(false);
+      expect(gate?.message).toMatch(/grows with the page size/);
+    });
+  });
+
+  describe('same-response-as-baseline', () => {
+    it('fails on different responses and when nothing was compared', () => {
+      for (const sameResponse of [false, null]) {
+        const { verdict, gates } = judge([result({ scenario: 'list-filtered', sameResponse })]);
+        expect(verdict).toBe('fail');
+        expect(gates.get('list-filtered/same-response-as-baseline')?.pass).toBe(false);
+      }
+      expect(judge([result({ scenario: 'list-filtered', sameResponse: true })]).verdict).toBe('pass');
+    });
+  });
+
+  describe('detail-no-regression', () => {
+    const detail = (fixedQueries: number, baselineQueries: number) => [
+      result({ scenario: 'detail', byRequest: { 'random id': fixedQueries } }),
+      result({ scenario: 'detail', impl: 'baseline', byRequest: { 'random id': baselineQueries } }),
+    ];
+    const gateOf = (results: ScenarioResult[], ratios: RatioResult[]) => judge(results, ratios).gates.get('detail/detail-no-regression');
+
+    it('passes when not slower and not more queries', () => {
+      expect(gateOf(detail(3, 7), [ratio('detail', 0.9, [0.8, 1.0])])?.pass).toBe(true);
+      expect(gateOf(detail(3, 3), [ratio('detail', 1.0, [0.95, 1.05])])?.pass).toBe(true);
+    });
+
+    it('fails on more queries than the baseline', () => {
+      const gate = gateOf(detail(4, 3), [ratio('detail', 0.9, [0.8, 1.0])]);
+      expect(gate?.pass).toBe(false);
+      expect(gate?.message).toMatch(/more queries than baseline/);
+    });
+
+    it('fails when the whole p95-ratio interval lies above 1.10', () => {
+      const gate = gateOf(detail(3, 7), [ratio('detail', 1.3, [1.15, 1.45])]);
+      expect(gate?.pass).toBe(false);
+      expect(gate?.message).toMatch(/significantly slower/);
+    });
+
+    it('passes when the interval straddles 1.10: noise never fails it', () => {
+      expect(gateOf(detail(3, 7), [ratio('detail', 1.2, [1.05, 1.35])])?.pass).toBe(true);
+    });
+
+    it('reads the ratio of its own database only', () => {
+      const gate = gateOf(detail(3, 7), [ratio('detail', 1.3, [1.15, 1.45], 'postgres'), ratio('detail', 0.9, [0.8, 1.0], 'sqlite')]);
+      expect(gate?.pass).toBe(true);
+    });
+
+    it('fails when the baseline did not run, or could not be measured', () => {
+      expect(gateOf(detail(3, 7).slice(0, 1), [])?.pass).toBe(false);
+      const [fixed, baseline] = detail(3, 7) as [ScenarioResult, ScenarioResult];
+      const gate = gateOf([fixed, { ...baseline, state: 'errored', error: 'boom', queries: queries({}) }], []);
+      expect(gate?.pass).toBe(false);
+      expect(gate?.message).toMatch(/baseline could not be measured: boom/);
+    });
+  });
+
+  it('fails the verdict on an errored result of the implementation under test', () => {
+    const results = [result({ scenario: 'list-50' }), result({ scenario: 'detail', state: 'errored' })];
+    expect(judge(results).verdict).toBe('fail');
+  });
+
+  it('ignores the results of other implementations', () => {
+    const results = [
+      result({ scenario: 'list-50' }),
+      result({ scenario: 'list-50', impl: 'baseline', byRequest: { 'page 1': 106 }, p95: 900 }),
+      result({ scenario: 'detail', impl: 'baseline', state: 'errored' }),
+    ];
+    expect(judge(results).verdict).toBe('pass');
+  });
+
+  it('fails when there is no result of the implementation under test: nothing was judged', () => {
+    expect(judge([result({ scenario: 'list-50', impl: 'baseline' })]).verdict).toBe('fail');
+    expect(judge([]).verdict).toBe('fail');
+  });
+
+  it('reads configurable thresholds', () => {
+    const results = () => [result({ scenario: 'list-50', p95: 120, byRequest: { 'page 1': 6 } })];
+    const strict = judge(results(), [], { ...DEFAULT_THRESHOLDS, p95Ms: 100 });
+    expect(strict.gates.get('list-50/p95-under-200ms')).toMatchObject({ pass: false, threshold: '< 100 ms' });
+    expect(strict.gates.get('list-50/queries-at-most-5')?.pass).toBe(false);
+    const lenient = judge(results(), [], { ...DEFAULT_THRESHOLDS, maxQueries: 6 });
+    expect(lenient.verdict).toBe('pass');
+    expect(lenient.gates.get('list-50/queries-at-most-5')).toMatchObject({ pass: true, threshold: '<= 6' });
+
+    const detail = () => [
+      result({ scenario: 'detail', byRequest: { 'random id': 3 } }),
+      result({ scenario: 'detail', impl: 'baseline', byRequest: { 'random id': 7 } }),
+    ];
+    const slower = [ratio('detail', 1.3, [1.15, 1.45])];
+    expect(judge(detail(), slower).gates.get('detail/detail-no-regression')?.pass).toBe(false);
+    expect(judge(detail(), slower, { ...DEFAULT_THRESHOLDS, detailTolerancePct: 50 }).gates.get('detail/detail-no-regression')?.pass).toBe(true);
+  });
+
+  it('judges only the gates a scenario names', () => {
+    const custom: Scenario = { name: 'custom', description: 'test', requests: [], gates: ['queries-at-most-5'] };
+    const results = [result({ scenario: 'custom', p95: 900, sameResponse: false, byRequest: { a: 2 } })];
+    const { verdict, gates } = judge(results, [], DEFAULT_THRESHOLDS, [custom]);
+    expect(verdict).toBe('pass');
+    expect([...gates.keys()]).toEqual(['custom/queries-at-most-5']);
+  });
+});
