@@ -163,6 +163,35 @@ export function bootstrapRatioCi(
   };
 }
 
+/**
+ * The drift-corrected change of an implementation between two runs: (after / before) of the
+ * implementation divided by (after / before) of a reference measured in the same runs (the
+ * database floor). A machine that got slower between the runs moves both alike and cancels
+ * out; a slower implementation does not. All four groups are resampled independently.
+ */
+export function bootstrapCorrectedRatioCi(
+  after: ArrayLike<number>,
+  before: ArrayLike<number>,
+  referenceAfter: ArrayLike<number>,
+  referenceBefore: ArrayLike<number>,
+  p: number,
+  options: BootstrapOptions = {},
+): RatioEstimate {
+  checkPercentile(p);
+  const groups = [after, before, referenceAfter, referenceBefore].map((g, i) => new Resampler(sortSamples(g, `group ${i + 1}`), p)) as [
+    Resampler,
+    Resampler,
+    Resampler,
+    Resampler,
+  ];
+  const { iterations, confidence, seed } = resolveBootstrapOptions(options);
+  const random = createRandom(seed);
+  const ratios = new Float64Array(iterations);
+  const [a, b, ra, rb] = groups;
+  for (let i = 0; i < iterations; i++) ratios[i] = (a.draw(random) / b.draw(random)) / (ra.draw(random) / rb.draw(random));
+  return { ratio: a.observed() / b.observed() / (ra.observed() / rb.observed()), ci: interval(ratios, confidence) };
+}
+
 function resampledPercentileCi(sorted: SortedSamples, p: number, options: ResolvedBootstrapOptions): Estimate {
   const resampler = new Resampler(sorted, p);
   const random = createRandom(options.seed);

@@ -1,5 +1,5 @@
 import type { Dialect, FingerprintCount, ImplName, RunResult, ScenarioResult } from '../harness/result.js';
-import { bootstrapRatioCi, defaultBootstrapIterations, defaultConfidence, defaultSeed } from '../harness/statistics.js';
+import { bootstrapCorrectedRatioCi, bootstrapRatioCi, defaultBootstrapIterations, defaultConfidence, defaultSeed } from '../harness/statistics.js';
 import { formatInterval, formatRatio } from './format.js';
 import { groupResults } from './result-groups.js';
 
@@ -36,6 +36,12 @@ export interface LatencyChange {
   ratio: number;
   ci: [number, number] | null;
   verdict: LatencyVerdict;
+  /**
+   * The ratio divided by the floor's ratio between the same runs, when both runs measured the
+   * floor: what is left of the change once the machine's drift is taken out. When present, the
+   * verdict is judged on it.
+   */
+  corrected?: { ratio: number; ci: [number, number] };
 }
 
 export interface CountChange {
@@ -138,9 +144,12 @@ export function compareRuns(before: RunResult, after: RunResult, options: Partia
       const b = beforeGroup.results.find((r) => r.impl === a.impl && r.impl !== before.implUnderTest);
       if (b !== undefined) matches.push([b, a, 'same-name']);
     }
+    const floorBefore = beforeGroup.results.find((r) => r.impl === floorImpl && r.state === 'completed');
+    const floorAfter = group.results.find((r) => r.impl === floorImpl && r.state === 'completed');
+    const floors = floorBefore !== undefined && floorAfter !== undefined ? { before: floorBefore, after: floorAfter } : undefined;
     for (const [b, a, role] of matches) {
       paired.add(b).add(a);
-      pairs.push(comparePair(b, a, role, resolved, pairs.length));
+      pairs.push(comparePair(b, a, role, resolved, pairs.length, floors));
     }
   }
   const unpaired: UnpairedResult[] = [
@@ -171,7 +180,20 @@ export function resolveCompareOptions(options: Partial<CompareOptions>): Compare
   return resolved;
 }
 
-function comparePair(before: ScenarioResult, after: ScenarioResult, role: ComparedPair['role'], options: CompareOptions, index: number): ComparedPair {
+/** The floor's results of one scenario and database in both runs, the yardstick of machine drift. */
+interface Floors {
+  before: ScenarioResult;
+  after: ScenarioResult;
+}
+
+function comparePair(
+  before: ScenarioResult,
+  after: ScenarioResult,
+  role: ComparedPair['role'],
+  options: CompareOptions,
+  index: number,
+  floors?: Floors,
+): ComparedPair {
   const where = role === 'under-test' && before.impl === after.impl
     ? `${after.scenario}, ${after.dialect}`
     : `${after.scenario}, ${after.dialect}, ${before.impl === after.impl ? after.impl : `${before.impl} -> ${after.impl}`}`;
@@ -200,8 +222,8 @@ function comparePair(before: ScenarioResult, after: ScenarioResult, role: Compar
   if (pair.problems.length > 0) return pair;
 
   // Distinct seeds per pair and percentile keep the intervals' resampling errors independent.
-  pair.p50 = latencyChange(before, after, 50, options, options.seed + 2 * index);
-  pair.p95 = latencyChange(before, after, 95, options, options.seed + 2 * index + 1);
+  pair.p50 = latencyChange(before, after, 50, options, options.seed + 2 * index, floors);
+  pair.p95 = latencyChange(before, after, 95, options, options.seed + 2 * index + 1, floors);
   pair.queriesPerRequest = { before: before.queries.perRequest, after: after.queries.perRequest };
   pair.rowsPerRequest = { before: before.rowsPerRequest, after: after.rowsPerRequest };
 
@@ -224,8 +246,9 @@ function comparePair(before: ScenarioResult, after: ScenarioResult, role: Compar
   if (q.after > q.before) pair.regressions.push(`queries per request grew ${q.before} -> ${q.after} (${where})`);
   for (const [name, change] of [['p50', pair.p50], ['p95', pair.p95]] as const) {
     if (change.verdict === 'regressed' && change.ci !== null) {
+      const judged = change.corrected ?? { ratio: change.ratio, ci: change.ci };
       pair.regressions.push(
-        `${name} latency ${formatRatio(change.ratio)} ${formatInterval(change.ci, formatRatio)} of before, ` +
+        `${name} latency ${formatRatio(judged.ratio)} ${formatInterval(judged.ci, formatRatio)} of before${change.corrected === undefined ? '' : ' (corrected for the floor)'}, ` +
           `whole interval above ${formatRatio(1 + options.thresholdPct / 100)} (${where})`,
       );
     }
@@ -233,20 +256,28 @@ function comparePair(before: ScenarioResult, after: ScenarioResult, role: Compar
   return pair;
 }
 
-function latencyChange(before: ScenarioResult, after: ScenarioResult, p: 50 | 95, options: CompareOptions, seed: number): LatencyChange {
+function latencyChange(
+  before: ScenarioResult,
+  after: ScenarioResult,
+  p: 50 | 95,
+  options: CompareOptions,
+  seed: number,
+  floors: Floors | undefined,
+): LatencyChange {
   const key = p === 50 ? 'p50' : 'p95';
   const change = { before: before.latencyMs[key], after: after.latencyMs[key] };
   if (before.rawSamples.length === 0 || after.rawSamples.length === 0) {
     return { ...change, ratio: change.after / change.before, ci: null, verdict: 'no-interval' };
   }
-  const { ratio, ci } = bootstrapRatioCi(after.rawSamples, before.rawSamples, p, {
-    iterations: options.iterations,
-    confidence: options.confidence,
-    seed,
-  });
+  const bootstrap = { iterations: options.iterations, confidence: options.confidence, seed };
+  const { ratio, ci } = bootstrapRatioCi(after.rawSamples, before.rawSamples, p, bootstrap);
   const limit = 1 + options.thresholdPct / 100;
-  const verdict: LatencyVerdict = ci[0] > limit ? 'regressed' : ci[1] < 1 / limit ? 'improved' : 'no-change';
-  return { ...change, ratio, ci, verdict };
+  const judge = (interval: [number, number]): LatencyVerdict => (interval[0] > limit ? 'regressed' : interval[1] < 1 / limit ? 'improved' : 'no-change');
+  // The floor is the machine's yardstick: correct for it, except when comparing the floor itself.
+  const usable = floors !== undefined && before.impl !== floorImpl && floors.before.rawSamples.length > 0 && floors.after.rawSamples.length > 0;
+  if (!usable) return { ...change, ratio, ci, verdict: judge(ci) };
+  const corrected = bootstrapCorrectedRatioCi(after.rawSamples, before.rawSamples, floors.after.rawSamples, floors.before.rawSamples, p, bootstrap);
+  return { ...change, ratio, ci, verdict: judge(corrected.ci), corrected };
 }
 
 function identity(run: RunResult): RunIdentity {

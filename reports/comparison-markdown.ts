@@ -23,7 +23,9 @@ export function renderComparisonMarkdown(c: Comparison): string {
     '',
     `Ratios are after / before. A latency regresses when the whole ${Math.round(options.confidence * 100)}% interval ` +
       `lies above ${limit} (${options.iterations} bootstrap resamples of the raw samples, seed ${options.seed}); ` +
-      'any growth of queries per request regresses.',
+      'any growth of queries per request regresses. Where both runs measured the `floor` (the database\'s fastest answer), ' +
+      'the verdict reads the floor-corrected ratio: the change divided by the floor\'s change between the runs, so that a machine ' +
+      'that got slower between runs does not pass for a slower implementation.',
   );
 
   const underTest = c.pairs.filter((p) => p.role === 'under-test');
@@ -88,9 +90,12 @@ function pairTable(pairs: readonly ComparedPair[], withImpl: boolean): string {
 
 function latencyCells(change: LatencyChange | null): [string, string] {
   if (change === null) return ['-', '-'];
-  const ratio = change.ci === null
+  const raw = change.ci === null
     ? `${formatRatio(change.ratio)} (no interval)`
     : `${formatRatio(change.ratio)} ${formatInterval(change.ci, formatRatio)}`;
+  const ratio = change.corrected === undefined
+    ? raw
+    : `${raw}; floor-corrected ${formatRatio(change.corrected.ratio)} ${formatInterval(change.corrected.ci, formatRatio)}`;
   return [`${formatMs(change.before)} -> ${formatMs(change.after)}`, ratio];
 }
 
