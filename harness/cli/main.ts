@@ -2,11 +2,16 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { FixtureRefusedError } from '../db/fixture-refused-error.js';
 import { EnvironmentError, UsageError } from '../errors.js';
-import { check, runOptions, seedOptions, serveOptions } from './args.js';
-import { compareCommand, reportCommand } from './result-commands.js';
-import { runCommand } from './run-command.js';
-import { seedCommand } from './seed-command.js';
-import { serveCommand } from './serve-command.js';
+import { check as checkArgs, runOptions, seedOptions, serveOptions } from './args.js';
+
+// Commands load on use: bad usage is answered before the runner, knex and the drivers are imported.
+const load = {
+  run: async () => (await import('./run-command.js')).runCommand,
+  seed: async () => (await import('./seed-command.js')).seedCommand,
+  serve: async () => (await import('./serve-command.js')).serveCommand,
+  compare: async () => (await import('./result-commands.js')).compareCommand,
+  report: async () => (await import('./result-commands.js')).reportCommand,
+};
 
 /** Exit codes: the one place that decides them. */
 export const EXIT = { pass: 0, gateFailed: 1, usage: 2, environment: 3 } as const;
@@ -18,14 +23,65 @@ function exitCodeOf(error: unknown): number {
   return EXIT.environment;
 }
 
-function fail(error: unknown): never {
+/** Credentials in anything that looks like a URL or a libpq keyword string, wherever they occur in a message. */
+function redactSecrets(text: string): string {
+  return text
+    .replace(/([a-z][a-z0-9+.-]*:\/\/[^\s:@/?#]*:)[^\s/?#]*@/gi, '$1***@')
+    .replace(/([?&\s]password=)[^&#\s]*/gi, '$1***');
+}
+
+/** One line on stderr (plus a hint line), the stack only with --verbose, then the exit code. */
+function fail(error: unknown, hint?: string): never {
   const message = error instanceof Error ? error.message : String(error);
   const code = exitCodeOf(error);
   const prefix = code === EXIT.usage ? 'querygate: error:' : 'querygate: environment failure:';
-  process.stderr.write(`${prefix} ${message.split('\n')[0]}\n`);
-  if (error instanceof EnvironmentError && error.hint !== undefined) process.stderr.write(`hint: ${error.hint}\n`);
-  if (verbose && error instanceof Error && error.stack !== undefined) process.stderr.write(`${error.stack}\n`);
+  process.stderr.write(`${prefix} ${redactSecrets(message.split('\n')[0] ?? '')}\n`);
+  const shownHint = error instanceof EnvironmentError && error.hint !== undefined ? error.hint : hint;
+  if (shownHint !== undefined) process.stderr.write(`hint: ${redactSecrets(shownHint)}\n`);
+  if (verbose && error instanceof Error && error.stack !== undefined) process.stderr.write(`${redactSecrets(error.stack)}\n`);
   process.exit(code);
+}
+
+/** check() with whatever it throws counted as bad usage (exit 2), never as an environment failure. */
+function check(argv: Parameters<typeof checkArgs>[0]): true {
+  try {
+    return checkArgs(argv);
+  } catch (error) {
+    throw error instanceof UsageError ? error : new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+const COMMANDS = ['run', 'seed', 'serve', 'compare', 'report'] as const;
+
+/**
+ * yargs' own messages as one line that says what is wrong and what is accepted
+ * ("Invalid values:\n  Argument: db, Given: ...", "Did you mean run?").
+ */
+function usageMessage(message: string, args: readonly string[]): string {
+  const command = args.find((a) => !a.startsWith('-'));
+  const commands = `commands: ${COMMANDS.join(', ')}`;
+  const unknownCommand = command !== undefined && !(COMMANDS as readonly string[]).includes(command);
+  const suggestion = /^Did you mean (\S+)\?$/.exec(message.trim());
+  if (suggestion !== null || (unknownCommand && /^Unknown arguments?:/.test(message))) {
+    return `unknown command ${JSON.stringify(command ?? '')}${suggestion === null ? '' : ` (did you mean ${suggestion[1]}?)`}; ${commands}`;
+  }
+  const invalid = [...message.matchAll(/Argument: (\S+), Given: (.*?), Choices: (.*)/g)].map(
+    ([, flag, given, choices]) => `--${flag} ${given} is not accepted; choose from ${(choices ?? '').replace(/"/g, '')}`,
+  );
+  if (invalid.length > 0) return invalid.join('; ');
+  const missingValue = /^Not enough arguments following: (\S+)/.exec(message);
+  if (missingValue !== null) return `--${missingValue[1]} needs a value`;
+  const positionals = /^Not enough non-option arguments: got (\d+), need at least (\d+)/.exec(message);
+  if (positionals !== null && command !== undefined) {
+    const forms: Record<string, string> = { compare: 'querygate compare BEFORE.json AFTER.json', report: 'querygate report RESULT.json' };
+    return `${command} needs ${positionals[2]} file argument(s), got ${positionals[1]}${forms[command] === undefined ? '' : `: ${forms[command]}`}`;
+  }
+  const unknown = /^Unknown arguments?: (.*)$/.exec(message.trim());
+  if (unknown !== null) {
+    const names = (unknown[1] ?? '').split(', ').map((name) => (args.includes(`--${name}`) || args.some((a) => a.startsWith(`--${name}=`)) ? `--${name}` : JSON.stringify(name)));
+    return `unknown option or argument ${names.join(', ')}`;
+  }
+  return message.replace(/\s*\n\s*/g, '; ').trim();
 }
 
 function commandLine(): Argv {
@@ -33,13 +89,13 @@ function commandLine(): Argv {
     .scriptName('querygate')
     .usage('$0 <command> [options]\n\nBenchmark and regression gates for the artifact list endpoint, on SQLite and Postgres.')
     .command('run', 'measure the scenarios and judge the gates (the CI job)', (y) => y.options(runOptions).check(check), async (argv) => {
-      process.exitCode = await runCommand(argv);
+      process.exitCode = await (await load.run())(argv);
     })
     .command('seed', 'seed or reuse a fixture database and print its checksum', (y) => y.options(seedOptions).check(check), async (argv) => {
-      process.exitCode = await seedCommand(argv);
+      process.exitCode = await (await load.seed())(argv);
     })
     .command('serve', 'serve the endpoint over HTTP on 127.0.0.1', (y) => y.options(serveOptions).check(check), async (argv) => {
-      process.exitCode = await serveCommand({ ...argv, 'log-level': (argv as { 'log-level'?: string })['log-level'] ?? 'warn' });
+      process.exitCode = await (await load.serve())({ ...argv, 'log-level': (argv as { 'log-level'?: string })['log-level'] ?? 'warn' });
     })
     .command(
       'compare <before> <after>',
@@ -53,7 +109,7 @@ function commandLine(): Argv {
             threshold: { type: 'string', default: '10%', describe: 'latency change that counts, e.g. 10%' },
           }),
       async (argv) => {
-        process.exitCode = await compareCommand(argv);
+        process.exitCode = await (await load.compare())(argv);
       },
     )
     .command(
@@ -64,7 +120,7 @@ function commandLine(): Argv {
           .positional('result', { type: 'string', demandOption: true, describe: 'a result.json' })
           .options({ format: { type: 'string', choices: ['md', 'junit', 'json'], default: 'md' } }),
       async (argv) => {
-        process.exitCode = await reportCommand(argv);
+        process.exitCode = await (await load.report())(argv);
       },
     )
     .options({
@@ -77,13 +133,19 @@ function commandLine(): Argv {
     .help()
     .version(false)
     .wrap(Math.min(110, process.stdout.columns ?? 110))
-    .fail((message, error, y) => {
-      if (error !== undefined && error !== null) fail(error);
-      process.stderr.write(`querygate: error: ${message}\n(run querygate --help for usage)\n`);
-      void y;
-      process.exit(EXIT.usage);
+    .fail((message, error) => {
+      // yargs' own validation errors (YError) are bad usage; anything else was thrown by a command.
+      if (error !== undefined && error !== null && error.name !== 'YError') fail(error);
+      const args = hideBin(process.argv);
+      const command = args.find((a) => !a.startsWith('-'));
+      const known = command !== undefined && (COMMANDS as readonly string[]).includes(command);
+      fail(new UsageError(usageMessage(message ?? 'bad usage', args)), `querygate ${known ? `${command} ` : ''}--help lists what is accepted`);
     });
 }
+
+// Node's default for these is a stack trace and exit 1, which would read as "a gate failed".
+process.on('uncaughtException', (error) => fail(error));
+process.on('unhandledRejection', (error) => fail(error));
 
 try {
   await commandLine().parseAsync();

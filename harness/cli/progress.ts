@@ -3,9 +3,18 @@ import type { Dialect } from '../result.js';
 
 const tty = (): boolean => process.stderr.isTTY === true;
 
-/** One transient status line on a terminal; nothing at all when stderr is not one (CI logs). */
+/** QUERYGATE_TRACE=1: progress as plain lines when stderr is no terminal (tests wait for them). */
+const trace = (): boolean => process.env.QUERYGATE_TRACE === '1';
+
+/**
+ * One transient status line on a terminal; nothing at all when stderr is not one (CI logs),
+ * unless QUERYGATE_TRACE=1, which prints each as a line `querygate: trace: <message>`.
+ */
 export function progressLine(message: string): void {
-  if (!tty()) return;
+  if (!tty()) {
+    if (trace()) process.stderr.write(`querygate: trace: ${message}\n`);
+    return;
+  }
   process.stderr.write(`\r\x1b[2K${message.slice(0, (process.stderr.columns ?? 80) - 1)}`);
 }
 

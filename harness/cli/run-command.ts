@@ -12,7 +12,7 @@ import { progressLine, seedProgressBar } from './progress.js';
 import { printSummary } from './summary.js';
 import { runScaling } from '../runner/scaling.js';
 import { readLastScaling, writeScalingOutputs } from './scaling-outputs.js';
-import { writeRunOutputs } from './write-outputs.js';
+import { ensureOutputDir, writeRunOutputs } from './write-outputs.js';
 
 export interface RunArgs {
   db: string;
@@ -35,6 +35,8 @@ export interface RunArgs {
 }
 
 export async function runCommand(args: RunArgs): Promise<number> {
+  // An unwritable --out fails now, not after minutes of measuring.
+  ensureOutputDir(args.out);
   const dialects: Dialect[] = args.db === 'all' ? [...DIALECTS] : [args.db as Dialect];
   const implUnderTest = args.impl === 'all' ? 'fixed' : args.impl;
   // The floor runs beside every run: each implementation's p50 is reported as a ratio to it.

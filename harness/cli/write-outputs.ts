@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { renderJunit } from '../../reports/junit-report.js';
 import { renderMarkdown } from '../../reports/markdown-report.js';
@@ -20,23 +20,59 @@ export function writeFileAtomic(path: string, text: string): void {
     renameSync(temp, path);
   } catch (error) {
     const code = (error as { code?: string }).code ?? '';
-    throw new EnvironmentError(`cannot write ${path}: ${code || (error instanceof Error ? error.message : String(error))}`);
+    // A full disk leaves a partial temp file: never leave it beside the outputs.
+    try {
+      rmSync(temp, { force: true });
+    } catch {
+      // nothing was written there
+    }
+    throw new EnvironmentError(
+      `cannot write ${path}: ${code || (error instanceof Error ? error.message : String(error))}`,
+      code === 'ENOSPC' || code === 'EDQUOT' ? 'the disk is full: free space or choose another --out' : undefined,
+    );
   }
+}
+
+/**
+ * Creates the output folder and proves it writable (a probe file, removed again), so that a run
+ * fails before measuring rather than after. Returns its absolute path.
+ */
+export function ensureOutputDir(dir: string): string {
+  const out = resolve(dir);
+  const hint = '--out must name a folder that can be created and written to';
+  try {
+    mkdirSync(out, { recursive: true });
+  } catch (error) {
+    throw new EnvironmentError(`cannot create the output folder ${out}: ${(error as { code?: string }).code ?? String(error)}`, hint);
+  }
+  const probe = join(out, `.querygate-probe-${process.pid}`);
+  try {
+    writeFileSync(probe, '');
+    rmSync(probe, { force: true });
+  } catch (error) {
+    throw new EnvironmentError(`cannot write into the output folder ${out}: ${(error as { code?: string }).code ?? String(error)}`, hint);
+  }
+  return out;
 }
 
 /** result.json, report.md and junit.xml into DIR; the step summary and a git note when asked. */
 export async function writeRunOutputs(result: RunResult, dir: string, options: { attachNote: boolean }): Promise<WrittenOutputs> {
-  const out = resolve(dir);
-  try {
-    mkdirSync(out, { recursive: true });
-  } catch (error) {
-    throw new EnvironmentError(`cannot create the output folder ${out}: ${(error as { code?: string }).code ?? String(error)}`);
-  }
+  const out = ensureOutputDir(dir);
   const markdown = renderMarkdown(result);
   const files = [join(out, 'result.json'), join(out, 'report.md'), join(out, 'junit.xml')];
-  writeFileAtomic(files[0] as string, `${JSON.stringify(result, null, 1)}\n`);
-  writeFileAtomic(files[1] as string, markdown);
-  writeFileAtomic(files[2] as string, renderJunit(result));
+  // All or nothing: when one write fails (disk full), the others of this run are removed again,
+  // so that no report or JUnit file claims a verdict that result.json does not hold.
+  const texts = [`${JSON.stringify(result, null, 1)}\n`, markdown, renderJunit(result)];
+  const written: string[] = [];
+  try {
+    files.forEach((file, i) => {
+      writeFileAtomic(file, texts[i] as string);
+      written.push(file);
+    });
+  } catch (error) {
+    for (const file of written) rmSync(file, { force: true });
+    throw error;
+  }
   const summary = process.env.GITHUB_STEP_SUMMARY;
   if (summary !== undefined && summary !== '') {
     try {

@@ -2,12 +2,13 @@ import { join } from 'node:path';
 import knex from 'knex';
 import { cacheDir } from '../cache-dir.js';
 import { DelayProxy } from '../net/delay-proxy.js';
-import { EnvironmentError } from '../errors.js';
+import { EnvironmentError, UsageError } from '../errors.js';
 import type { Dialect } from '../result.js';
 import type { DialectAdapter } from './dialect-adapter.js';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
 import { parsePgUrl, redactUrl } from './pg-url.js';
-import { createPostgresAdapter } from './postgres-adapter.js';
+import { FixtureRefusedError } from './fixture-refused-error.js';
+import { createPostgresAdapter, knexLog } from './postgres-adapter.js';
 import { createSqliteAdapter } from './sqlite-adapter.js';
 
 export interface DatabaseTarget {
@@ -29,9 +30,19 @@ export async function openAdapter(dialect: Dialect, target: DatabaseTarget): Pro
   if (dialect === 'sqlite') return createSqliteAdapter({ dir: join(cacheDir(), 'sqlite'), file: target.sqliteFile });
   const url = target.pgUrl ?? (process.env.DATABASE_URL || undefined);
   if (url !== undefined) {
-    parsePgUrl(url);
+    try {
+      parsePgUrl(url);
+    } catch (error) {
+      // Bad input, not a failing environment; parsePgUrl's message shows the URL only redacted.
+      throw new UsageError(`${target.pgUrl === undefined ? 'DATABASE_URL' : '--pg-url'}: ${error instanceof Error ? error.message : String(error)}`);
+    }
     const routed = await throughProxy(url, target.rttMs);
-    return connectOrExplain(url, () => createPostgresAdapter({ url: routed.url, onClose: routed.close }));
+    try {
+      return await connectOrExplain(url, () => createPostgresAdapter({ url: routed.url, onClose: routed.close }));
+    } catch (error) {
+      await routed.close();
+      throw error;
+    }
   }
   const server = await startEmbeddedPostgres({
     dataDir: join(cacheDir(), 'pg17'),
@@ -69,7 +80,7 @@ async function throughProxy(url: string, rttMs: number | undefined): Promise<{ u
 }
 
 async function ensureDatabase(url: string, name: string): Promise<void> {
-  const admin = knex({ client: 'pg', connection: { connectionString: url }, pool: { min: 0, max: 1 } });
+  const admin = knex({ client: 'pg', connection: { connectionString: url }, pool: { min: 0, max: 1 }, log: knexLog });
   try {
     const found = await admin('pg_database').where('datname', name).first('datname');
     if (found === undefined) await admin.raw(`create database "${name}" template template0 encoding 'UTF8' lc_collate 'C' lc_ctype 'C'`);
@@ -78,25 +89,56 @@ async function ensureDatabase(url: string, name: string): Promise<void> {
   }
 }
 
-/** Turns connection failures into an environment error with a hint, never showing the password. */
+const CONNECT_HINTS: Record<string, string> = {
+  ECONNREFUSED: 'nothing listens there: is the server running, and is the port right?',
+  ENOTFOUND: 'the host name does not resolve: check the host in the URL',
+  EAI_AGAIN: 'the host name does not resolve (DNS unavailable?): check the host in the URL',
+  ETIMEDOUT: 'the server did not answer in time: is the host reachable, and the port right?',
+  EHOSTUNREACH: 'no route to that host: is the host reachable from here?',
+  ENETUNREACH: 'no route to that network: is the host reachable from here?',
+  ECONNRESET: 'the connection was cut: is it a Postgres server, and does it accept connections from here?',
+  '28P01': 'the password was refused: check the user and password in the URL',
+  '28000': 'the server refused this user or database (pg_hba.conf)',
+  '3D000': 'the database does not exist: create it, or name another in the URL',
+  '53300': 'the server has no free connection slot: too many clients',
+  '57P03': 'the server is starting up or shutting down: try again in a moment',
+};
+
+/** A hint for a connection failure without a code (timeouts, a peer that hangs up). */
+function hintFromMessage(message: string): string | undefined {
+  if (/timeout|timed out/i.test(message)) return 'the server did not answer within 5 s: is the host reachable, and is it a Postgres server on that port?';
+  if (/Connection terminated|server closed the connection/i.test(message)) {
+    return 'the server closed the connection at once: is it a Postgres server, and does it accept this client (SSL, pg_hba.conf)?';
+  }
+  return undefined;
+}
+
+/**
+ * Turns any failure to connect into an environment error (exit 3) with a hint, naming the server
+ * by its redacted URL and never showing the password. Refusals and usage errors pass through.
+ */
 async function connectOrExplain<T>(url: string, connect: () => Promise<T>): Promise<T> {
   try {
     return await connect();
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    const message = (error instanceof Error ? error.message : String(error)).replaceAll(new URL(url).password || '\u0000', '***');
-    const hints: Record<string, string> = {
-      ECONNREFUSED: 'nothing listens there: is the server running, and is the port right?',
-      ENOTFOUND: 'the host name does not resolve',
-      EAI_AGAIN: 'the host name does not resolve',
-      ETIMEDOUT: 'the server did not answer in time',
-      '28P01': 'the password was refused',
-      '28000': 'the server refused this user or database (pg_hba.conf)',
-      '3D000': 'the database does not exist: create it, or name another in the URL',
-    };
-    if (code !== undefined && code in hints) {
-      throw new EnvironmentError(`cannot connect to Postgres at ${redactUrl(url)}: ${message}`, hints[code]);
-    }
-    throw error;
+    if (error instanceof FixtureRefusedError || error instanceof UsageError || error instanceof EnvironmentError) throw error;
+    const code = (error as { code?: string } | null)?.code;
+    let message = error instanceof Error ? error.message : String(error);
+    const { password } = new URL(url);
+    for (const secret of [password, safeDecode(password)]) if (secret !== '') message = message.replaceAll(secret, '***');
+    const hint = (code === undefined ? undefined : CONNECT_HINTS[code]) ?? hintFromMessage(message);
+    if (hint !== undefined) throw new EnvironmentError(`cannot connect to Postgres at ${redactUrl(url)}: ${message.split('\n')[0]}`, hint);
+    throw new EnvironmentError(
+      `Postgres at ${redactUrl(url)} failed while querygate claimed the database: ${message.split('\n')[0]}`,
+      code === '42501' ? 'the user may not create schemas and tables there: give querygate a database of its own' : 'check the URL (--pg-url or DATABASE_URL), and that this user may create schemas and tables there',
+    );
+  }
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
   }
 }

@@ -12,6 +12,29 @@ const ROWS_PER_STATEMENT = 5000;
 const INTEGER_COLUMNS = new Set(['tags.id', 'artifact_tags.tag_id', 'groups.position', 'group_artifacts.position']);
 const SYSTEM_SCHEMAS = "('pg_catalog', 'information_schema', 'pg_toast')";
 
+/** A server that does not answer the connection within this long is unreachable (the CLI must fail within 10 s). */
+const CONNECT_TIMEOUT_MS = 5000;
+/** The admin pool's wait for a connection: connecting (5 s) and one retry's worth, under the CLI's 10 s. */
+const ACQUIRE_TIMEOUT_MS = 8000;
+
+/**
+ * knex's logger without its connection warnings ("Acquire connection error: <stack>"): a failed
+ * connection reaches the caller as an error, which explains it once and without a stack trace.
+ * Other warnings keep their first line, on stderr (knex's default writes them to stdout).
+ */
+export const knexLog = {
+  warn: (message: unknown) => logLine('warning', message),
+  error: (message: unknown) => logLine('error', message),
+  deprecate: (message: unknown) => logLine('deprecated', message),
+  debug: () => undefined,
+};
+
+function logLine(level: string, message: unknown): void {
+  const text = typeof message === 'string' ? message : String(message);
+  if (/^(Acquire connection error|Connection Error):/.test(text)) return;
+  process.stderr.write(`knex ${level}: ${redactUrl(text.split('\n')[0] ?? '')}\n`);
+}
+
 const ident = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 
 /**
@@ -23,7 +46,13 @@ export async function createPostgresAdapter(options: { url: string; onClose?: ()
   const url = options.url;
   const location = redactUrl(url);
   const connections = new Set<Knex>();
-  const admin = knex({ client: 'pg', connection: { connectionString: url, connectionTimeoutMillis: 5000 }, pool: { min: 0, max: 2 }, acquireConnectionTimeout: 10_000 });
+  const admin = knex({
+    client: 'pg',
+    connection: { connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS },
+    pool: { min: 0, max: 2 },
+    acquireConnectionTimeout: ACQUIRE_TIMEOUT_MS,
+    log: knexLog,
+  });
   connections.add(admin);
 
   try {
@@ -45,8 +74,9 @@ export async function createPostgresAdapter(options: { url: string; onClose?: ()
       const db = knex({
         client: 'pg',
         // search_path as a startup option: the server applies it, so no statement runs per connection.
-        connection: { connectionString: url, options: `-c search_path=${schema}`, connectionTimeoutMillis: 5000 },
+        connection: { connectionString: url, options: `-c search_path=${schema}`, connectionTimeoutMillis: CONNECT_TIMEOUT_MS },
         pool: { min: 0, max: connectOptions.pool ?? 4 },
+        log: knexLog,
       });
       connections.add(db);
       return db;
@@ -81,7 +111,9 @@ export async function createPostgresAdapter(options: { url: string; onClose?: ()
     },
 
     async withBuildLock(schema, fn) {
-      const client = new pg.Client({ connectionString: url });
+      const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+      // A lost connection rejects the pending query; unhandled, the 'error' event would crash the process.
+      client.on('error', () => undefined);
       await client.connect();
       try {
         await client.query('select pg_advisory_lock(hashtext($1))', [`querygate:${schema}`]);

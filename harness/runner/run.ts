@@ -1,3 +1,5 @@
+import type { EventEmitter } from 'node:events';
+import type { Knex } from 'knex';
 import type { ProfileName } from '../../fixtures/profiles.js';
 import { GENERATOR_VERSION } from '../../fixtures/profiles.js';
 import type { Scenario } from '../../scenarios/scenario.js';
@@ -66,13 +68,19 @@ export async function run(options: RunOptions): Promise<RunResult> {
       });
       fixture ??= opened.info;
       checksums[dialect] = opened.info.checksum;
-      databases[dialect] = await adapter.serverVersion(opened.db);
+      databases[dialect] = await adapter.serverVersion(opened.db).catch((error: unknown) => {
+        rethrowConnectionErrors(error);
+        throw error;
+      });
       const recorder = new QueryRecorder(opened.db).attach();
+      // The endpoint answers a dead database with 500s, which the sampling loop would time as fast
+      // samples: stop the run as soon as the connection is lost, or on SIGINT/SIGTERM.
+      const watch = watchConnection(opened.db, options.signal);
       for (const scenario of scenarios) {
         options.signal?.throwIfAborted();
         options.onProgress(`${dialect}: ${scenario.name}`);
         try {
-          const measured = await runScenario({
+          const measured = await watch.guard(runScenario({
             db: opened.db,
             recorder,
             dialect,
@@ -81,16 +89,18 @@ export async function run(options: RunOptions): Promise<RunResult> {
             seed: options.seed,
             sampling: options.sampling,
             overheadImpl: options.measureOverhead && scenario.name === 'list-50' ? options.implUnderTest : undefined,
-          });
-          if (options.plans) await attachPlans(adapter, opened.db, measured, options.implUnderTest, opened.info.rowCounts);
+          }));
+          if (options.plans) await watch.guard(attachPlans(adapter, opened.db, measured, options.implUnderTest, opened.info.rowCounts));
           results.push(...measured);
         } catch (error) {
+          options.signal?.throwIfAborted();
           rethrowConnectionErrors(error);
           const message = error instanceof Error ? error.message : String(error);
           errors.push(`${dialect} ${scenario.name}: ${message}`);
           for (const impl of options.impls) results.push(erroredResult(scenario.name, dialect, impl, message));
         }
       }
+      watch.dispose();
       recorder.detach();
     } finally {
       await adapter.close();
@@ -167,15 +177,61 @@ function erroredResult(scenario: string, dialect: Dialect, impl: string, error: 
   };
 }
 
-/** A lost connection mid-run is the environment's failure, not the scenario's. */
-function rethrowConnectionErrors(error: unknown): void {
+const LOST_HINT = 'the Postgres server stopped or dropped the connection during the run; no result was written';
+
+function isConnectionLoss(error: unknown): boolean {
   const code = (error as { code?: string } | null)?.code;
   const message = error instanceof Error ? error.message : String(error);
-  if (
-    error instanceof EnvironmentError ||
-    (code !== undefined && ['ECONNREFUSED', 'ECONNRESET', '57P01', '57P02', '57P03', 'EPIPE'].includes(code)) ||
+  return (
+    (code !== undefined && ['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', '57P01', '57P02', '57P03', 'EPIPE'].includes(code)) ||
     /Connection terminated|terminating connection|server closed the connection|Timeout acquiring a connection/i.test(message)
-  ) {
-    throw error instanceof EnvironmentError ? error : new EnvironmentError(`the database went away: ${message}`);
+  );
+}
+
+/** A lost connection mid-run is the environment's failure, not the scenario's. */
+function rethrowConnectionErrors(error: unknown): void {
+  if (error instanceof EnvironmentError) throw error;
+  if (isConnectionLoss(error)) {
+    throw new EnvironmentError(`the database went away: ${error instanceof Error ? error.message : String(error)}`, LOST_HINT);
   }
+}
+
+interface ConnectionWatch {
+  /** The promise's outcome, unless the connection is lost or the run aborted first. */
+  guard<T>(promise: Promise<T>): Promise<T>;
+  dispose(): void;
+}
+
+/**
+ * Watches a knex instance for a lost server: a statement failing with a connection error, or the
+ * pool failing to open a connection (which knex reports as no query event at all).
+ */
+function watchConnection(db: Knex, signal: AbortSignal | undefined): ConnectionWatch {
+  let fail: (reason: unknown) => void = () => undefined;
+  const lost = new Promise<never>((_, reject) => {
+    fail = reject;
+  });
+  lost.catch(() => undefined);
+  const onError = (error: unknown) => {
+    if (isConnectionLoss(error)) fail(new EnvironmentError(`the database went away: ${error instanceof Error ? error.message : String(error)}`, LOST_HINT));
+  };
+  const onCreateFail = (_eventId: unknown, error: unknown) => onError(error);
+  const onAbort = () => fail(signal?.reason);
+  const pool = (db.client as { pool?: EventEmitter | null }).pool ?? undefined;
+  db.on('query-error', onError);
+  pool?.on('createFail', onCreateFail);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  if (signal?.aborted === true) onAbort();
+  return {
+    guard<T>(promise: Promise<T>): Promise<T> {
+      // Abandoned on a loss: its own failure later (on the closed pool) must not surface unhandled.
+      promise.catch(() => undefined);
+      return Promise.race([promise, lost]);
+    },
+    dispose() {
+      db.off('query-error', onError);
+      pool?.removeListener('createFail', onCreateFail); // tarn's pool has no off()
+      signal?.removeEventListener('abort', onAbort);
+    },
+  };
 }
