@@ -2,6 +2,7 @@ import { Agent, createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Knex } from 'knex';
 import { createRequestHandler } from '../../src/http/request-handler.js';
+import { createLogger } from '../../src/logger.js';
 import { RequestLog, type QueryRecorder } from '../instrument/query-recorder.js';
 import { CURSOR_SECRET } from './resolve-requests.js';
 
@@ -33,7 +34,8 @@ export class LoopbackEndpoint {
   }
 
   static async start(db: Knex, impl: string, recorder: QueryRecorder, maxSockets = 1): Promise<LoopbackEndpoint> {
-    const handler = createRequestHandler(db, impl, { cursorSecret: CURSOR_SECRET });
+    // The harness reads failures from the responses; the endpoint's own log would only interleave with progress.
+    const handler = createRequestHandler(db, impl, { cursorSecret: CURSOR_SECRET, logger: createLogger('querygate:http', 'silent') });
     let endpoint: LoopbackEndpoint | undefined;
     const server = createServer((req, res) => {
       const id = req.headers['x-querygate-request'];

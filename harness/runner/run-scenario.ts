@@ -26,6 +26,8 @@ export interface ScenarioRunInput {
   /** Also time this implementation with the recorder's listeners off, in the same rounds. */
   overheadImpl?: string | undefined;
   onProgress?: ((message: string) => void) | undefined;
+  /** Stops the sampling between requests. */
+  signal?: AbortSignal | undefined;
 }
 
 /**
@@ -54,7 +56,7 @@ export async function runScenario(input: ScenarioRunInput): Promise<ScenarioResu
       for (const endpoint of endpoints.values()) for (const r of requests) await endpoint.send(r.path);
     }
 
-    const timed = await sampleInterleaved(endpoints, requests, recorder, sampling, input.overheadImpl);
+    const timed = await sampleInterleaved(endpoints, requests, recorder, sampling, input.overheadImpl, input.signal);
     const reference = profiled.get(REFERENCE_IMPL);
     return impls.map((impl) => {
       const exchanges = profiled.get(impl) ?? [];
@@ -117,6 +119,7 @@ async function sampleInterleaved(
   recorder: QueryRecorder,
   sampling: SamplingOptions,
   overheadImpl: string | undefined,
+  signal: AbortSignal | undefined,
 ): Promise<TimedSamples> {
   const timed: TimedSamples = { samples: new Map(), maxQueries: new Map(), poolWaitMs: new Map(), throughput: new Map() };
   const bench = new Bench({ iterations: sampling.block, time: 0, warmup: false, throws: true });
@@ -135,8 +138,11 @@ async function sampleInterleaved(
     timed.throughput.set(key, throughput);
     let next = 0;
     const one = async () => {
+      signal?.throwIfAborted();
       const r = requests[next++ % requests.length] as ResolvedRequest;
       const exchange = await endpoint.send(r.path);
+      // A failing request is not a sample: an error page is fast, and timing it would flatter.
+      if (exchange.status !== 200) throw new Error(`${r.label} (${r.path.slice(0, 120)}) answered ${exchange.status} while timing: ${exchange.body.slice(0, 200)}`);
       taken.push(exchange.wallMs);
       waits.push(exchange.log.poolWaitMs);
       if (task.instrumented) timed.maxQueries.set(task.name, Math.max(timed.maxQueries.get(task.name) ?? 0, exchange.log.count));

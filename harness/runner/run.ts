@@ -89,6 +89,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
             seed: options.seed,
             sampling: options.sampling,
             overheadImpl: options.measureOverhead && scenario.name === 'list-50' ? options.implUnderTest : undefined,
+            signal: options.signal,
           }));
           if (options.plans) await watch.guard(attachPlans(adapter, opened.db, measured, options.implUnderTest, opened.info.rowCounts));
           results.push(...measured);
