@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { dialectOf } from './dialect/sql-dialect.js';
 
 /** Artifact types the service knows; ids are `${type}:${name}`. */
 export const ARTIFACT_TYPES = ['agent', 'command', 'hook', 'mcp', 'skill'] as const;
@@ -39,6 +40,10 @@ export async function createSchema(db: Knex): Promise<void> {
     t.text('description').nullable();
     t.string('created_at', 32).notNullable();
     t.string('updated_at', 32).notNullable();
+    // Derived: the number of the collection's rows in collection_artifacts, kept by triggers
+    // (finishSchema). Not in COLUMNS: fixtures never load it and checksums never read it.
+    t.integer('artifact_count').notNullable().defaultTo(0);
+    t.check('?? >= 0', ['artifact_count'], 'collections_artifact_count_nonnegative');
   });
   // No foreign key on artifact_id, as in the original service.
   await db.schema.createTable('collection_artifacts', (t) => {
@@ -74,7 +79,26 @@ export async function createSchema(db: Knex): Promise<void> {
   });
 }
 
-/** Row shapes as stored. */
+/**
+ * Completes the schema once the tables hold their initial rows: sets every collection's
+ * `artifact_count` with one GROUP BY, then creates the triggers that keep it exact on every
+ * later write. Loading first and counting once is much faster than firing a trigger per loaded
+ * row. Expects the counts at their default 0 (freshly created tables); one transaction, so no
+ * write can fall between the count and the triggers.
+ */
+export async function finishSchema(db: Knex): Promise<void> {
+  const { countTriggers } = dialectOf(db);
+  await db.transaction(async (trx) => {
+    await trx.raw(
+      `update collections set artifact_count = counted.n
+       from (select collection_id, count(*) as n from collection_artifacts group by collection_id) as counted
+       where counted.collection_id = collections.id`,
+    );
+    for (const ddl of countTriggers) await trx.raw(ddl);
+  });
+}
+
+/** Row shapes as generated and loaded; `collections.artifact_count` is derived (finishSchema). */
 export interface ArtifactRow {
   id: string;
   name: string;

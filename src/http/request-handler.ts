@@ -5,6 +5,7 @@ import { CursorCodec } from '../cursor.js';
 import { getImplementation, IMPLEMENTATION_NAMES } from '../impl/registry.js';
 import { createLogger, type Logger } from '../logger.js';
 import { parseArtifactId, parseListQuery } from '../params.js';
+import { COLLECTIONS_PATH, Reply, routeCollections } from './collection-routes.js';
 import { HttpError, badRequest, notFound } from './http-error.js';
 
 export interface HandlerOptions {
@@ -58,14 +59,17 @@ export function createRequestHandler(db: Knex, implName: string, options: Handle
       if (item === null) throw notFound(`no artifact with id ${JSON.stringify(id)}`);
       return item;
     }
-    throw notFound(`no route for ${path.slice(0, 100)}; routes: GET ${LIST_PATH}, GET ${LIST_PATH}/{type:name}`);
+    if (path.startsWith(`${COLLECTIONS_PATH}/`)) return routeCollections(db, req, path, search);
+    throw notFound(`no route for ${path.slice(0, 100)}; routes: GET ${LIST_PATH}, GET ${LIST_PATH}/{type:name}, ${COLLECTIONS_PATH}/{id}/artifacts`);
   }
 
   return async (req, res) => {
     const started = performance.now();
     const handle = async () => {
       try {
-        send(res, 200, await route(req));
+        const answer = await route(req);
+        if (answer instanceof Reply) send(res, answer.status, answer.body);
+        else send(res, 200, answer);
       } catch (error) {
         if (error instanceof HttpError) send(res, error.status, { detail: error.message });
         else {
@@ -88,6 +92,10 @@ function requireGet(req: IncomingMessage): void {
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
+  if (body === undefined) {
+    res.writeHead(status).end();
+    return;
+  }
   const json = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(json) });
   res.end(json);

@@ -13,7 +13,7 @@ export async function loadTags(db: Knex, artifactIds: readonly string[]): Promis
   return groupBy(rows.map((r) => [r.artifact_id, r.name] as const));
 }
 
-async function loadItems(db: Knex, rows: readonly ArtifactRecord[]) {
+export async function loadFixedItems(db: Knex, rows: readonly ArtifactRecord[]) {
   const ids = rows.map((r) => r.id);
   // Independent reads: on a pooled server they overlap, on SQLite they simply run in turn.
   const [memberships, tags] = await Promise.all([
@@ -44,5 +44,5 @@ async function loadItems(db: Knex, rows: readonly ArtifactRecord[]) {
 export const fixed = implementationFromLoader(
   'fixed',
   'batched: one count statement for all collections of the page, relations loaded on demand',
-  loadItems,
+  loadFixedItems,
 );

@@ -1,11 +1,15 @@
 import { baseline } from './baseline.js';
+import { denormalized } from './denormalized.js';
 import { fixed } from './fixed.js';
+import { floor } from './floor.js';
 import type { Implementation } from './implementation.js';
 
 /** Every implementation of the endpoint, by name. */
 export const IMPLEMENTATIONS: Readonly<Record<string, Implementation>> = {
   baseline,
   fixed,
+  denormalized,
+  floor,
 };
 
 export const IMPLEMENTATION_NAMES = Object.keys(IMPLEMENTATIONS);
