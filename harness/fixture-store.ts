@@ -8,7 +8,7 @@ import { FixtureRefusedError } from './db/fixture-refused-error.js';
 import type { FixtureInfo } from './result.js';
 
 /** Version of the stored layout (schema, marker). Bump when createSchema or finishSchema changes. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 const READ_BACK_BATCH = 10_000;
 
 export interface SeedProgress {

@@ -23,10 +23,11 @@ export type TableName = (typeof TABLES)[number];
  * Timestamps are ISO-8601 UTC strings, as the original service stored them on SQLite.
  */
 export async function createSchema(db: Knex): Promise<void> {
+  const ordered = dialectOf(db).orderedText;
   await db.schema.createTable('artifacts', (t) => {
     t.string('id', 300).primary();
-    t.string('name', 200).notNullable();
-    t.string('type', 32).notNullable();
+    t.specificType('name', ordered(200)).notNullable();
+    t.specificType('type', ordered(32)).notNullable();
     t.string('source', 500).notNullable();
     t.string('version', 64).nullable();
     t.text('description').nullable();
@@ -36,7 +37,7 @@ export async function createSchema(db: Knex): Promise<void> {
   });
   await db.schema.createTable('collections', (t) => {
     t.string('id', 64).primary();
-    t.string('name', 200).notNullable().unique({ indexName: 'collections_name_uq' });
+    t.specificType('name', ordered(200)).notNullable().unique({ indexName: 'collections_name_uq' });
     t.text('description').nullable();
     t.string('created_at', 32).notNullable();
     t.string('updated_at', 32).notNullable();
@@ -69,7 +70,7 @@ export async function createSchema(db: Knex): Promise<void> {
   });
   await db.schema.createTable('tags', (t) => {
     t.integer('id').primary();
-    t.string('name', 64).notNullable().unique({ indexName: 'tags_name_uq' });
+    t.specificType('name', ordered(64)).notNullable().unique({ indexName: 'tags_name_uq' });
   });
   await db.schema.createTable('artifact_tags', (t) => {
     t.string('artifact_id', 300).notNullable().references('id').inTable('artifacts').onDelete('CASCADE');

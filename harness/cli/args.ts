@@ -1,7 +1,7 @@
 import type { Options } from 'yargs';
 import { PROFILE_NAMES } from '../../fixtures/profiles.js';
 import { SCENARIO_NAMES } from '../../scenarios/index.js';
-import { IMPLEMENTATION_NAMES } from '../../src/impl/registry.js';
+import { IMPLEMENTATION_NAMES, INJECTED_REGRESSION_NAMES } from '../../src/impl/registry.js';
 import { parsePgUrl } from '../db/pg-url.js';
 import { UsageError } from '../errors.js';
 
@@ -18,7 +18,7 @@ export const runOptions = {
   db: { type: 'string', choices: ['sqlite', 'postgres', 'all'], default: 'all', describe: 'databases to run on' },
   impl: {
     type: 'string',
-    choices: [...IMPLEMENTATION_NAMES, 'all'],
+    choices: [...IMPLEMENTATION_NAMES, 'all', ...INJECTED_REGRESSION_NAMES],
     default: 'fixed',
     describe: 'implementation under test (the baseline always runs beside it, for comparison); all: every implementation, gates on fixed',
   },

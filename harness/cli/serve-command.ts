@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLogger, type LogLevel } from '../../src/logger.js';
+import { answerClientErrorsWithJson } from '../../src/http/client-errors.js';
 import { createRequestHandler } from '../../src/http/request-handler.js';
 import { EnvironmentError } from '../errors.js';
 import { CURSOR_SECRET } from '../runner/resolve-requests.js';
@@ -18,6 +19,7 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
   const logger = createLogger('querygate:http', args['log-level'] as LogLevel);
   const handler = createRequestHandler(fixture.db, args.impl, { cursorSecret: CURSOR_SECRET, logger });
   const server = createServer((req, res) => void handler(req, res));
+  answerClientErrorsWithJson(server);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

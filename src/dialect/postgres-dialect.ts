@@ -49,6 +49,8 @@ const itemsJson = (rows: string): string => `select json_agg(json_build_object(
 export const postgresDialect: SqlDialect = {
   name: 'postgres',
   countTriggers,
+  // The server's or database's default collation may be a locale's (en_US sorts 'a-b' after 'ab').
+  orderedText: (length) => `varchar(${length}) collate "C"`,
   pageFromMatchingSet: true,
   itemsJson,
 };

@@ -22,6 +22,12 @@ export interface SqlDialect {
    */
   readonly pageFromMatchingSet: boolean;
   /**
+   * The column type of text that the API orders by (artifact type and name, collection and tag
+   * names): compared byte by byte whatever the database's locale, so that keyset order, and so
+   * every answer, is the same on every database.
+   */
+  orderedText(length: number): string;
+  /**
    * A SELECT of one row and one column: the JSON array (text or parsed JSON) of the artifacts in
    * `rows` (the name of a CTE or table of artifact rows), each with its `tags` and its
    * `collections` (id, name, the stored `artifact_count`), in keyset order (type, name);

@@ -41,6 +41,8 @@ const itemsJson = (rows: string): string => `select json_group_array(json_object
 export const sqliteDialect: SqlDialect = {
   name: 'sqlite',
   countTriggers,
+  // SQLite compares text bytewise (BINARY) unless told otherwise.
+  orderedText: (length) => `varchar(${length})`,
   pageFromMatchingSet: false,
   itemsJson,
 };

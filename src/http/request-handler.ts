@@ -45,7 +45,7 @@ export function createRequestHandler(db: Knex, implName: string, options: Handle
     }
     if (path.startsWith(`${LIST_PATH}/`)) {
       const raw = path.slice(LIST_PATH.length + 1);
-      if (raw.includes('/')) throw notFound(`no route for ${path.slice(0, 100)}`);
+      if (raw.includes('/')) throw notFound(`no route for ${path.slice(0, 100)}; routes: GET ${LIST_PATH}, GET ${LIST_PATH}/{type:name}`);
       requireGet(req);
       if ([...search.keys()].length > 0) throw badRequest('the detail endpoint takes no query parameters');
       let decoded: string;

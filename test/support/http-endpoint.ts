@@ -1,4 +1,5 @@
 import { Agent, createServer, request, type Server } from 'node:http';
+import { answerClientErrorsWithJson } from '../../src/http/client-errors.js';
 import type { AddressInfo } from 'node:net';
 import type { Knex } from 'knex';
 import { RequestLog, type QueryRecorder } from '../../harness/instrument/query-recorder.js';
@@ -62,6 +63,7 @@ export async function startHttpEndpoint(db: Knex, impl: string, options: HttpEnd
     inFlight.add(settled);
     void settled.finally(() => inFlight.delete(settled));
   });
+  answerClientErrorsWithJson(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
