@@ -344,7 +344,11 @@ describe('startEmbeddedPostgres', () => {
 
   it('stops a postgres that an earlier run left orphaned on the data directory', async () => {
     const logs: string[] = [];
-    const bin = path.join(locatePackagedBinaries().nativeDir, 'bin', 'postgres');
+    // The binaries the launcher really runs: a staged copy when the checkout is out of the postgres
+    // user's reach (CI clones under /root), else the package's own.
+    const probe = await start({ dataDir: mainDir });
+    const bin = path.join(probe.binaries.nativeDir, 'bin', 'postgres');
+    await probe.stop();
     const asPostgres = isRoot ? ['setpriv', '--reuid=postgres', '--regid=postgres', '--init-groups', '--'] : [];
     // Started through a shell that exits at once: the server is reparented (ppid 1), as after a crash.
     const port = 20_000 + Math.floor(Math.random() * 20_000);
