@@ -19,6 +19,10 @@ export class DelayProxy {
     let proxy: DelayProxy | undefined;
     const server = createServer((client) => {
       const upstream = createConnection(target);
+      // Without this, Nagle's algorithm holds a small write back until the previous one is
+      // acknowledged: on loopback that adds tens of ms to some statements, on top of the delay.
+      client.setNoDelay(true);
+      upstream.setNoDelay(true);
       proxy?.sockets.add(client);
       proxy?.sockets.add(upstream);
       pipeDelayed(client, upstream, oneWay);

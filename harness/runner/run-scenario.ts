@@ -161,8 +161,14 @@ async function sampleInterleaved(
   const all = [...timed.samples.values()];
   const enough = () =>
     all.every((s) => s.length >= sampling.minSamples) && (all.every((s) => s.length >= sampling.samples) || performance.now() - started > sampling.maxMs);
-  while (!enough()) {
-    for (const task of bench.tasks) {
+  // Each round starts one task later: whoever follows the baseline (and its garbage) changes
+  // every round, so no implementation owns a position in the turn order.
+  for (let round = 0; !enough(); round++) {
+    signal?.throwIfAborted();
+    const taken = all.reduce((sum, s) => sum + s.length, 0);
+    const n = bench.tasks.length;
+    const order = bench.tasks.map((_, i) => bench.tasks[(i + round) % n] as (typeof bench.tasks)[number]);
+    for (const task of order) {
       const instrumented = !task.name.endsWith('(uninstrumented)');
       if (!instrumented) recorder.detach();
       try {
@@ -172,6 +178,8 @@ async function sampleInterleaved(
         if (!instrumented) recorder.attach();
       }
     }
+    // A round that took no sample would loop forever without ever yielding to a timer or signal.
+    if (all.reduce((sum, s) => sum + s.length, 0) === taken) throw new Error('sampling made no progress: a round took no sample');
   }
   return timed;
 }

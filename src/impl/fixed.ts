@@ -15,24 +15,23 @@ export async function loadTags(db: Knex, artifactIds: readonly string[]): Promis
 
 export async function loadFixedItems(db: Knex, rows: readonly ArtifactRecord[]) {
   const ids = rows.map((r) => r.id);
-  // Independent reads: on a pooled server they overlap, on SQLite they simply run in turn.
-  const [memberships, tags] = await Promise.all([
+  // Three independent reads in one wave: on a pooled server they overlap (one round trip of
+  // waiting instead of three), on SQLite they simply run in turn.
+  const [memberships, tags, counts] = await Promise.all([
     db('collection_artifacts as ca')
       .join('collections as c', 'c.id', 'ca.collection_id')
       .whereIn('ca.artifact_id', ids)
       .select('ca.artifact_id', 'c.id', 'c.name') as Promise<{ artifact_id: string; id: string; name: string }[]>,
     loadTags(db, ids),
+    // One statement counts every collection of the page, each by a range of the primary key (an
+    // index-only scan). A GROUP BY over `collection_id IN (...)` returns the same counts, but
+    // Postgres plans it as a scan of every membership once the page touches the large collections.
+    db('collections as c')
+      .whereIn('c.id', db('collection_artifacts').whereIn('artifact_id', ids).select('collection_id'))
+      .select('c.id', db('collection_artifacts as ca').count('*').whereRaw('ca.collection_id = c.id').as('n')) as Promise<
+      { id: string; n: number | string }[]
+    >,
   ]);
-  const collectionIds = [...new Set(memberships.map((m) => m.id))];
-  // One statement counts every collection of the page, each by a range of the primary key
-  // (an index-only scan). A GROUP BY over `collection_id IN (...)` returns the same counts, but
-  // Postgres plans it as a scan of every membership once the page touches the large collections.
-  const counts: { id: string; n: number | string }[] =
-    collectionIds.length === 0
-      ? []
-      : await db('collections as c')
-          .whereIn('c.id', collectionIds)
-          .select('c.id', db('collection_artifacts as ca').count('*').whereRaw('ca.collection_id = c.id').as('n'));
   const countById = new Map(counts.map((c) => [c.id, Number(c.n)]));
   const collections = groupBy(
     memberships.map((m) => [m.artifact_id, { id: m.id, name: m.name, artifact_count: countById.get(m.id) ?? 0 }] as const),
