@@ -7,7 +7,12 @@ import { groupResults } from './result-groups.js';
 export interface CompareOptions {
   /** A latency ratio after/before regresses when its whole interval lies above 1 + thresholdPct / 100. @default 10 */
   thresholdPct: number;
-  /** Coverage of the bootstrap intervals. @default 0.95 */
+  /**
+   * Family-wise coverage of the latency verdicts of the pairs under test: with k latency checks
+   * (p50 and p95 of every pair), each interval is taken at 1 - (1 - confidence) / k (Bonferroni),
+   * so that unchanged code is flagged with probability about 1 - confidence however many
+   * scenarios and databases a run has. @default 0.95
+   */
   confidence: number;
   /** Bootstrap resamples per interval. @default 2000 */
   iterations: number;
@@ -131,6 +136,7 @@ export function compareRuns(before: RunResult, after: RunResult, options: Partia
   const resolved = resolveCompareOptions(options);
   const pairs: ComparedPair[] = [];
   const paired = new Set<ScenarioResult>();
+  const planned: { b: ScenarioResult; a: ScenarioResult; role: ComparedPair['role']; floors: Floors | undefined }[] = [];
   const beforeGroups = groupResults(before.results);
   for (const group of groupResults(after.results)) {
     const beforeGroup = beforeGroups.find((g) => g.scenario === group.scenario && g.dialect === group.dialect);
@@ -149,9 +155,14 @@ export function compareRuns(before: RunResult, after: RunResult, options: Partia
     const floors = floorBefore !== undefined && floorAfter !== undefined ? { before: floorBefore, after: floorAfter } : undefined;
     for (const [b, a, role] of matches) {
       paired.add(b).add(a);
-      pairs.push(comparePair(b, a, role, resolved, pairs.length, floors));
+      planned.push({ b, a, role, floors });
     }
   }
+  const checks = 2 * Math.max(1, planned.filter((p) => p.role === 'under-test').length);
+  const tail = (1 - resolved.confidence) / checks / 2;
+  // Enough resamples that each tail of the interval rests on some 20 of them.
+  const perCheck: CompareOptions = { ...resolved, confidence: 1 - 2 * tail, iterations: Math.max(resolved.iterations, Math.ceil(20 / tail)) };
+  for (const { b, a, role, floors } of planned) pairs.push(comparePair(b, a, role, role === 'under-test' ? perCheck : resolved, pairs.length, floors));
   const unpaired: UnpairedResult[] = [
     ...before.results.filter((r) => !paired.has(r)).map((r) => unpairedOf('before', r)),
     ...after.results.filter((r) => !paired.has(r)).map((r) => unpairedOf('after', r)),

@@ -21,7 +21,8 @@ export function renderComparisonMarkdown(c: Comparison): string {
     `Before: ${describeRun(before)}.`,
     `After: ${describeRun(after)}.`,
     '',
-    `Ratios are after / before. A latency regresses when the whole ${Math.round(options.confidence * 100)}% interval ` +
+    `Ratios are after / before. A latency regresses when the whole interval (${Math.round(options.confidence * 100)}% family-wise ` +
+      `over the latency checks of the implementation under test, Bonferroni) ` +
       `lies above ${limit} (${options.iterations} bootstrap resamples of the raw samples, seed ${options.seed}); ` +
       'any growth of queries per request regresses. Where both runs measured the `floor` (the database\'s fastest answer), ' +
       'the verdict reads the floor-corrected ratio: the change divided by the floor\'s change between the runs, so that a machine ' +
