@@ -55,10 +55,9 @@ describe('querygate exit codes (small profile, both databases, --quick)', () => 
   it('compare exits 0 for two runs of the fixed implementation', async () => {
     const again = await querygate(['run', '--profile', 'small', '--quick', '--db', 'all', '--pg-url', pgUrl, '--out', out.fixedAgain], env);
     expect(again.code, showExit(again)).toBe(0);
-    // The intervals of compare cover the sampling noise within a run, not the drift of a shared
-    // machine between two runs a minute apart: two --quick runs of the same code, with other work
-    // on the two cores, have shown a p50 ratio of 1.60x [1.33x, 2.19x]. This test is about the exit
-    // code, so latency gets a wide tolerance; query counts are still compared exactly.
+    // This test is about the exit code. compare's latency verdicts allow a family-wise false-alarm
+    // rate of up to 5% (its own tests measure it), too much for a single CI assertion: latency gets
+    // a wide tolerance here, query counts are still compared exactly.
     const exit = await querygate(['compare', '--threshold', '100%', join(out.fixed, 'result.json'), join(out.fixedAgain, 'result.json')], env);
     expect(exit.code, showExit(exit)).toBe(0);
     expect(exit.stdout).toMatch(/No regression/);
