@@ -1,4 +1,4 @@
-import type { ScalingFit, ScalingPoint, ScalingResult } from '../harness/runner/scaling.js';
+import type { ScalingFit, ScalingPoint, ScalingResult } from '../harness/result.js';
 import { formatMs } from './format.js';
 import { markdownTable } from './markdown.js';
 

@@ -108,7 +108,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
     }
   }
 
-  const ratios = computeRatios(results, options.implUnderTest);
+  const ratios = computeRatios(results);
   const verdict = applyGates(results, ratios, options.scenarios, options.implUnderTest, options.thresholds);
   const checksumValues = new Set(Object.values(checksums));
   if (checksumValues.size > 1) errors.push(`fixture checksums differ between databases: ${JSON.stringify(checksums)}`);
@@ -137,7 +137,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
 }
 
 /** Ratios of each implementation's latency to the reference's, per scenario and database. */
-function computeRatios(results: readonly ScenarioResult[], implUnderTest: string): RatioResult[] {
+function computeRatios(results: readonly ScenarioResult[]): RatioResult[] {
   const ratios: RatioResult[] = [];
   for (const result of results) {
     if (result.state !== 'completed' || result.impl === REFERENCE_IMPL) continue;
@@ -156,7 +156,6 @@ function computeRatios(results: readonly ScenarioResult[], implUnderTest: string
       p95Ci: p95.ci,
     });
   }
-  void implUnderTest;
   return ratios;
 }
 
