@@ -42,6 +42,8 @@ interface Served {
 async function serve(db: Knex, impl: string): Promise<Served> {
   const handler = createRequestHandler(db, impl, { cursorSecret: TEST_CURSOR_SECRET });
   const server = createServer((req, res) => void handler(req, res));
+  // Idle keep-alive sockets stay open: the agent reuses them across tests (see http-endpoint.ts).
+  server.keepAliveTimeout = 0;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const agent = new Agent({ keepAlive: true, maxSockets: 8 });

@@ -64,6 +64,9 @@ export async function startHttpEndpoint(db: Knex, impl: string, options: HttpEnd
     void settled.finally(() => inFlight.delete(settled));
   });
   answerClientErrorsWithJson(server);
+  // The keep-alive agent reuses sockets across tests; a server that closes idle ones after its
+  // default 5 s can close one just as a request goes out on it (socket hang up).
+  server.keepAliveTimeout = 0;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
