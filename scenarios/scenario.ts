@@ -1,6 +1,5 @@
 import type { ProfileName } from '../fixtures/profiles.js';
 import type { ArtifactType } from '../src/schema.js';
-import type { Dialect } from '../harness/result.js';
 
 /** Gates a scenario can ask for; each is explained in the README. */
 export const GATE_IDS = [
@@ -38,8 +37,8 @@ export interface Scenario {
   description: string;
   requests: RequestSpec[];
   gates: GateId[];
-  /** @default both */
-  dialects?: Dialect[];
+  /** Databases to run on. @default both */
+  dialects?: ('sqlite' | 'postgres')[];
   /** Part of a plain `querygate run`. @default true */
   runByDefault?: boolean;
   /** A sweep over fixtures and page sizes instead of fixed requests (the scaling scenario). */
