@@ -128,7 +128,8 @@ async function build(
 
 async function load(adapter: DialectAdapter, db: Knex, options: OpenFixtureOptions): Promise<Record<string, number>> {
   const fixture = generateFixture(PROFILES[options.profile], options.seed);
-  const total = estimateRows(options.profile);
+  // Exact, from the generator; only worth computing when someone shows progress.
+  const total = options.onProgress === undefined ? 0 : Object.values(fixture.counts()).reduce((a, b) => a + b, 0);
   const counts: Record<string, number> = {};
   let done = 0;
   for (const table of TABLES) {
@@ -141,13 +142,6 @@ async function load(adapter: DialectAdapter, db: Knex, options: OpenFixtureOptio
     }
   }
   return counts;
-}
-
-/** Rows over all tables, roughly: a denominator for the progress bar. */
-function estimateRows(profile: ProfileName): number {
-  const p = PROFILES[profile];
-  // artifacts + ~2 memberships + ~2.5 tags each + ~1.2 group memberships each, plus collections.
-  return Math.round(p.artifacts * 6.7 + p.collections * 3 + p.tags);
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { GateId, Scenario } from '../scenarios/scenario.js';
 import type { GateResult, RatioResult, ScenarioResult } from '../harness/result.js';
+import { formatMs } from './format.js';
 import { REFERENCE_IMPL } from '../harness/runner/run-scenario.js';
 
 /** Gate thresholds. */
@@ -14,7 +15,6 @@ export interface Thresholds {
 
 export const DEFAULT_THRESHOLDS: Thresholds = { p95Ms: 200, maxQueries: 5, detailTolerancePct: 10 };
 
-const fmt = (ms: number) => (ms < 10 ? ms.toFixed(2) : ms.toFixed(1));
 
 /**
  * Judges the implementation under test: fills `gates` of its results and returns the verdict.
@@ -59,8 +59,8 @@ function judge(
     case 'p95-under-200ms': {
       const { p95, p95Ci } = result.latencyMs;
       const ok = p95 < t.p95Ms;
-      return gate(id, ok, `${fmt(p95)} ms [95% CI ${fmt(p95Ci[0])}-${fmt(p95Ci[1])}]`, `< ${t.p95Ms} ms`,
-        `p95 ${fmt(p95)} ms (95% CI ${fmt(p95Ci[0])}-${fmt(p95Ci[1])} ms) ${ok ? 'under' : 'not under'} ${t.p95Ms} ms`);
+      return gate(id, ok, `${formatMs(p95)} ms [95% CI ${formatMs(p95Ci[0])}-${formatMs(p95Ci[1])}]`, `< ${t.p95Ms} ms`,
+        `p95 ${formatMs(p95)} ms (95% CI ${formatMs(p95Ci[0])}-${formatMs(p95Ci[1])} ms) ${ok ? 'under' : 'not under'} ${t.p95Ms} ms`);
     }
     case 'queries-at-most-5': {
       const n = result.queries.perRequest;

@@ -1,6 +1,7 @@
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { FixtureRefusedError } from '../db/fixture-refused-error.js';
+import { redactSecretsInText } from '../db/pg-url.js';
 import { EnvironmentError, UsageError } from '../errors.js';
 import { check as checkArgs, runOptions, seedOptions, serveOptions } from './args.js';
 
@@ -23,22 +24,15 @@ function exitCodeOf(error: unknown): number {
   return EXIT.environment;
 }
 
-/** Credentials in anything that looks like a URL or a libpq keyword string, wherever they occur in a message. */
-function redactSecrets(text: string): string {
-  return text
-    .replace(/([a-z][a-z0-9+.-]*:\/\/[^\s:@/?#]*:)[^\s/?#]*@/gi, '$1***@')
-    .replace(/([?&\s]password=)[^&#\s]*/gi, '$1***');
-}
-
 /** One line on stderr (plus a hint line), the stack only with --verbose, then the exit code. */
 function fail(error: unknown, hint?: string): never {
   const message = error instanceof Error ? error.message : String(error);
   const code = exitCodeOf(error);
   const prefix = code === EXIT.usage ? 'querygate: error:' : 'querygate: environment failure:';
-  process.stderr.write(`${prefix} ${redactSecrets(message.split('\n')[0] ?? '')}\n`);
+  process.stderr.write(`${prefix} ${redactSecretsInText(message.split('\n')[0] ?? '')}\n`);
   const shownHint = error instanceof EnvironmentError && error.hint !== undefined ? error.hint : hint;
-  if (shownHint !== undefined) process.stderr.write(`hint: ${redactSecrets(shownHint)}\n`);
-  if (verbose && error instanceof Error && error.stack !== undefined) process.stderr.write(`${redactSecrets(error.stack)}\n`);
+  if (shownHint !== undefined) process.stderr.write(`hint: ${redactSecretsInText(shownHint)}\n`);
+  if (verbose && error instanceof Error && error.stack !== undefined) process.stderr.write(`${redactSecretsInText(error.stack)}\n`);
   process.exit(code);
 }
 

@@ -1,8 +1,8 @@
+import { formatMs } from '../../reports/format.js';
 import type { RunResult } from '../result.js';
 import { clearProgress } from './progress.js';
 import type { WrittenOutputs } from './write-outputs.js';
 
-const ms = (v: number) => (v < 10 ? v.toFixed(2) : v.toFixed(1));
 
 /** The short table on stdout: one line per database, scenario and implementation, then the verdict. */
 export function printSummary(result: RunResult, written: WrittenOutputs): void {
@@ -11,7 +11,7 @@ export function printSummary(result: RunResult, written: WrittenOutputs): void {
   for (const r of result.results) {
     const failed = r.gates.filter((g) => !g.pass).map((g) => g.id);
     const gates = r.state === 'errored' ? 'ERROR' : r.gates.length === 0 ? '-' : failed.length === 0 ? `pass (${r.gates.length})` : `FAIL: ${failed.join(', ')}`;
-    rows.push([r.dialect, r.scenario, r.impl, ms(r.latencyMs.p50), ms(r.latencyMs.p95), String(r.queries.perRequest), gates]);
+    rows.push([r.dialect, r.scenario, r.impl, formatMs(r.latencyMs.p50), formatMs(r.latencyMs.p95), String(r.queries.perRequest), gates]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
   const lines = rows.map((row) => row.map((cell, i) => (i >= 3 && i <= 5 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd());

@@ -31,6 +31,13 @@ const REDACTED = '***';
  * Works on strings that do not parse as URLs too (best effort on the `user:password@` part), and
  * also hides a `password=` query parameter. Strings without credentials come back unchanged.
  */
+/** Credentials wherever they occur in free text (messages, stacks): URLs' passwords and `password=` keywords. */
+export function redactSecretsInText(text: string): string {
+  return text
+    .replace(/([a-z][a-z0-9+.-]*:\/\/[^\s:@/?#]*:)[^\s/?#]*@/gi, `$1${REDACTED}@`)
+    .replace(/([?&\s]password=)[^&#\s]*/gi, `$1${REDACTED}`);
+}
+
 export function redactUrl(url: string): string {
   let out = url;
   const schemeEnd = out.indexOf('://');

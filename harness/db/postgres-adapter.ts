@@ -3,7 +3,7 @@ import pg from 'pg';
 import type { QueryPlan } from '../result.js';
 import { MARKER_TABLE, type DialectAdapter, type NamespaceState } from './dialect-adapter.js';
 import { FixtureRefusedError } from './fixture-refused-error.js';
-import { redactUrl } from './pg-url.js';
+import { redactSecretsInText, redactUrl } from './pg-url.js';
 
 /** The schema that marks a whole database as claimed by querygate. */
 const CLAIM_SCHEMA = 'querygate';
@@ -32,7 +32,7 @@ export const knexLog = {
 function logLine(level: string, message: unknown): void {
   const text = typeof message === 'string' ? message : String(message);
   if (/^(Acquire connection error|Connection Error):/.test(text)) return;
-  process.stderr.write(`knex ${level}: ${redactUrl(text.split('\n')[0] ?? '')}\n`);
+  process.stderr.write(`knex ${level}: ${redactSecretsInText(text.split('\n')[0] ?? '')}\n`);
 }
 
 const ident = (name: string): string => `"${name.replace(/"/g, '""')}"`;

@@ -245,8 +245,5 @@ function rate(t: { requests: number; ms: number } | undefined): number {
 }
 
 function median(values: number[]): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((x, y) => x - y);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return values.length === 0 ? 0 : summarize(values).p50;
 }

@@ -62,16 +62,10 @@ export async function run(options: RunOptions): Promise<RunResult> {
         profile: options.profile,
         seed: options.seed,
         onProgress: options.onSeedProgress === undefined ? undefined : (p) => options.onSeedProgress?.(dialect, p),
-      }).catch((error: unknown) => {
-        rethrowConnectionErrors(error);
-        throw error;
-      });
+      }).catch(asEnvironmentFailure);
       fixture ??= opened.info;
       checksums[dialect] = opened.info.checksum;
-      databases[dialect] = await adapter.serverVersion(opened.db).catch((error: unknown) => {
-        rethrowConnectionErrors(error);
-        throw error;
-      });
+      databases[dialect] = await adapter.serverVersion(opened.db).catch(asEnvironmentFailure);
       const recorder = new QueryRecorder(opened.db).attach();
       // The endpoint answers a dead database with 500s, which the sampling loop would time as fast
       // samples: stop the run as soon as the connection is lost, or on SIGINT/SIGTERM.
@@ -186,6 +180,12 @@ function isConnectionLoss(error: unknown): boolean {
     (code !== undefined && ['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', '57P01', '57P02', '57P03', 'EPIPE'].includes(code)) ||
     /Connection terminated|terminating connection|server closed the connection|Timeout acquiring a connection/i.test(message)
   );
+}
+
+/** Rethrows, as an environment failure when the connection was lost. */
+function asEnvironmentFailure(error: unknown): never {
+  rethrowConnectionErrors(error);
+  throw error;
 }
 
 /** A lost connection mid-run is the environment's failure, not the scenario's. */
