@@ -135,6 +135,71 @@ export interface ScenarioResult {
   gates: GateResult[];
   /** Raw wall-clock samples in ms, in the order taken. */
   rawSamples: number[];
+  /**
+   * The interleaved round each raw sample was taken in (same length as rawSamples). Samples of one
+   * round arrive in a block, so resampling and pairing work on whole rounds.
+   */
+  sampleRounds?: number[];
+  /** What ended the timed sampling: the judged interval was narrow enough, the time budget, or the sample cap. */
+  stoppedBy?: StopReason;
+  /** p95 with its distribution-free interval (order statistics); `ci` is null when n is too small for one. */
+  p95Interval?: QuantileEstimate;
+}
+
+/** What ended the timed sampling of a scenario. */
+export type StopReason = 'precision' | 'budget' | 'samples';
+
+/** A percentile with a distribution-free interval from order statistics (binomial), or none when n is too small. */
+export interface QuantileEstimate {
+  /** Percentile, 0-100. */
+  p: number;
+  value: number;
+  /** Two-sided interval at `confidence`, null when no pair of order statistics reaches it (p95 at 95% needs n >= 59... per side). */
+  ci: [number, number] | null;
+  confidence: number;
+  n: number;
+}
+
+/**
+ * One judged pair: a subject against a reference measured side by side in interleaved rounds
+ * (the same implementation at another git revision, or an A/A copy of itself), judged on the
+ * per-round ratios of their medians.
+ */
+export interface PairedComparison {
+  scenario: string;
+  dialect: Dialect;
+  /** The implementation under test as it is in the working tree, e.g. "fixed". */
+  subject: ImplName;
+  /** What it is judged against, e.g. "fixed@main" or "fixed (A/A)". */
+  reference: ImplName;
+  kind: 'against' | 'aa';
+  rounds: number;
+  /** Per round: the subject's median / the reference's median in that round. */
+  roundRatios: number[];
+  /** Hodges-Lehmann estimate of the ratio (on log ratios). */
+  ratio: number;
+  /** Two-sided interval of the ratio at `confidence` (Wilcoxon signed-rank inversion). */
+  ci: [number, number];
+  confidence: number;
+  /** One-sided p-value of "the subject is slower" (Wilcoxon signed-rank). */
+  pValue: number;
+  /** A slowdown smaller than this is not flagged (fraction, e.g. 0.02 for 2%). */
+  minEffect: number;
+  /** Smallest slowdown (fraction) this run's rounds would detect with 95% power at its confidence. */
+  mde: number;
+  /** slower: the interval's lower end lies above 1 + minEffect; faster: its upper end below 1 - minEffect. */
+  verdict: 'slower' | 'faster' | 'same';
+}
+
+/** The git revision a run measured beside the working tree (`run --against REF`). */
+export interface AgainstInfo {
+  /** As given, e.g. "main". */
+  ref: string;
+  sha: string;
+  /** merge-base of HEAD and REF, when there is one. */
+  mergeBase: string | null;
+  /** REF's schema differs from the working tree's, so each side got its own identically seeded fixture. */
+  schemaDiffers: boolean;
 }
 
 /** Ratio of one implementation's latency to another's, from the same run. */
@@ -163,6 +228,10 @@ export interface RunResult {
   fixture: FixtureInfo;
   results: ScenarioResult[];
   ratios: RatioResult[];
+  /** Judged pairs measured side by side (A/A copies, `--against`). */
+  pairs?: PairedComparison[];
+  /** Present for `run --against REF`. */
+  against?: AgainstInfo;
   /** Gates that concern more than one result (none pass without their results). */
   errors: string[];
   /** The last scaling sweep, carried into the report's "how it scales" section when present. */
