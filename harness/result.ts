@@ -11,6 +11,16 @@ export const DIALECTS: readonly Dialect[] = ['sqlite', 'postgres'];
 /** Implementation names; the endpoint's own list lives in src/ (IMPLEMENTATIONS). */
 export type ImplName = string;
 
+/** The implementation every other one must answer like, and the one speedups are stated against. */
+export const REFERENCE_IMPL = 'baseline';
+/** The hand-written single statement: the fastest answer the database can give. */
+export const FLOOR_IMPL = 'floor';
+/**
+ * The harness's own drift probe: a fixed trivial statement through the same driver, outside src/.
+ * What moves it is the machine, never the code under test.
+ */
+export const PROBE_IMPL = 'probe';
+
 export interface EnvironmentInfo {
   node: string;
   os: string;
@@ -90,7 +100,7 @@ export interface QueryStats {
 }
 
 export interface GateResult {
-  /** e.g. "queries-at-most-5". */
+  /** e.g. "queries-at-most-max". */
   id: string;
   pass: boolean;
   /** Human-readable actual and threshold, e.g. "106" and "<= 5". */
@@ -237,6 +247,9 @@ export interface RunResult {
   /** The last scaling sweep, carried into the report's "how it scales" section when present. */
   scaling?: ScalingResult;
 }
+
+/** A run as the harness measured it, before the gates (reports/gates.ts judgeRun) give it a verdict. */
+export type MeasuredRun = Omit<RunResult, 'verdict'>;
 
 /** One measured point of the sweep. */
 export interface ScalingPoint {

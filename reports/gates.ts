@@ -1,20 +1,54 @@
 import type { GateId, Scenario } from '../scenarios/scenario.js';
-import type { GateResult, RatioResult, ScenarioResult } from '../harness/result.js';
+import type { Thresholds } from '../scenarios/thresholds.js';
+import { REFERENCE_IMPL, type GateResult, type MeasuredRun, type RatioResult, type RunResult, type ScenarioResult } from '../harness/result.js';
 import { formatMs } from './format.js';
-import { REFERENCE_IMPL } from '../harness/runner/run-scenario.js';
 
-/** Gate thresholds. */
-export interface Thresholds {
-  /** p95 of the list-50 scenario must be under this. @default 200 */
-  p95Ms: number;
-  /** Statements per request, max over requests. @default 5 */
-  maxQueries: number;
-  /** The detail p95 may be at most this much above the baseline's before it counts as a regression (%). @default 10 */
-  detailTolerancePct: number;
+export { DEFAULT_THRESHOLDS, type Thresholds } from '../scenarios/thresholds.js';
+
+/**
+ * Judges a measured run: the gates of the implementation under test, and no run-level error
+ * (fixture checksums that differ between databases, a scenario that failed to run).
+ */
+export function judgeRun(measured: MeasuredRun, scenarios: readonly Scenario[], thresholds: Thresholds): RunResult {
+  const gates = applyGates(measured.results, measured.ratios, scenarios, measured.implUnderTest, thresholds);
+  const against = applyAgainstGates(measured);
+  return { ...measured, verdict: gates === 'pass' && against === 'pass' && measured.errors.length === 0 ? 'pass' : 'fail' };
 }
 
-export const DEFAULT_THRESHOLDS: Thresholds = { p95Ms: 200, maxQueries: 5, detailTolerancePct: 10 };
-
+/**
+ * `run --against REF`: the implementation under test must be no slower than REF's, judged on the
+ * paired round ratios, and run no more statements than REF's in any request kind. Both gates are
+ * added to every scenario of the implementation under test.
+ */
+export function applyAgainstGates(measured: MeasuredRun): 'pass' | 'fail' {
+  let pass = true;
+  for (const pair of measured.pairs ?? []) {
+    if (pair.kind !== 'against') continue;
+    const subject = measured.results.find((r) => r.scenario === pair.scenario && r.dialect === pair.dialect && r.impl === pair.subject);
+    const reference = measured.results.find((r) => r.scenario === pair.scenario && r.dialect === pair.dialect && r.impl === pair.reference);
+    if (subject === undefined || reference === undefined || subject.state === 'errored' || reference.state === 'errored') {
+      pass = false;
+      continue;
+    }
+    const limit = 1 + pair.minEffect;
+    const interval = `${pair.ratio.toFixed(3)}x [${pair.ci[0].toFixed(3)}, ${pair.ci[1].toFixed(3)}]`;
+    const slower = pair.verdict === 'slower';
+    subject.gates.push(
+      gate('no-slowdown-vs-ref', !slower && pair.rounds >= 2, `${interval}, ${pair.rounds} rounds`, `${Math.round(pair.confidence * 100)}% interval not above ${limit.toFixed(2)}x`,
+        pair.rounds < 2
+          ? `too few paired rounds (${pair.rounds}) to judge against ${pair.reference}`
+          : `${pair.subject} / ${pair.reference} per-round median ratio ${interval} (${Math.round(pair.confidence * 100)}% interval); ${slower ? 'slower' : 'not slower'} than ${limit.toFixed(2)}x; smallest detectable slowdown in this run ${(pair.mde * 100).toFixed(1)}%`),
+    );
+    const grown = Object.entries(subject.queries.byRequest).filter(([label, n]) => n > (reference.queries.byRequest[label] ?? Number.POSITIVE_INFINITY));
+    const shown = grown.map(([label, n]) => `${label}: ${reference.queries.byRequest[label]} -> ${n}`).join(', ');
+    subject.gates.push(
+      gate('queries-not-above-ref', grown.length === 0, grown.length === 0 ? `${subject.queries.perRequest} vs ${reference.queries.perRequest}` : shown, `<= ${pair.reference} per request kind`,
+        grown.length === 0 ? `no request kind runs more statements than at ${pair.reference}` : `more statements than ${pair.reference}: ${shown}`),
+    );
+    if (subject.gates.some((g) => !g.pass)) pass = false;
+  }
+  return pass ? 'pass' : 'fail';
+}
 
 /**
  * Judges the implementation under test: fills `gates` of its results and returns the verdict.
@@ -56,13 +90,13 @@ function judge(
   t: Thresholds,
 ): GateResult {
   switch (id) {
-    case 'p95-under-200ms': {
+    case 'p95-under-budget': {
       const { p95, p95Ci } = result.latencyMs;
       const ok = p95 < t.p95Ms;
       return gate(id, ok, `${formatMs(p95)} ms [95% CI ${formatMs(p95Ci[0])}-${formatMs(p95Ci[1])}]`, `< ${t.p95Ms} ms`,
         `p95 ${formatMs(p95)} ms (95% CI ${formatMs(p95Ci[0])}-${formatMs(p95Ci[1])} ms) ${ok ? 'under' : 'not under'} ${t.p95Ms} ms`);
     }
-    case 'queries-at-most-5': {
+    case 'queries-at-most-max': {
       const n = result.queries.perRequest;
       const worst = Object.entries(result.queries.byRequest).sort((a, b) => b[1] - a[1])[0]?.[0] ?? '';
       return gate(id, n <= t.maxQueries, String(n), `<= ${t.maxQueries}`,

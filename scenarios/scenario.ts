@@ -3,8 +3,8 @@ import type { ArtifactType } from '../src/schema.js';
 
 /** Gates a scenario can ask for; each is explained in the README. */
 export const GATE_IDS = [
-  'p95-under-200ms',
-  'queries-at-most-5',
+  'p95-under-budget',
+  'queries-at-most-max',
   'queries-constant-in-page-size',
   'same-response-as-baseline',
   'detail-no-regression',

@@ -38,8 +38,8 @@ describe('querygate exit codes (small profile, both databases, --quick)', () => 
 
   it('exits 1 with the baseline under test, naming the query gate', () => {
     expect(baseline.code, showExit(baseline)).toBe(1);
-    expect(baseline.stdout).toMatch(/FAIL queries-at-most-5 \(sqlite, list-50, baseline\)/);
-    expect(baseline.stdout).toMatch(/FAIL queries-at-most-5 \(postgres, list-50, baseline\)/);
+    expect(baseline.stdout).toMatch(/FAIL queries-at-most-max \(sqlite, list-50, baseline\)/);
+    expect(baseline.stdout).toMatch(/FAIL queries-at-most-max \(postgres, list-50, baseline\)/);
     expect(baseline.stdout).toMatch(/verdict: FAIL/);
     // Whether the baseline's p95 also crosses 200 ms depends on the machine's load: not asserted.
     expect(readResult(out.baseline).verdict).toBe('fail');

@@ -84,12 +84,12 @@ describe('applyGates', () => {
     expect(verdict).toBe('pass');
     expect([...gates.keys()].sort()).toEqual([
       'detail/detail-no-regression',
-      'detail/queries-at-most-5',
+      'detail/queries-at-most-max',
       'detail/same-response-as-baseline',
-      'list-50/p95-under-200ms',
-      'list-50/queries-at-most-5',
+      'list-50/p95-under-budget',
+      'list-50/queries-at-most-max',
       'list-50/same-response-as-baseline',
-      'page-sizes/queries-at-most-5',
+      'page-sizes/queries-at-most-max',
       'page-sizes/queries-constant-in-page-size',
       'page-sizes/same-response-as-baseline',
     ]);
@@ -98,11 +98,11 @@ describe('applyGates', () => {
     expect(results.filter((r) => r.impl === 'baseline').every((r) => r.gates.length === 0)).toBe(true);
   });
 
-  describe('p95-under-200ms', () => {
+  describe('p95-under-budget', () => {
     it('passes under the threshold and states the interval', () => {
       const { verdict, gates } = judge([result({ scenario: 'list-50', p95: 120, p95Ci: [100, 150] })]);
       expect(verdict).toBe('pass');
-      const gate = gates.get('list-50/p95-under-200ms');
+      const gate = gates.get('list-50/p95-under-budget');
       expect(gate?.pass).toBe(true);
       expect(gate?.message).toMatch(/95% CI 100\.0-150\.0/);
       expect(gate?.threshold).toBe('< 200 ms');
@@ -111,21 +111,21 @@ describe('applyGates', () => {
     it('fails over the threshold', () => {
       const { verdict, gates } = judge([result({ scenario: 'list-50', p95: 250, p95Ci: [220, 280] })]);
       expect(verdict).toBe('fail');
-      expect(gates.get('list-50/p95-under-200ms')?.pass).toBe(false);
-      expect(gates.get('list-50/queries-at-most-5')?.pass).toBe(true);
+      expect(gates.get('list-50/p95-under-budget')?.pass).toBe(false);
+      expect(gates.get('list-50/queries-at-most-max')?.pass).toBe(true);
     });
 
     it('fails at exactly the threshold (under means under)', () => {
-      expect(judge([result({ scenario: 'list-50', p95: 200 })]).gates.get('list-50/p95-under-200ms')?.pass).toBe(false);
+      expect(judge([result({ scenario: 'list-50', p95: 200 })]).gates.get('list-50/p95-under-budget')?.pass).toBe(false);
     });
   });
 
-  describe('queries-at-most-5', () => {
+  describe('queries-at-most-max', () => {
     it('passes at 5 and fails at 6, naming the worst request', () => {
-      expect(judge([result({ scenario: 'list-filtered', byRequest: { a: 5, b: 3 } })]).gates.get('list-filtered/queries-at-most-5')?.pass).toBe(true);
+      expect(judge([result({ scenario: 'list-filtered', byRequest: { a: 5, b: 3 } })]).gates.get('list-filtered/queries-at-most-max')?.pass).toBe(true);
       const { verdict, gates } = judge([result({ scenario: 'list-filtered', byRequest: { a: 4, b: 6 } })]);
       expect(verdict).toBe('fail');
-      const gate = gates.get('list-filtered/queries-at-most-5');
+      const gate = gates.get('list-filtered/queries-at-most-max');
       expect(gate).toMatchObject({ pass: false, actual: '6', threshold: '<= 5' });
       expect(gate?.message).toMatch(/\(b\)/);
     });
@@ -140,7 +140,7 @@ describe('applyGates', () => {
     it('fails when the count differs between page sizes, even under the maximum', () => {
       const { verdict, gates } = judge([result({ scenario: 'page-sizes', byRequest: { 'limit=10': 3, 'limit=50': 4, 'limit=100': 5 } })]);
       expect(verdict).toBe('fail');
-      expect(gates.get('page-sizes/queries-at-most-5')?.pass).toBe(true);
+      expect(gates.get('page-sizes/queries-at-most-max')?.pass).toBe(true);
       const gate = gates.get('page-sizes/queries-constant-in-page-size');
       expect(gate?.pass).toBe(false);
       expect(gate?.message).toMatch(/grows with the page size/);
@@ -222,11 +222,11 @@ describe('applyGates', () => {
   it('reads configurable thresholds', () => {
     const results = () => [result({ scenario: 'list-50', p95: 120, byRequest: { 'page 1': 6 } })];
     const strict = judge(results(), [], { ...DEFAULT_THRESHOLDS, p95Ms: 100 });
-    expect(strict.gates.get('list-50/p95-under-200ms')).toMatchObject({ pass: false, threshold: '< 100 ms' });
-    expect(strict.gates.get('list-50/queries-at-most-5')?.pass).toBe(false);
+    expect(strict.gates.get('list-50/p95-under-budget')).toMatchObject({ pass: false, threshold: '< 100 ms' });
+    expect(strict.gates.get('list-50/queries-at-most-max')?.pass).toBe(false);
     const lenient = judge(results(), [], { ...DEFAULT_THRESHOLDS, maxQueries: 6 });
     expect(lenient.verdict).toBe('pass');
-    expect(lenient.gates.get('list-50/queries-at-most-5')).toMatchObject({ pass: true, threshold: '<= 6' });
+    expect(lenient.gates.get('list-50/queries-at-most-max')).toMatchObject({ pass: true, threshold: '<= 6' });
 
     const detail = () => [
       result({ scenario: 'detail', byRequest: { 'random id': 3 } }),
@@ -238,10 +238,10 @@ describe('applyGates', () => {
   });
 
   it('judges only the gates a scenario names', () => {
-    const custom: Scenario = { name: 'custom', description: 'test', requests: [], gates: ['queries-at-most-5'] };
+    const custom: Scenario = { name: 'custom', description: 'test', requests: [], gates: ['queries-at-most-max'] };
     const results = [result({ scenario: 'custom', p95: 900, sameResponse: false, byRequest: { a: 2 } })];
     const { verdict, gates } = judge(results, [], DEFAULT_THRESHOLDS, [custom]);
     expect(verdict).toBe('pass');
-    expect([...gates.keys()]).toEqual(['custom/queries-at-most-5']);
+    expect([...gates.keys()]).toEqual(['custom/queries-at-most-max']);
   });
 });

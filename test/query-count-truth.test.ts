@@ -4,6 +4,7 @@ import type { DialectAdapter } from '../harness/db/dialect-adapter.js';
 import { createPostgresAdapter } from '../harness/db/postgres-adapter.js';
 import { openFixture, type OpenedFixture } from '../harness/fixture-store.js';
 import { QueryRecorder } from '../harness/instrument/query-recorder.js';
+import { handlerFactoryFor } from '../harness/runner/served-implementation.js';
 import { LoopbackEndpoint } from '../harness/runner/loopback-endpoint.js';
 import { resolveRequests, type ResolvedRequest } from '../harness/runner/resolve-requests.js';
 import { SCENARIOS } from '../scenarios/index.js';
@@ -88,7 +89,7 @@ describe('query counts equal the statements Postgres executed (pg_stat_statement
 
   it('the read-out sees statements from any connection to the database (a control)', async (ctx) => {
     if (unavailable !== undefined) ctx.skip(unavailable);
-    const endpoint = await LoopbackEndpoint.start(fixture.db, 'fixed', recorder);
+    const endpoint = await LoopbackEndpoint.start(fixture.db, 'fixed', handlerFactoryFor('fixed'), recorder);
     const other = new pg.Client({ connectionString: databaseUrl });
     try {
       await other.connect();
@@ -126,7 +127,7 @@ describe('query counts equal the statements Postgres executed (pg_stat_statement
   for (const impl of IMPLEMENTATION_NAMES) {
     it(`${impl}: the server executed exactly the statements querygate counted, request by request`, async (ctx) => {
       if (unavailable !== undefined) ctx.skip(unavailable);
-      const endpoint = await LoopbackEndpoint.start(fixture.db, impl, recorder);
+      const endpoint = await LoopbackEndpoint.start(fixture.db, impl, handlerFactoryFor(impl), recorder);
       const mismatches: string[] = [];
       const counted: string[] = [];
       try {

@@ -99,7 +99,7 @@ describe('renderJunit', () => {
   it('gives the failed gate a failure with actual, threshold and message', () => {
     const root = parseXml(renderJunit(sampleResult()));
     const failed = all(root, 'testcase').filter((c) => all(c, 'failure').length > 0);
-    expect(failed.map((c) => `${c.attributes['classname']} ${c.attributes['name']}`)).toEqual(['querygate.postgres.list-50 fixed: queries-at-most-5']);
+    expect(failed.map((c) => `${c.attributes['classname']} ${c.attributes['name']}`)).toEqual(['querygate.postgres.list-50 fixed: queries-at-most-max']);
     const failure = all(failed[0]!, 'failure')[0]!;
     expect(failure.attributes['message']).toBe('actual 6, threshold <= 5: 6 statements per request, 2 of them transaction control (BEGIN/COMMIT)');
     expect(failure.text).toContain('actual: 6\nthreshold: <= 5');

@@ -39,7 +39,7 @@ describe('renderMarkdown', () => {
     expect(lines[0]).toBe('# querygate: FAIL');
     expect(lines[2]).toMatch(/^\*\*FAIL\*\*: 1 of 12 gates failed; implementation under test `fixed`\.$/);
     expect(lines[4]).toBe(
-      '- failed `queries-at-most-5` (list-50 on postgres, `fixed`): actual 6, threshold <= 5. 6 statements per request, 2 of them transaction control (BEGIN/COMMIT)',
+      '- failed `queries-at-most-max` (list-50 on postgres, `fixed`): actual 6, threshold <= 5. 6 statements per request, 2 of them transaction control (BEGIN/COMMIT)',
     );
   });
 

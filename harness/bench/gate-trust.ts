@@ -8,7 +8,8 @@ import { run, type RunOptions } from '../runner/run.js';
 import type { DatabaseTarget } from '../db/open-adapter.js';
 import type { Dialect, RunResult } from '../result.js';
 import { compareRuns } from '../../reports/compare.js';
-import { DEFAULT_THRESHOLDS, type Thresholds } from '../../reports/gates.js';
+import { DEFAULT_THRESHOLDS, judgeRun, type Thresholds } from '../../reports/gates.js';
+import { INJECTED_HANDLERS } from './injected-regressions.js';
 import { DEFAULT_SCENARIOS } from '../../scenarios/index.js';
 import type { ProfileName } from '../../fixtures/profiles.js';
 
@@ -49,10 +50,16 @@ function runOptions(o: TrustOptions, implUnderTest: string, thresholds: Threshol
     sampling: o.sampling ?? QUICK_SAMPLING,
     thresholds,
     measureOverhead: true,
+    extra: INJECTED_HANDLERS,
     plans: false,
     onProgress: () => {},
     onSeedProgress: undefined,
   };
+}
+
+/** Measures and judges, as the CLI does. */
+async function judged(options: RunOptions): Promise<RunResult> {
+  return judgeRun(await run(options), options.scenarios, options.thresholds);
 }
 
 const p95Of = (r: RunResult, impl: string) => r.results.find((x) => x.impl === impl && x.scenario === 'list-50')?.latencyMs.p95 ?? 0;
@@ -62,7 +69,7 @@ export async function measureGateTrust(o: TrustOptions): Promise<TrustFigures> {
   const unchanged: RunResult[] = [];
   for (let i = 0; i < o.runs; i++) {
     progress(`unchanged run ${i + 1}/${o.runs}`);
-    unchanged.push(await run(runOptions(o, 'fixed')));
+    unchanged.push(await judged(runOptions(o, 'fixed')));
   }
   const falseAlarms = unchanged.filter((r) => r.verdict !== 'pass').length;
   let compareFalseAlarms = 0;
@@ -84,11 +91,11 @@ export async function measureGateTrust(o: TrustOptions): Promise<TrustFigures> {
   for (let i = 0; i < o.injectedRuns; i++) {
     const base = unchanged[i % unchanged.length] as RunResult;
     progress(`injected N+1 run ${i + 1}/${o.injectedRuns}`);
-    const withN1 = await run(runOptions(o, 'fixed-injected-n1'));
+    const withN1 = await judged(runOptions(o, 'fixed-injected-n1'));
     if (withN1.verdict === 'fail') n1.caughtByRun++;
     if (compareRuns(base, withN1).regressed) n1.caughtByCompare++;
     progress(`injected slowdown run ${i + 1}/${o.injectedRuns}`);
-    const slower = await run(runOptions(o, 'fixed-injected-slowdown', { ...DEFAULT_THRESHOLDS, p95Ms: p95BudgetMs }));
+    const slower = await judged(runOptions(o, 'fixed-injected-slowdown', { ...DEFAULT_THRESHOLDS, p95Ms: p95BudgetMs }));
     if (slower.verdict === 'fail') slowdown.caughtByRun++;
     if (compareRuns(base, slower).regressed) slowdown.caughtByCompare++;
   }

@@ -1,7 +1,8 @@
 import type { Options } from 'yargs';
 import { PROFILE_NAMES } from '../../fixtures/profiles.js';
 import { SCENARIO_NAMES } from '../../scenarios/index.js';
-import { IMPLEMENTATION_NAMES, INJECTED_REGRESSION_NAMES } from '../../src/impl/registry.js';
+import { IMPLEMENTATION_NAMES } from '../../src/impl/registry.js';
+import { INJECTED_REGRESSION_NAMES } from '../bench/injected-regressions.js';
 import { parsePgUrl } from '../db/pg-url.js';
 import { UsageError } from '../errors.js';
 
@@ -31,6 +32,12 @@ export const runOptions = {
   'detail-tolerance': { type: 'number', requiresArg: true, default: 10, describe: 'detail p95 may exceed the baseline by this many % before it fails' },
   plans: { type: 'boolean', default: true, describe: 'EXPLAIN every distinct statement of the implementation under test' },
   'attach-note': { type: 'boolean', default: false, describe: 'attach report.md to HEAD as a git note (refs/notes/querygate)' },
+  against: {
+    type: 'string',
+    requiresArg: true,
+    describe: 'also measure the implementation under test as it is at this git revision (main, origin/main, a sha, HEAD~3), side by side, and fail on a slowdown or more statements',
+  },
+  'min-effect': { type: 'number', requiresArg: true, default: 2, describe: 'with --against: the smallest slowdown (%) that fails, judged on the 99% interval' },
   concurrency: { type: 'number', requiresArg: true, default: 1, describe: 'requests in flight at once through the connection pool' },
   rtt: { type: 'number', requiresArg: true, describe: 'Postgres only: add this network round trip (ms) through a delaying TCP proxy' },
 } as const satisfies Record<string, Options>;
@@ -57,6 +64,7 @@ export interface CheckedArgs {
   'p95-ms'?: number | undefined;
   'max-queries'?: number | undefined;
   'detail-tolerance'?: number | undefined;
+  'min-effect'?: number | undefined;
   'sqlite-file'?: string | undefined;
   db?: string | undefined;
   concurrency?: number | undefined;
@@ -95,6 +103,9 @@ export function check(argv: CheckedArgs): true {
   };
   positive('p95-ms', '--p95-ms 200');
   positive('detail-tolerance', '--detail-tolerance 10');
+  if (argv['min-effect'] !== undefined && (typeof argv['min-effect'] !== 'number' || !(argv['min-effect'] >= 0 && argv['min-effect'] < 100))) {
+    throw new UsageError(`--min-effect must be a percentage from 0 to 100, got ${shown(argv['min-effect'])} (e.g. --min-effect 2)`);
+  }
   if (argv.scenario !== undefined && argv.scenario.length === 0) {
     throw new UsageError(`--scenario needs at least one name: ${SCENARIO_NAMES.join(', ')} (e.g. --scenario list-50)`);
   }

@@ -1,12 +1,12 @@
 import { DEFAULT_SCENARIOS, SCENARIOS } from '../../scenarios/index.js';
 import type { ProfileName } from '../../fixtures/profiles.js';
 import { IMPLEMENTATION_NAMES } from '../../src/impl/registry.js';
-import { DEFAULT_THRESHOLDS } from '../../reports/gates.js';
-import type { Dialect } from '../result.js';
-import { DIALECTS } from '../result.js';
+import { DEFAULT_THRESHOLDS, judgeRun } from '../../reports/gates.js';
+import { DIALECTS, FLOOR_IMPL, REFERENCE_IMPL, type Dialect } from '../result.js';
+import { loadRevision } from '../runner/against-revision.js';
 import { run } from '../runner/run.js';
-import { FLOOR_IMPL, REFERENCE_IMPL } from '../runner/run-scenario.js';
 import { DEFAULT_SAMPLING, QUICK_SAMPLING } from '../runner/sampling-options.js';
+import { INJECTED_HANDLERS } from '../bench/injected-regressions.js';
 import { withSignals } from './signals.js';
 import { progressLine, seedProgressBar } from './progress.js';
 import { printSummary } from './summary.js';
@@ -32,6 +32,8 @@ export interface RunArgs {
   'attach-note': boolean;
   concurrency: number;
   rtt?: number | undefined;
+  against?: string | undefined;
+  'min-effect': number;
 }
 
 export async function runCommand(args: RunArgs): Promise<number> {
@@ -41,10 +43,16 @@ export async function runCommand(args: RunArgs): Promise<number> {
   const implUnderTest = args.impl === 'all' ? 'fixed' : args.impl;
   // The floor runs beside every run: each implementation's p50 is reported as a ratio to it.
   const floor = IMPLEMENTATION_NAMES.includes(FLOOR_IMPL) ? [FLOOR_IMPL] : [];
-  const impls = args.impl === 'all' ? [...IMPLEMENTATION_NAMES] : [...new Set([REFERENCE_IMPL, implUnderTest, ...floor])];
+  // --against REF: REF's implementation under test is served beside the working tree's.
+  const against = args.against === undefined ? undefined : await loadRevision(args.against, implUnderTest);
+  const impls = [
+    ...(args.impl === 'all' ? [...IMPLEMENTATION_NAMES] : [...new Set([REFERENCE_IMPL, implUnderTest, ...floor])]),
+    ...(against === undefined ? [] : [against.impl]),
+  ];
   const scenarios = args.scenario === undefined ? [...DEFAULT_SCENARIOS] : SCENARIOS.filter((s) => args.scenario?.includes(s.name));
   const base = args.quick ? QUICK_SAMPLING : DEFAULT_SAMPLING;
-  const sized = args.samples === undefined ? base : { ...base, samples: args.samples, maxMs: Math.max(base.maxMs, args.samples * 50) };
+  // --samples N: the judged implementations take up to N samples each, with the budget to get them.
+  const sized = args.samples === undefined ? base : { ...base, maxSamples: args.samples, budgetMs: Math.max(base.budgetMs, args.samples * 50) };
   const sampling = { ...sized, concurrency: args.concurrency };
 
   const sweeps = scenarios.filter((s) => s.sweep !== undefined);
@@ -60,7 +68,8 @@ export async function runCommand(args: RunArgs): Promise<number> {
   }
   if (measured.length === 0 && scalingExit !== null) return scalingExit;
 
-  const result = await withSignals((signal) =>
+  const thresholds = { ...DEFAULT_THRESHOLDS, p95Ms: args['p95-ms'], maxQueries: args['max-queries'], detailTolerancePct: args['detail-tolerance'] };
+  const measuredRun = await withSignals((signal) =>
     run({
       dialects,
       impls,
@@ -70,14 +79,18 @@ export async function runCommand(args: RunArgs): Promise<number> {
       seed: args.seed,
       target,
       sampling,
-      thresholds: { ...DEFAULT_THRESHOLDS, p95Ms: args['p95-ms'], maxQueries: args['max-queries'], detailTolerancePct: args['detail-tolerance'] },
+      thresholds,
       measureOverhead: true,
+      extra: { ...INJECTED_HANDLERS, ...against?.extra },
+      against: against === undefined ? undefined : { impl: against.impl, info: against.info },
+      minEffect: args['min-effect'] / 100,
       plans: args.plans,
       onProgress: progressLine,
       onSeedProgress: seedProgressBar(),
       signal,
     }),
   );
+  const result = judgeRun(measuredRun, measured, thresholds);
   const lastScaling = readLastScaling();
   if (lastScaling !== undefined) result.scaling = lastScaling;
   const written = await writeRunOutputs(result, args.out, { attachNote: args['attach-note'] });

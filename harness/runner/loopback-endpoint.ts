@@ -1,10 +1,8 @@
 import { Agent, createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Knex } from 'knex';
-import { createRequestHandler } from '../../src/http/request-handler.js';
-import { createLogger } from '../../src/logger.js';
 import { RequestLog, type QueryRecorder } from '../instrument/query-recorder.js';
-import { CURSOR_SECRET } from './resolve-requests.js';
+import type { HandlerFactory } from './served-implementation.js';
 
 export interface Exchange {
   status: number;
@@ -17,7 +15,8 @@ export interface Exchange {
 /**
  * One implementation served on a loopback port, its handler wrapped in the recorder's request
  * scope, and a keep-alive client to call it. The client and server share this process, so each
- * request is attributed to its log through a request id header.
+ * request is attributed to its log through a request id header. Without a recorder the handler
+ * runs bare: no request scope, no log (the uninstrumented turns of the overhead figure).
  */
 export class LoopbackEndpoint {
   private readonly logs = new Map<string, RequestLog>();
@@ -33,11 +32,14 @@ export class LoopbackEndpoint {
     this.agent = new Agent({ keepAlive: true, maxSockets });
   }
 
-  static async start(db: Knex, impl: string, recorder: QueryRecorder, maxSockets = 1): Promise<LoopbackEndpoint> {
-    // The harness reads failures from the responses; the endpoint's own log would only interleave with progress.
-    const handler = createRequestHandler(db, impl, { cursorSecret: CURSOR_SECRET, logger: createLogger('querygate:http', 'silent') });
+  static async start(db: Knex, impl: string, factory: HandlerFactory, recorder: QueryRecorder | null, maxSockets = 1): Promise<LoopbackEndpoint> {
+    const handler = factory(db);
     let endpoint: LoopbackEndpoint | undefined;
     const server = createServer((req, res) => {
+      if (recorder === null) {
+        void handler(req, res);
+        return;
+      }
       const id = req.headers['x-querygate-request'];
       const log = new RequestLog();
       if (typeof id === 'string') endpoint?.logs.set(id, log);

@@ -1,51 +1,93 @@
-import { Bench } from 'tinybench';
 import type { Knex } from 'knex';
 import type { Scenario } from '../../scenarios/scenario.js';
 import type { QueryRecorder, RequestLog } from '../instrument/query-recorder.js';
-import type { Dialect, N1Suspect, QueryStats, ScenarioResult } from '../result.js';
-import { bootstrapRatioCi, summarize } from '../statistics.js';
-import type { SamplingOptions } from './sampling-options.js';
+import { pairedRatio, pairRounds } from '../paired-statistics.js';
+import { quantileInterval } from '../quantile-interval.js';
+import { PROBE_IMPL, REFERENCE_IMPL, type Dialect, type N1Suspect, type PairedComparison, type QueryStats, type ScenarioResult } from '../result.js';
+import { summarize } from '../statistics.js';
 import { LoopbackEndpoint, type Exchange } from './loopback-endpoint.js';
 import { resolveRequests, type ResolvedRequest } from './resolve-requests.js';
+import { sampleRounds, type Contender, type ContenderSamples } from './sampler.js';
+import type { SamplingOptions } from './sampling-options.js';
+import { handlerFactoryFor, type ExtraImplementations } from './served-implementation.js';
 
 /** A fingerprint repeated this often in one request is reported as an N+1 suspect. */
 export const N1_THRESHOLD = 3;
-/** The implementation every other one must answer like. */
-export const REFERENCE_IMPL = 'baseline';
-/** The hand-written single statement: the fastest answer the database can give. */
-export const FLOOR_IMPL = 'floor';
+/** A slowdown smaller than this (fraction) is never flagged by a paired verdict. @default 0.02 */
+export const DEFAULT_MIN_EFFECT = 0.02;
+/** Confidence of the paired verdicts. @default 0.99 */
+export const PAIRED_CONFIDENCE = 0.99;
 
 export interface ScenarioRunInput {
   db: Knex;
   recorder: QueryRecorder;
   dialect: Dialect;
   scenario: Scenario;
+  /** Implementations to serve and measure, by the names their results get. */
   impls: readonly string[];
+  /** The judged implementation; every other one is a reference sampled only for its own figures. */
+  implUnderTest?: string | undefined;
+  /** Judge the implementation under test against this one, side by side (e.g. "fixed@main"). */
+  against?: string | undefined;
+  /** Judge the implementation under test against a second copy of itself (the A/A noise floor). */
+  aaCopy?: boolean | undefined;
+  /** Also time the implementation under test without instrumentation (overhead figure). */
+  overhead?: boolean | undefined;
+  /** Serve the harness's drift probe beside the implementations. */
+  probe?: boolean | undefined;
+  /** Implementations served beside src/'s registry (injected regressions, another revision's). */
+  extra?: ExtraImplementations | undefined;
+  minEffect?: number | undefined;
   seed: number;
   sampling: SamplingOptions;
-  /** Also time this implementation with the recorder's listeners off, in the same rounds. */
-  overheadImpl?: string | undefined;
   onProgress?: ((message: string) => void) | undefined;
   /** Stops the sampling between requests. */
   signal?: AbortSignal | undefined;
 }
 
+export interface ScenarioRunOutput {
+  results: ScenarioResult[];
+  /** The judged pairs of this scenario (A/A, --against). */
+  pairs: PairedComparison[];
+}
+
+const uninstrumented = (impl: string) => `${impl} (uninstrumented)`;
+const aaCopyOf = (impl: string) => `${impl} (A/A)`;
+
 /**
  * Measures one scenario on one database for every implementation: a profiling pass (query logs
- * with call sites, responses), a warm-up, then timed rounds in which the implementations take
- * turns (A B A B ...), so drift of a shared machine hits all of them alike.
+ * with call sites, responses), a warm-up, then timed rounds (see sampler.ts), then the figures
+ * of each implementation and the paired verdicts.
  */
-export async function runScenario(input: ScenarioRunInput): Promise<ScenarioResult[]> {
+export async function runScenario(input: ScenarioRunInput): Promise<ScenarioRunOutput> {
   const { db, recorder, scenario, impls, sampling } = input;
   const requests = await resolveRequests(db, scenario, input.seed);
+  const subject = input.implUnderTest !== undefined && impls.includes(input.implUnderTest) ? input.implUnderTest : undefined;
   const endpoints = new Map<string, LoopbackEndpoint>();
+  const contenders: Contender[] = [];
   try {
-    for (const impl of impls) endpoints.set(impl, await LoopbackEndpoint.start(db, impl, recorder, sampling.concurrency));
+    const serve = async (key: string, impl: string, role: Contender['role'], instrumented = true) => {
+      const endpoint = await LoopbackEndpoint.start(db, key, handlerFactoryFor(impl, input.extra), instrumented ? recorder : null, sampling.concurrency);
+      endpoints.set(key, endpoint);
+      contenders.push({ key, endpoint, role, instrumented });
+      return endpoint;
+    };
+    const judgedKeys = new Set([subject, input.against].filter((k) => k !== undefined));
+    for (const impl of impls) await serve(impl, impl, judgedKeys.size === 0 || judgedKeys.has(impl) ? 'judged' : 'reference');
+    let pair: [string, string] | null = null;
+    if (subject !== undefined && input.against !== undefined && impls.includes(input.against)) pair = [subject, input.against];
+    else if (subject !== undefined && input.aaCopy === true) {
+      await serve(aaCopyOf(subject), subject, 'judged');
+      pair = [subject, aaCopyOf(subject)];
+    }
+    if (subject !== undefined && input.overhead === true) await serve(uninstrumented(subject), subject, 'reference', false);
+    if (input.probe === true) await serve(PROBE_IMPL, PROBE_IMPL, 'probe');
 
     // Profiling pass: the full query log of every request, and every response for comparison.
     recorder.captureCallSites = true;
     const profiled = new Map<string, Exchange[]>();
-    for (const [impl, endpoint] of endpoints) {
+    for (const impl of impls) {
+      const endpoint = endpoints.get(impl) as LoopbackEndpoint;
       const exchanges: Exchange[] = [];
       for (const r of requests) exchanges.push(await endpoint.send(r.path));
       profiled.set(impl, exchanges);
@@ -56,132 +98,90 @@ export async function runScenario(input: ScenarioRunInput): Promise<ScenarioResu
       for (const endpoint of endpoints.values()) for (const r of requests) await endpoint.send(r.path);
     }
 
-    const timed = await sampleInterleaved(endpoints, requests, recorder, sampling, input.overheadImpl, input.signal);
+    const timed = await sampleRounds(contenders, requests, recorder, sampling, pair, input.signal);
     const reference = profiled.get(REFERENCE_IMPL);
-    return impls.map((impl) => {
-      const exchanges = profiled.get(impl) ?? [];
-      const samples = timed.samples.get(impl) ?? [];
-      const comparison = reference === undefined ? null : compareResponses(requests, reference, exchanges);
-      const overhead = timed.samples.get(uninstrumented(impl));
-      const result: ScenarioResult = {
-        scenario: scenario.name,
-        dialect: input.dialect,
-        impl,
-        state: 'completed',
-        samples: samples.length,
-        latencyMs: summarize(samples, { ci: {} }),
-        queries: queryStats(requests, exchanges, timed.maxQueries.get(impl) ?? 0),
-        poolWaitMs: median(timed.poolWaitMs.get(impl) ?? []),
-        concurrency: sampling.concurrency,
-        throughputRps: rate(timed.throughput.get(impl)),
-        rowsPerRequest: Math.max(0, ...exchanges.map((e) => e.log.rows)),
-        dbTimeMs: median(exchanges.map((e) => e.log.dbTimeMs)),
-        sameResponse: comparison === null ? null : comparison.same,
-        gates: [],
-        rawSamples: samples,
-      };
-      if (comparison !== null && !comparison.same) result.responseDiff = comparison.diff;
+    const results = impls.map((impl) => {
+      const result = scenarioResult(input, requests, impl, profiled.get(impl) ?? [], timed.byKey.get(impl), reference);
+      result.stoppedBy = timed.stoppedBy;
+      const overhead = timed.byKey.get(uninstrumented(impl))?.samples;
       if (overhead !== undefined && overhead.length > 0) result.uninstrumentedP50Ms = summarize(overhead).p50;
-      const copy = timed.samples.get(aaCopy(impl));
-      if (copy !== undefined && copy.length > 0 && samples.length > 0) {
-        const p50 = bootstrapRatioCi(copy, samples, 50);
-        const p95 = bootstrapRatioCi(copy, samples, 95);
-        result.aaRatio = { p50: p50.ratio, p50Ci: p50.ci, p95: p95.ratio, p95Ci: p95.ci };
-      }
-      const failed = exchanges.find((e) => e.status !== 200);
-      if (failed !== undefined) {
-        result.state = 'errored';
-        result.error = `a request answered ${failed.status}: ${failed.body.slice(0, 200)}`;
-      }
       return result;
     });
+    const probe = timed.byKey.get(PROBE_IMPL);
+    if (probe !== undefined) results.push(scenarioResult(input, requests, PROBE_IMPL, [], probe, undefined));
+    const pairs: PairedComparison[] = [];
+    if (pair !== null) {
+      const [a, b] = pair.map((key) => timed.byKey.get(key)) as [ContenderSamples, ContenderSamples];
+      const paired = judgePair(input, pair, a, b);
+      pairs.push(paired);
+      const owner = results.find((r) => r.impl === subject);
+      if (owner !== undefined && paired.kind === 'aa') {
+        owner.aaRatio = { p50: paired.ratio, p50Ci: paired.ci, p95: paired.ratio, p95Ci: paired.ci };
+      }
+    }
+    return { results, pairs };
   } finally {
     recorder.captureCallSites = false;
     for (const endpoint of endpoints.values()) await endpoint.close();
   }
 }
 
-const uninstrumented = (impl: string) => `${impl} (uninstrumented)`;
-const aaCopy = (impl: string) => `${impl} (A/A)`;
-
-interface TimedSamples {
-  samples: Map<string, number[]>;
-  /** Statements per request, max over the timed requests too: the gate is exact on every request. */
-  maxQueries: Map<string, number>;
-  poolWaitMs: Map<string, number[]>;
-  /** Completed requests and the wall time spent on them, per implementation. */
-  throughput: Map<string, { requests: number; ms: number }>;
+function judgePair(input: ScenarioRunInput, pair: readonly [string, string], a: ContenderSamples, b: ContenderSamples): PairedComparison {
+  const roundRatios = pairRounds(a.samples, a.rounds, b.samples, b.rounds);
+  const minEffect = input.minEffect ?? DEFAULT_MIN_EFFECT;
+  const stats = roundRatios.length >= 2
+    ? pairedRatio(roundRatios, { confidence: PAIRED_CONFIDENCE, minEffect })
+    : { ratio: Number.NaN, ci: [0, Number.POSITIVE_INFINITY] as [number, number], pValue: 1, mde: Number.POSITIVE_INFINITY, verdict: 'same' as const };
+  return {
+    scenario: input.scenario.name,
+    dialect: input.dialect,
+    subject: pair[0],
+    reference: pair[1],
+    kind: input.against === pair[1] ? 'against' : 'aa',
+    rounds: roundRatios.length,
+    roundRatios,
+    confidence: PAIRED_CONFIDENCE,
+    minEffect,
+    ...stats,
+  };
 }
 
-async function sampleInterleaved(
-  endpoints: Map<string, LoopbackEndpoint>,
+function scenarioResult(
+  input: ScenarioRunInput,
   requests: readonly ResolvedRequest[],
-  recorder: QueryRecorder,
-  sampling: SamplingOptions,
-  overheadImpl: string | undefined,
-  signal: AbortSignal | undefined,
-): Promise<TimedSamples> {
-  const timed: TimedSamples = { samples: new Map(), maxQueries: new Map(), poolWaitMs: new Map(), throughput: new Map() };
-  const bench = new Bench({ iterations: sampling.block, time: 0, warmup: false, throws: true });
-  const tasks: { name: string; instrumented: boolean; copy?: boolean }[] = [...endpoints.keys()].map((name) => ({ name, instrumented: true }));
-  if (overheadImpl !== undefined && endpoints.has(overheadImpl)) {
-    tasks.push({ name: overheadImpl, instrumented: false }, { name: overheadImpl, instrumented: true, copy: true });
+  impl: string,
+  exchanges: readonly Exchange[],
+  timed: ContenderSamples | undefined,
+  reference: readonly Exchange[] | undefined,
+): ScenarioResult {
+  const samples = timed?.samples ?? [];
+  const comparison = reference === undefined || impl === PROBE_IMPL ? null : compareResponses(requests, reference, exchanges);
+  const result: ScenarioResult = {
+    scenario: input.scenario.name,
+    dialect: input.dialect,
+    impl,
+    state: 'completed',
+    samples: samples.length,
+    latencyMs: summarize(samples, { ci: {} }),
+    queries: queryStats(requests, exchanges, timed?.maxQueries ?? 0),
+    poolWaitMs: median(timed?.poolWaitMs ?? []),
+    concurrency: input.sampling.concurrency,
+    throughputRps: timed === undefined || timed.ms === 0 ? 0 : (timed.requests / timed.ms) * 1000,
+    rowsPerRequest: Math.max(0, ...exchanges.map((e) => e.log.rows)),
+    dbTimeMs: median(exchanges.map((e) => e.log.dbTimeMs)),
+    sameResponse: comparison === null ? null : comparison.same,
+    gates: [],
+    rawSamples: samples,
+    sampleRounds: timed?.rounds ?? [],
+    p95Interval: quantileInterval(samples, 95),
+  };
+  if (comparison !== null && !comparison.same) result.responseDiff = comparison.diff;
+  const failed = exchanges.find((e) => e.status !== 200);
+  if (failed !== undefined) {
+    result.state = 'errored';
+    result.error = `a request answered ${failed.status}: ${failed.body.slice(0, 200)}`;
   }
-  for (const task of tasks) {
-    const endpoint = endpoints.get(task.name) as LoopbackEndpoint;
-    const key = task.copy === true ? aaCopy(task.name) : task.instrumented ? task.name : uninstrumented(task.name);
-    const taken: number[] = [];
-    const waits: number[] = [];
-    const throughput = { requests: 0, ms: 0 };
-    timed.samples.set(key, taken);
-    timed.poolWaitMs.set(key, waits);
-    timed.throughput.set(key, throughput);
-    let next = 0;
-    const one = async () => {
-      signal?.throwIfAborted();
-      const r = requests[next++ % requests.length] as ResolvedRequest;
-      const exchange = await endpoint.send(r.path);
-      // A failing request is not a sample: an error page is fast, and timing it would flatter.
-      if (exchange.status !== 200) throw new Error(`${r.label} (${r.path.slice(0, 120)}) answered ${exchange.status} while timing: ${exchange.body.slice(0, 200)}`);
-      taken.push(exchange.wallMs);
-      waits.push(exchange.log.poolWaitMs);
-      if (task.instrumented) timed.maxQueries.set(task.name, Math.max(timed.maxQueries.get(task.name) ?? 0, exchange.log.count));
-      return exchange.wallMs;
-    };
-    // One iteration: `concurrency` requests in flight together through the pool.
-    bench.add(key, async () => {
-      const started = performance.now();
-      const walls = await Promise.all(Array.from({ length: sampling.concurrency }, one));
-      throughput.requests += walls.length;
-      throughput.ms += performance.now() - started;
-      return { overriddenDuration: Math.max(...walls) };
-    });
-  }
-  const started = performance.now();
-  const all = [...timed.samples.values()];
-  const enough = () =>
-    all.every((s) => s.length >= sampling.minSamples) && (all.every((s) => s.length >= sampling.samples) || performance.now() - started > sampling.maxMs);
-  // Each round starts one task later: whoever follows the baseline (and its garbage) changes
-  // every round, so no implementation owns a position in the turn order.
-  for (let round = 0; !enough(); round++) {
-    signal?.throwIfAborted();
-    const taken = all.reduce((sum, s) => sum + s.length, 0);
-    const n = bench.tasks.length;
-    const order = bench.tasks.map((_, i) => bench.tasks[(i + round) % n] as (typeof bench.tasks)[number]);
-    for (const task of order) {
-      const instrumented = !task.name.endsWith('(uninstrumented)');
-      if (!instrumented) recorder.detach();
-      try {
-        task.reset(false);
-        await task.run();
-      } finally {
-        if (!instrumented) recorder.attach();
-      }
-    }
-    // A round that took no sample would loop forever without ever yielding to a timer or signal.
-    if (all.reduce((sum, s) => sum + s.length, 0) === taken) throw new Error('sampling made no progress: a round took no sample');
-  }
-  return timed;
+  return result;
 }
 
 function queryStats(requests: readonly ResolvedRequest[], exchanges: readonly Exchange[], timedMax: number): QueryStats {
@@ -238,10 +238,6 @@ function describeDiff(a: string, b: string): string {
   let i = 0;
   while (i < a.length && i < b.length && a[i] === b[i]) i++;
   return `first difference at byte ${i}: ...${a.slice(Math.max(0, i - 30), i + 30)}... vs ...${b.slice(Math.max(0, i - 30), i + 30)}...`;
-}
-
-function rate(t: { requests: number; ms: number } | undefined): number {
-  return t === undefined || t.ms === 0 ? 0 : (t.requests / t.ms) * 1000;
 }
 
 function median(values: number[]): number {

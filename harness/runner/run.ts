@@ -3,18 +3,19 @@ import type { Knex } from 'knex';
 import type { ProfileName } from '../../fixtures/profiles.js';
 import { GENERATOR_VERSION } from '../../fixtures/profiles.js';
 import type { Scenario } from '../../scenarios/scenario.js';
-import { applyGates, type Thresholds } from '../../reports/gates.js';
+import type { Thresholds } from '../../scenarios/thresholds.js';
 import type { DialectAdapter } from '../db/dialect-adapter.js';
 import { openAdapter, type DatabaseTarget } from '../db/open-adapter.js';
 import { EnvironmentError } from '../errors.js';
 import { openFixture, type SeedProgress } from '../fixture-store.js';
 import { QueryRecorder } from '../instrument/query-recorder.js';
-import { RESULT_SCHEMA_VERSION, type Dialect, type EnvironmentInfo, type FixtureInfo, type RatioResult, type RunResult, type ScenarioResult } from '../result.js';
+import { PROBE_IMPL, REFERENCE_IMPL, RESULT_SCHEMA_VERSION, type AgainstInfo, type Dialect, type EnvironmentInfo, type FixtureInfo, type MeasuredRun, type PairedComparison, type RatioResult, type ScenarioResult } from '../result.js';
 import { bootstrapRatioCi } from '../statistics.js';
 import { describeEnvironment } from './environment.js';
 import { attachPlans } from './query-plans.js';
-import { REFERENCE_IMPL, runScenario } from './run-scenario.js';
+import { runScenario } from './run-scenario.js';
 import type { SamplingOptions } from './sampling-options.js';
+import type { ExtraImplementations } from './served-implementation.js';
 
 /** A run's options, every field present (the CLI resolves defaults once). */
 export interface RunOptions {
@@ -29,6 +30,15 @@ export interface RunOptions {
   thresholds: Thresholds;
   /** Time the implementation under test without instrumentation too (overhead figure). */
   measureOverhead: boolean;
+  /** Implementations served beside src/'s registry, by name (injected regressions, another revision's). */
+  extra?: ExtraImplementations | undefined;
+  /**
+   * Judge the implementation under test against another revision of it, side by side in every
+   * scenario: the name its results get (one of `impls`, served from `extra`) and the revision.
+   */
+  against?: { impl: string; info: AgainstInfo } | undefined;
+  /** A paired slowdown smaller than this fraction is not flagged. @default 0.02 */
+  minEffect?: number | undefined;
   /** EXPLAIN each distinct statement of the implementation under test. */
   plans: boolean;
   onProgress: (message: string) => void;
@@ -38,13 +48,15 @@ export interface RunOptions {
 }
 
 /**
- * The main job: per database, open (or seed) the fixture, measure every scenario, then judge.
+ * The main job: per database, open (or seed) the fixture, measure every scenario. Judging is the
+ * next stage's (reports/gates.ts judgeRun).
  * A scenario that fails to run becomes an errored result and the run goes on; a database that
  * cannot be reached is an environment failure for the whole run.
  */
-export async function run(options: RunOptions): Promise<RunResult> {
+export async function run(options: RunOptions): Promise<MeasuredRun> {
   const started = Date.now();
   const results: ScenarioResult[] = [];
+  const pairs: PairedComparison[] = [];
   const databases: EnvironmentInfo['databases'] = {};
   const errors: string[] = [];
   let fixture: FixtureInfo | undefined;
@@ -80,13 +92,22 @@ export async function run(options: RunOptions): Promise<RunResult> {
             dialect,
             scenario,
             impls: options.impls,
+            implUnderTest: options.implUnderTest,
+            against: options.against?.impl,
+            // Without another revision to judge against, the list-50 scenario judges the
+            // implementation under test against a copy of itself: the run's noise floor.
+            aaCopy: options.against === undefined && scenario.name === ACCEPTANCE_SCENARIO,
+            overhead: options.measureOverhead && scenario.name === ACCEPTANCE_SCENARIO,
+            probe: true,
+            extra: options.extra,
+            minEffect: options.minEffect,
             seed: options.seed,
             sampling: options.sampling,
-            overheadImpl: options.measureOverhead && scenario.name === 'list-50' ? options.implUnderTest : undefined,
             signal: options.signal,
           }));
-          if (options.plans) await watch.guard(attachPlans(adapter, opened.db, measured, options.implUnderTest, opened.info.rowCounts));
-          results.push(...measured);
+          if (options.plans) await watch.guard(attachPlans(adapter, opened.db, measured.results, options.implUnderTest, opened.info.rowCounts));
+          results.push(...measured.results);
+          pairs.push(...measured.pairs);
         } catch (error) {
           options.signal?.throwIfAborted();
           rethrowConnectionErrors(error);
@@ -103,7 +124,6 @@ export async function run(options: RunOptions): Promise<RunResult> {
   }
 
   const ratios = computeRatios(results);
-  const verdict = applyGates(results, ratios, options.scenarios, options.implUnderTest, options.thresholds);
   const checksumValues = new Set(Object.values(checksums));
   if (checksumValues.size > 1) errors.push(`fixture checksums differ between databases: ${JSON.stringify(checksums)}`);
   return {
@@ -111,7 +131,6 @@ export async function run(options: RunOptions): Promise<RunResult> {
     tool: 'querygate',
     startedAt: new Date(started).toISOString(),
     durationMs: Date.now() - started,
-    verdict: verdict === 'pass' && checksumValues.size <= 1 ? 'pass' : 'fail',
     implUnderTest: options.implUnderTest,
     options: {
       profile: options.profile,
@@ -126,15 +145,20 @@ export async function run(options: RunOptions): Promise<RunResult> {
     fixture: fixture ?? { profile: options.profile, seed: options.seed, generatorVersion: GENERATOR_VERSION, checksum: '', rowCounts: {} },
     results,
     ratios,
+    pairs,
+    ...(options.against === undefined ? {} : { against: options.against.info }),
     errors,
   };
 }
+
+/** The acceptance scenario: where the A/A copy and the instrumentation overhead are measured. */
+const ACCEPTANCE_SCENARIO = 'list-50';
 
 /** Ratios of each implementation's latency to the reference's, per scenario and database. */
 function computeRatios(results: readonly ScenarioResult[]): RatioResult[] {
   const ratios: RatioResult[] = [];
   for (const result of results) {
-    if (result.state !== 'completed' || result.impl === REFERENCE_IMPL) continue;
+    if (result.state !== 'completed' || result.impl === REFERENCE_IMPL || result.impl === PROBE_IMPL) continue;
     const reference = results.find((r) => r.scenario === result.scenario && r.dialect === result.dialect && r.impl === REFERENCE_IMPL);
     if (reference === undefined || reference.state !== 'completed' || reference.rawSamples.length === 0 || result.rawSamples.length === 0) continue;
     const p50 = bootstrapRatioCi(result.rawSamples, reference.rawSamples, 50);

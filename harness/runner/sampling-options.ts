@@ -1,18 +1,63 @@
-/** How much to sample each implementation in one scenario on one database. */
+/**
+ * How to sample one scenario on one database. Sampling goes in interleaved rounds: in each round
+ * every active contender takes a turn, in an order drawn at random, so drift of a shared machine
+ * hits all of them alike and no one owns a place after the slow baseline. The judged contenders
+ * (the implementation under test and what it is judged against) get a slice of time each round;
+ * references (baseline, floor, ...) one request per round until they have enough for their own
+ * figures; the harness's drift probe a few requests every round.
+ */
 export interface SamplingOptions {
-  /** Timed samples wanted per implementation. */
-  samples: number;
-  /** Samples taken in any case, even past maxMs. */
+  /** Time budget of the timed rounds, ms. */
+  budgetMs: number;
+  /** Time each judged contender is given per round, ms (at least one request). */
+  sliceMs: number;
+  /** Requests of each reference implementation; then it leaves the rounds. */
+  referenceSamples: number;
+  /** Share of the time the references may take together (0-1). */
+  referenceShare: number;
+  /** Requests of the drift probe per round. */
+  probeRequests: number;
+  /** Samples every contender gets even past the budget. */
   minSamples: number;
-  /** Time budget of the timed rounds, ms; sampling stops at `samples` or here, whichever comes first. */
-  maxMs: number;
-  /** Consecutive samples of one implementation per turn (1 = strict A B A B). */
-  block: number;
+  /** Rounds before the precision rule may end sampling. */
+  minRounds: number;
+  /** Cap of samples per judged contender. */
+  maxSamples: number;
+  /**
+   * Sampling ends once the judged figure is this precise (relative half-width of its interval):
+   * the paired ratio when there is a pair, else the p50 (and three times this for the p95).
+   */
+  targetPrecision: number;
   /** Untimed rounds over all requests before timing. */
   warmupRounds: number;
   /** Requests in flight at once through the connection pool. @default 1 */
   concurrency: number;
+  /** Seed of the turn order. */
+  seed: number;
 }
 
-export const DEFAULT_SAMPLING: SamplingOptions = { samples: 300, minSamples: 30, maxMs: 4000, block: 5, warmupRounds: 2, concurrency: 1 };
-export const QUICK_SAMPLING: SamplingOptions = { samples: 60, minSamples: 20, maxMs: 900, block: 5, warmupRounds: 1, concurrency: 1 };
+export const DEFAULT_SAMPLING: SamplingOptions = {
+  budgetMs: 5000,
+  sliceMs: 40,
+  referenceSamples: 40,
+  referenceShare: 0.25,
+  probeRequests: 2,
+  minSamples: 10,
+  minRounds: 30,
+  maxSamples: 4000,
+  targetPrecision: 0.01,
+  warmupRounds: 2,
+  concurrency: 1,
+  seed: 1,
+};
+
+export const QUICK_SAMPLING: SamplingOptions = {
+  ...DEFAULT_SAMPLING,
+  budgetMs: 1500,
+  sliceMs: 25,
+  referenceSamples: 20,
+  minRounds: 15,
+  maxSamples: 1000,
+  targetPrecision: 0.02,
+  warmupRounds: 1,
+};

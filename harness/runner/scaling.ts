@@ -40,7 +40,7 @@ export async function runScaling(options: ScalingOptions): Promise<ScalingResult
           options.signal?.throwIfAborted();
           options.onProgress(`scaling: ${dialect} ${profile} limit=${limit}`);
           const scenario: Scenario = { name: `scaling ${profile} limit=${limit}`, description: '', gates: [], requests: [{ label: `limit=${limit}`, list: { limit } }] };
-          const results = await runScenario({ db: fixture.db, recorder, dialect, scenario, impls: options.impls, seed: options.seed, sampling: options.sampling });
+          const { results } = await runScenario({ db: fixture.db, recorder, dialect, scenario, impls: options.impls, seed: options.seed, sampling: options.sampling });
           const touchedRows = await touchedMemberships(fixture.db, limit);
           for (const r of results) {
             points.push({

@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Knex } from 'knex';
 import { CursorCodec } from '../cursor.js';
+import type { Implementation } from '../impl/implementation.js';
 import { getImplementation, IMPLEMENTATION_NAMES } from '../impl/registry.js';
 import { createLogger, type Logger } from '../logger.js';
 import { parseArtifactId, parseListQuery } from '../params.js';
@@ -21,13 +22,13 @@ const MAX_URL_LENGTH = 4096;
 const LIST_PATH = '/api/v1/artifacts';
 
 /**
- * The endpoint as a Node request handler, over a knex instance and one implementation.
- * It never throws: every outcome is a JSON response.
+ * The endpoint as a Node request handler, over a knex instance and one implementation (a name
+ * from the registry, or an implementation object). It never throws: every outcome is a JSON response.
  */
-export function createRequestHandler(db: Knex, implName: string, options: HandlerOptions = {}): RequestHandler {
-  const impl = getImplementation(implName);
+export function createRequestHandler(db: Knex, implementation: string | Implementation, options: HandlerOptions = {}): RequestHandler {
+  const impl = typeof implementation === 'string' ? getImplementation(implementation) : implementation;
   if (impl === undefined) {
-    throw new Error(`unknown implementation ${JSON.stringify(implName)}; known: ${IMPLEMENTATION_NAMES.join(', ')}`);
+    throw new Error(`unknown implementation ${JSON.stringify(implementation)}; known: ${IMPLEMENTATION_NAMES.join(', ')}`);
   }
   const cursors = new CursorCodec(options.cursorSecret ?? 'querygate-cursor-v1');
   const logger = options.logger ?? createLogger('querygate:http');

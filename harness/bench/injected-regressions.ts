@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
-import { implementationFromLoader } from './artifact-page.js';
-import { loadFixedItems } from './fixed.js';
-import type { ArtifactRecord } from './implementation.js';
+import { implementationFromLoader } from '../../src/impl/artifact-page.js';
+import { loadFixedItems } from '../../src/impl/fixed.js';
+import type { ArtifactRecord, Implementation } from '../../src/impl/implementation.js';
+import { implementationHandler, type ExtraImplementations } from '../runner/served-implementation.js';
 
 /** What one more loopback round trip to the database costs, ms: the injected slowdown per artifact. */
 const ROUND_TRIP_MS = 0.2;
@@ -34,4 +35,20 @@ export const fixedInjectedSlowdown = implementationFromLoader(
     for (let i = 0; i < rows.length; i++) await pause(ROUND_TRIP_MS);
     return items;
   },
+);
+
+/**
+ * The injected regressions by name: the harness can serve them (`--impl fixed-injected-n1`), but
+ * they live here, beside the benches that use them, not in the endpoint's own registry.
+ */
+export const INJECTED_REGRESSIONS: Readonly<Record<string, Implementation>> = {
+  [fixedInjectedN1.name]: fixedInjectedN1,
+  [fixedInjectedSlowdown.name]: fixedInjectedSlowdown,
+};
+
+export const INJECTED_REGRESSION_NAMES = Object.keys(INJECTED_REGRESSIONS);
+
+/** The injected regressions as the harness serves them beside src/'s registry. */
+export const INJECTED_HANDLERS: ExtraImplementations = Object.fromEntries(
+  Object.values(INJECTED_REGRESSIONS).map((impl) => [impl.name, (db: Knex) => implementationHandler(db, impl)]),
 );

@@ -1,0 +1,164 @@
+import type { QueryRecorder } from '../instrument/query-recorder.js';
+import { pairedRatio, pairRounds } from '../paired-statistics.js';
+import { quantileInterval } from '../quantile-interval.js';
+import { createRandom, type Random } from '../random.js';
+import type { StopReason } from '../result.js';
+import type { LoopbackEndpoint } from './loopback-endpoint.js';
+import type { ResolvedRequest } from './resolve-requests.js';
+import type { SamplingOptions } from './sampling-options.js';
+
+/**
+ * What a contender is in the rounds: `judged` gets a slice of time every round (the
+ * implementation under test and what it is judged against); `reference` one request per round
+ * until it has enough; `probe` (the harness's drift probe) a few requests every round.
+ */
+export type ContenderRole = 'judged' | 'reference' | 'probe';
+
+export interface Contender {
+  /** The name its samples are kept under. */
+  key: string;
+  endpoint: LoopbackEndpoint;
+  role: ContenderRole;
+  /** False: timed with the recorder's listeners off and outside its request scope. */
+  instrumented: boolean;
+}
+
+/** Everything timed of one contender. */
+export interface ContenderSamples {
+  samples: number[];
+  /** Round of each sample. */
+  rounds: number[];
+  poolWaitMs: number[];
+  /** Statements per request, max over the timed requests (0 when uninstrumented). */
+  maxQueries: number;
+  /** Completed requests and the wall time spent on them. */
+  requests: number;
+  ms: number;
+}
+
+export interface SamplingOutcome {
+  byKey: Map<string, ContenderSamples>;
+  rounds: number;
+  stoppedBy: StopReason;
+  elapsedMs: number;
+}
+
+/**
+ * Times the contenders in interleaved rounds whose turn order is drawn anew every round (a
+ * seeded shuffle), until the judged figure is precise enough, the budget is spent, or the judged
+ * contenders hit the sample cap. `pair` names the two judged contenders whose per-round ratio is
+ * the judged figure; without one, the single judged contender's p50 and p95 are.
+ */
+export async function sampleRounds(
+  contenders: readonly Contender[],
+  requests: readonly ResolvedRequest[],
+  recorder: QueryRecorder,
+  options: SamplingOptions,
+  pair: readonly [string, string] | null,
+  signal?: AbortSignal,
+): Promise<SamplingOutcome> {
+  const byKey = new Map<string, ContenderSamples>();
+  for (const c of contenders) byKey.set(c.key, { samples: [], rounds: [], poolWaitMs: [], maxQueries: 0, requests: 0, ms: 0 });
+  const random = createRandom(options.seed);
+  const started = performance.now();
+  const judged = contenders.filter((c) => c.role === 'judged');
+  let next = 0;
+
+  const iteration = async (c: Contender, round: number) => {
+    const taken = byKey.get(c.key) as ContenderSamples;
+    const began = performance.now();
+    const one = async () => {
+      signal?.throwIfAborted();
+      const r = requests[next++ % requests.length] as ResolvedRequest;
+      const exchange = await c.endpoint.send(r.path);
+      // A failing request is not a sample: an error page is fast, and timing it would flatter.
+      if (exchange.status !== 200) throw new Error(`${r.label} (${r.path.slice(0, 120)}) answered ${exchange.status} while timing: ${exchange.body.slice(0, 200)}`);
+      taken.samples.push(exchange.wallMs);
+      taken.rounds.push(round);
+      taken.poolWaitMs.push(exchange.log.poolWaitMs);
+      if (c.instrumented) taken.maxQueries = Math.max(taken.maxQueries, exchange.log.count);
+    };
+    // One iteration: `concurrency` requests in flight together through the pool.
+    await Promise.all(Array.from({ length: options.concurrency }, one));
+    taken.requests += options.concurrency;
+    taken.ms += performance.now() - began;
+  };
+
+  const turn = async (c: Contender, round: number) => {
+    if (!c.instrumented) recorder.detach();
+    try {
+      if (c.role === 'judged') {
+        const until = performance.now() + options.sliceMs;
+        do await iteration(c, round);
+        while (performance.now() < until);
+      } else {
+        const times = c.role === 'probe' ? options.probeRequests : 1;
+        for (let i = 0; i < times; i++) await iteration(c, round);
+      }
+    } finally {
+      if (!c.instrumented) recorder.attach();
+    }
+  };
+
+  const count = (c: Contender) => (byKey.get(c.key) as ContenderSamples).samples.length;
+  const references = contenders.filter((c) => c.role === 'reference');
+  const referenceMs = () => references.reduce((sum, c) => sum + (byKey.get(c.key) as ContenderSamples).ms, 0);
+  // References share at most `referenceShare` of the time so far: a 100 ms baseline must not eat
+  // the budget of a 3 ms implementation under test. Each takes its first request at once.
+  const active = (c: Contender, roomForReferences: boolean) =>
+    c.role !== 'reference' || (count(c) < options.referenceSamples && (count(c) === 0 || roomForReferences));
+  const everyoneHasMinimum = () => contenders.every((c) => count(c) >= Math.min(options.minSamples, c.role === 'reference' ? options.referenceSamples : Infinity));
+
+  let round = 0;
+  let stoppedBy: StopReason = 'budget';
+  for (; ; round++) {
+    signal?.throwIfAborted();
+    const room = referenceMs() <= options.referenceShare * (performance.now() - started);
+    for (const c of shuffled(contenders.filter((c) => active(c, room)), random)) await turn(c, round);
+    const rounds = round + 1;
+    if (judged.length > 0 && judged.every((c) => count(c) >= options.maxSamples)) {
+      stoppedBy = 'samples';
+      break;
+    }
+    if (rounds >= options.minRounds && rounds % 5 === 0 && precise(byKey, judged, pair, options.targetPrecision)) {
+      stoppedBy = 'precision';
+      break;
+    }
+    if (performance.now() - started > options.budgetMs) {
+      if (everyoneHasMinimum()) break;
+      // Past the budget, only what still lacks its minimum is sampled.
+      for (const c of references) if (count(c) < options.minSamples) while (count(c) < options.minSamples) await turn(c, round);
+      break;
+    }
+  }
+  return { byKey, rounds: round + 1, stoppedBy, elapsedMs: performance.now() - started };
+}
+
+/** Whether the judged figure's interval is narrow enough to stop. */
+function precise(byKey: Map<string, ContenderSamples>, judged: readonly Contender[], pair: readonly [string, string] | null, target: number): boolean {
+  if (pair !== null) {
+    const [a, b] = pair.map((key) => byKey.get(key)) as [ContenderSamples | undefined, ContenderSamples | undefined];
+    if (a === undefined || b === undefined) return false;
+    const ratios = pairRounds(a.samples, a.rounds, b.samples, b.rounds);
+    if (ratios.length < 2) return false;
+    const { ratio, ci } = pairedRatio(ratios);
+    return (ci[1] - ci[0]) / 2 / ratio <= target;
+  }
+  return judged.every((c) => {
+    const taken = byKey.get(c.key) as ContenderSamples;
+    if (taken.samples.length === 0) return false;
+    const p50 = quantileInterval(taken.samples, 50);
+    const p95 = quantileInterval(taken.samples, 95);
+    return p50.ci !== null && p95.ci !== null && (p50.ci[1] - p50.ci[0]) / 2 / p50.value <= target && (p95.ci[1] - p95.ci[0]) / 2 / p95.value <= 3 * target;
+  });
+}
+
+/** A uniformly random order (Fisher-Yates). */
+function shuffled<T>(items: readonly T[], random: Random): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = random.int(i + 1);
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
+}
