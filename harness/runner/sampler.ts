@@ -92,8 +92,7 @@ export async function sampleRounds(
         do await iteration(c, round);
         while (performance.now() < until);
       } else {
-        const times = c.role === 'probe' ? options.probeRequests : 1;
-        for (let i = 0; i < times; i++) await iteration(c, round);
+        await iteration(c, round);
       }
     } finally {
       if (!c.instrumented) recorder.attach();
@@ -105,24 +104,33 @@ export async function sampleRounds(
   const referenceMs = () => references.reduce((sum, c) => sum + (byKey.get(c.key) as ContenderSamples).ms, 0);
   // References share at most `referenceShare` of the time so far: a 100 ms baseline must not eat
   // the budget of a 3 ms implementation under test. Each takes its first request at once.
-  const active = (c: Contender, roomForReferences: boolean) =>
-    c.role !== 'reference' || (count(c) < options.referenceSamples && (count(c) === 0 || roomForReferences));
+  const probes = contenders.filter((c) => c.role === 'probe');
+  const probeMs = () => probes.reduce((sum, c) => sum + (byKey.get(c.key) as ContenderSamples).ms, 0);
+  const active = (c: Contender, room: { references: boolean; probe: boolean }) =>
+    c.role === 'judged' ||
+    (c.role === 'probe' && (count(c) === 0 || room.probe)) ||
+    (c.role === 'reference' && count(c) < options.referenceSamples && (count(c) === 0 || room.references));
   const everyoneHasMinimum = () => contenders.every((c) => count(c) >= Math.min(options.minSamples, c.role === 'reference' ? options.referenceSamples : Infinity));
 
   let round = 0;
   let stoppedBy: StopReason = 'budget';
+  let nextCheck = 0;
   for (; ; round++) {
     signal?.throwIfAborted();
-    const room = referenceMs() <= options.referenceShare * (performance.now() - started);
+    const elapsed = performance.now() - started;
+    const room = { references: referenceMs() <= options.referenceShare * elapsed, probe: probeMs() <= options.probeShare * elapsed };
     for (const c of shuffled(contenders.filter((c) => active(c, room)), random)) await turn(c, round);
     const rounds = round + 1;
     if (judged.length > 0 && judged.every((c) => count(c) >= options.maxSamples)) {
       stoppedBy = 'samples';
       break;
     }
-    if (rounds >= options.minRounds && rounds % 5 === 0 && precise(byKey, judged, pair, options.targetPrecision)) {
-      stoppedBy = 'precision';
-      break;
+    if (rounds >= options.minRounds && performance.now() >= nextCheck) {
+      nextCheck = performance.now() + CHECK_EVERY_MS;
+      if (precise(byKey, judged, pair, options.targetPrecision)) {
+        stoppedBy = 'precision';
+        break;
+      }
     }
     if (performance.now() - started > options.budgetMs) {
       if (everyoneHasMinimum()) break;
@@ -133,6 +141,9 @@ export async function sampleRounds(
   }
   return { byKey, rounds: round + 1, stoppedBy, elapsedMs: performance.now() - started };
 }
+
+/** How often the precision rule looks at the judged figure, ms: its interval costs more than a request. */
+const CHECK_EVERY_MS = 250;
 
 /** Whether the judged figure's interval is narrow enough to stop. */
 function precise(byKey: Map<string, ContenderSamples>, judged: readonly Contender[], pair: readonly [string, string] | null, target: number): boolean {

@@ -9,14 +9,14 @@
 export interface SamplingOptions {
   /** Time budget of the timed rounds, ms. */
   budgetMs: number;
-  /** Time each judged contender is given per round, ms (at least one request). */
+  /** Time each judged contender is given per round, ms; 0: one request per turn (A and B alternate request by request). */
   sliceMs: number;
   /** Requests of each reference implementation; then it leaves the rounds. */
   referenceSamples: number;
   /** Share of the time the references may take together (0-1). */
   referenceShare: number;
-  /** Requests of the drift probe per round. */
-  probeRequests: number;
+  /** Share of the time the drift probe may take (0-1); it takes a turn whenever it is below. */
+  probeShare: number;
   /** Samples every contender gets even past the budget. */
   minSamples: number;
   /** Rounds before the precision rule may end sampling. */
@@ -41,7 +41,7 @@ export const DEFAULT_SAMPLING: SamplingOptions = {
   sliceMs: 40,
   referenceSamples: 40,
   referenceShare: 0.25,
-  probeRequests: 2,
+  probeShare: 0.05,
   minSamples: 10,
   minRounds: 30,
   maxSamples: 4000,

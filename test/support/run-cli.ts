@@ -25,12 +25,12 @@ export interface CliProcess {
 
 /**
  * Starts `node bin/querygate.js ARGS` as CI would (cwd the checkout, CI=true, no terminal),
- * without the caller's DATABASE_URL unless `env` gives one.
+ * without the caller's DATABASE_URL unless `env` gives one. `checkout`: another clone's root.
  */
-export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): CliProcess {
+export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, checkout = ROOT): CliProcess {
   const { DATABASE_URL: _ignored, ...inherited } = process.env;
-  const child = spawn(process.execPath, [BIN, ...args], {
-    cwd: ROOT,
+  const child = spawn(process.execPath, [checkout === ROOT ? BIN : join(checkout, 'bin', 'querygate.js'), ...args], {
+    cwd: checkout,
     env: { ...inherited, CI: 'true', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -75,8 +75,8 @@ export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): 
 }
 
 /** Runs the CLI to its end; kills it (and fails) if it takes longer than timeoutMs. */
-export async function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): Promise<CliExit> {
-  const cli = startCli(args, env);
+export async function runCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000, checkout = ROOT): Promise<CliExit> {
+  const cli = startCli(args, env, checkout);
   const timer = setTimeout(() => cli.child.kill('SIGKILL'), timeoutMs);
   try {
     return await cli.exited;

@@ -1,0 +1,228 @@
+/**
+ * How small a slowdown querygate sees, measured: slowdowns of a known share of fixed's p50
+ * injected into a copy of fixed (CPU in the loader, or a slower SQL statement with the same
+ * statements), judged by `run --against` (side by side against HEAD's fixed, loaded from git as
+ * a real --against run does) and by run-against-run `compare`; and false alarms on unchanged code.
+ *
+ *   npm run bench:sensitivity -- [--db sqlite,postgres] [--effects 2,5,10,20] [--kinds cpu,sql]
+ *     [--pairs 20] [--aa 100] [--compare-pairs 20] [--compare-effect 20] [--compare-aa 50]
+ *     [--profile default] [--quick]
+ *
+ * Prints a markdown table (the README's) on stdout, progress on stderr, and writes every trial
+ * to reports/out/sensitivity.json.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Knex } from 'knex';
+import { GENERATOR_VERSION, isProfileName, type ProfileName } from '../../fixtures/profiles.js';
+import { list50 } from '../../scenarios/list-50.js';
+import { compareRuns } from '../../reports/compare.js';
+import { openAdapter, type DatabaseTarget } from '../db/open-adapter.js';
+import { openFixture } from '../fixture-store.js';
+import { QueryRecorder } from '../instrument/query-recorder.js';
+import { DIALECTS, FLOOR_IMPL, REFERENCE_IMPL, RESULT_SCHEMA_VERSION, type Dialect, type PairedComparison, type RunResult } from '../result.js';
+import { loadRevision } from '../runner/against-revision.js';
+import { describeEnvironment } from '../runner/environment.js';
+import { runScenario } from '../runner/run-scenario.js';
+import { DEFAULT_SAMPLING, QUICK_SAMPLING, type SamplingOptions } from '../runner/sampling-options.js';
+import type { ExtraImplementations } from '../runner/served-implementation.js';
+import { slowedFixed, sqlStepMs, type SlowdownKind } from './injected-slowdowns.js';
+
+export interface SensitivityOptions {
+  dialects: Dialect[];
+  profile: ProfileName;
+  /** Slowdowns to inject, % of fixed's measured p50. */
+  effects: number[];
+  kinds: SlowdownKind[];
+  /** `run --against` trials per effect and kind. */
+  pairs: number;
+  /** `run --against` trials of unchanged code. */
+  aa: number;
+  /** Run-against-run compare: slowed pairs, the effect they carry (%), and unchanged pairs. */
+  comparePairs: number;
+  compareEffect: number;
+  compareAa: number;
+  sampling: SamplingOptions;
+  target: DatabaseTarget;
+  onProgress: (message: string) => void;
+}
+
+export interface Trial {
+  dialect: Dialect;
+  method: 'against' | 'compare';
+  kind: SlowdownKind | 'none';
+  effectPct: number;
+  flagged: boolean;
+  ratio: number;
+  ci: [number, number] | null;
+  mde: number | null;
+  samples: number;
+  rounds: number;
+  seconds: number;
+}
+
+export interface SensitivityFigures {
+  startedAt: string;
+  options: Omit<SensitivityOptions, 'onProgress' | 'target'>;
+  calibration: { dialect: Dialect; p50Ms: number; sqlStepUs: number }[];
+  trials: Trial[];
+  seconds: number;
+}
+
+const SUBJECT = 'fixed+slowdown';
+
+export async function measureSensitivity(o: SensitivityOptions): Promise<SensitivityFigures> {
+  const started = performance.now();
+  const head = await loadRevision('HEAD', 'fixed');
+  const trials: Trial[] = [];
+  const calibration: SensitivityFigures['calibration'] = [];
+  for (const dialect of o.dialects) {
+    const adapter = await openAdapter(dialect, o.target);
+    try {
+      const fixture = await openFixture({ adapter, profile: o.profile, seed: 42 });
+      const recorder = new QueryRecorder(fixture.db).attach();
+      try {
+        const p50Ms = await calibrate(fixture.db, recorder, dialect, o, head.extra);
+        const stepMs = await sqlStepMs(fixture.db);
+        calibration.push({ dialect, p50Ms, sqlStepUs: stepMs * 1000 });
+        o.onProgress(`${dialect}: fixed list-50 p50 ${p50Ms.toFixed(2)} ms; one SQL step ${(stepMs * 1000).toFixed(3)} us`);
+        const amount = (kind: SlowdownKind, pct: number) => (kind === 'cpu' ? (p50Ms * pct) / 100 : Math.round((p50Ms * pct) / 100 / stepMs));
+        const against = async (kind: SlowdownKind | 'none', pct: number, seed: number) => {
+          const extra: ExtraImplementations = { ...head.extra, [SUBJECT]: kind === 'none' ? (db: Knex) => head.extra[head.impl]!(db) : slowedFixed(kind, amount(kind, pct)) };
+          // Unchanged code: the working tree's fixed against HEAD's, two module instances as in a real --against HEAD.
+          const subject = kind === 'none' ? 'fixed' : SUBJECT;
+          const began = performance.now();
+          const out = await runScenario({
+            db: fixture.db, recorder, dialect, scenario: list50,
+            impls: [REFERENCE_IMPL, subject, FLOOR_IMPL, head.impl],
+            implUnderTest: subject, against: head.impl, probe: true, extra, seed: 42,
+            sampling: { ...o.sampling, seed },
+          });
+          const pair = out.pairs[0] as PairedComparison;
+          const judged = out.results.find((r) => r.impl === subject);
+          trials.push({
+            dialect, method: 'against', kind, effectPct: pct, flagged: pair.verdict === 'slower', ratio: pair.ratio, ci: pair.ci, mde: pair.mde,
+            samples: judged?.samples ?? 0, rounds: pair.rounds, seconds: (performance.now() - began) / 1000,
+          });
+          o.onProgress(`${dialect} against ${kind} ${pct}%: ${pair.ratio.toFixed(3)} [${pair.ci[0].toFixed(3)}, ${pair.ci[1].toFixed(3)}] ${pair.verdict} (${pair.rounds} rounds, ${judged?.samples ?? 0} samples)`);
+        };
+        let seed = 1;
+        for (let i = 0; i < o.aa; i++) await against('none', 0, seed++);
+        for (const kind of o.kinds) for (const pct of o.effects) for (let i = 0; i < o.pairs; i++) await against(kind, pct, seed++);
+
+        // Run-against-run: separate runs (each its own rounds), compared as result files are.
+        const single = async (kind: SlowdownKind | 'none', pct: number, s: number): Promise<RunResult> => {
+          const extra: ExtraImplementations = kind === 'none' ? {} : { fixed: slowedFixed(kind, amount(kind, pct), 'fixed') };
+          const out = await runScenario({
+            db: fixture.db, recorder, dialect, scenario: list50, impls: [REFERENCE_IMPL, 'fixed', FLOOR_IMPL],
+            implUnderTest: 'fixed', aaCopy: true, probe: true, extra, seed: 42, sampling: { ...o.sampling, seed: s },
+          });
+          return asRun(out.results, out.pairs, o.profile, fixture.info.checksum);
+        };
+        const compareTrial = async (kind: SlowdownKind | 'none', pct: number, before: RunResult, after: RunResult, seconds: number) => {
+          const c = compareRuns(before, after);
+          const pair = c.pairs.find((p) => p.role === 'under-test' && p.scenario === 'list-50');
+          const p50 = pair?.p50;
+          trials.push({
+            dialect, method: 'compare', kind, effectPct: pct, flagged: c.regressed, ratio: p50?.corrected?.ratio ?? p50?.ratio ?? Number.NaN,
+            ci: p50?.corrected?.ci ?? p50?.ci ?? null, mde: null, samples: after.results.find((r) => r.impl === 'fixed')?.samples ?? 0, rounds: 0, seconds,
+          });
+          o.onProgress(`${dialect} compare ${kind} ${pct}%: ${c.regressed ? 'flagged' : 'not flagged'}`);
+        };
+        if (o.compareAa > 0) {
+          let previous = await single('none', 0, seed++);
+          for (let i = 0; i < o.compareAa; i++) {
+            const began = performance.now();
+            const next = await single('none', 0, seed++);
+            await compareTrial('none', 0, previous, next, (performance.now() - began) / 1000);
+            previous = next;
+          }
+        }
+        for (let i = 0; i < o.comparePairs; i++) {
+          const began = performance.now();
+          const before = await single('none', 0, seed++);
+          const after = await single('cpu', o.compareEffect, seed++);
+          await compareTrial('cpu', o.compareEffect, before, after, (performance.now() - began) / 1000);
+        }
+      } finally {
+        recorder.detach();
+        await fixture.db.destroy();
+      }
+    } finally {
+      await adapter.close();
+    }
+  }
+  const { onProgress: _p, target: _t, ...kept } = o;
+  return { startedAt: new Date(Date.now() - (performance.now() - started)).toISOString(), options: kept, calibration, trials, seconds: (performance.now() - started) / 1000 };
+}
+
+/** fixed's list-50 p50 on this fixture, from a short sampling of fixed alone. */
+async function calibrate(db: Knex, recorder: QueryRecorder, dialect: Dialect, o: SensitivityOptions, extra: ExtraImplementations): Promise<number> {
+  const out = await runScenario({ db, recorder, dialect, scenario: list50, impls: ['fixed'], implUnderTest: 'fixed', extra, seed: 42, sampling: { ...o.sampling, budgetMs: 2000 } });
+  return out.results[0]?.latencyMs.p50 ?? 1;
+}
+
+/** One scenario's results as a run result file, for compareRuns. */
+function asRun(results: RunResult['results'], pairs: PairedComparison[], profile: string, checksum: string): RunResult {
+  return {
+    schemaVersion: RESULT_SCHEMA_VERSION, tool: 'querygate', startedAt: new Date().toISOString(), durationMs: 0, verdict: 'pass', implUnderTest: 'fixed',
+    options: { profile }, environment: describeEnvironment({}),
+    fixture: { profile, seed: 42, generatorVersion: GENERATOR_VERSION, checksum, rowCounts: {} },
+    results, ratios: [], pairs, errors: [],
+  };
+}
+
+/** The README's table: detection rates per method, database, kind and effect. */
+export function renderSensitivity(f: SensitivityFigures): string {
+  const lines = ['| method | database | injected slowdown | flagged | median ratio [median 99% interval] | median MDE | samples of fixed per trial |', '| --- | --- | --- | ---: | --- | ---: | ---: |'];
+  const groups = new Map<string, Trial[]>();
+  for (const t of f.trials) {
+    const key = `${t.method}\u0000${t.dialect}\u0000${t.kind}\u0000${t.effectPct}`;
+    groups.set(key, [...(groups.get(key) ?? []), t]);
+  }
+  const median = (xs: number[]) => (xs.length === 0 ? Number.NaN : [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number);
+  for (const [key, ts] of groups) {
+    const [method, dialect, kind, pct] = key.split('\u0000') as [string, string, string, string];
+    const what = kind === 'none' ? 'none (unchanged code)' : `${pct}% of p50, ${kind === 'cpu' ? 'CPU in the loader' : 'slower SQL, same statements'}`;
+    const cis = ts.map((t) => t.ci).filter((c): c is [number, number] => c !== null);
+    const mdes = ts.map((t) => t.mde).filter((m): m is number => m !== null && Number.isFinite(m));
+    lines.push(
+      `| ${method === 'against' ? '`run --against`' : '`compare` (two runs)'} | ${dialect} | ${what} | ${ts.filter((t) => t.flagged).length} of ${ts.length} | ${median(ts.map((t) => t.ratio)).toFixed(3)} [${median(cis.map((c) => c[0])).toFixed(3)}, ${median(cis.map((c) => c[1])).toFixed(3)}] | ${mdes.length === 0 ? '-' : `${(median(mdes) * 100).toFixed(1)}%`} | ${median(ts.map((t) => t.samples))} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function flag(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i < 0 ? undefined : process.argv[i + 1];
+}
+const numbers = (value: string | undefined, fallback: number[]) => (value === undefined ? fallback : value.split(',').map(Number));
+
+if (process.argv[1]?.endsWith('sensitivity.ts')) {
+  const profile = flag('profile') ?? 'default';
+  if (!isProfileName(profile)) throw new Error(`--profile: unknown profile ${profile}`);
+  const dialects = (flag('db')?.split(',') ?? [...DIALECTS]) as Dialect[];
+  const figures = await measureSensitivity({
+    dialects,
+    profile,
+    effects: numbers(flag('effects'), [2, 5, 10, 20]),
+    kinds: (flag('kinds')?.split(',') ?? ['cpu', 'sql']) as SlowdownKind[],
+    pairs: Number(flag('pairs') ?? 20),
+    aa: Number(flag('aa') ?? 100),
+    comparePairs: Number(flag('compare-pairs') ?? 20),
+    compareEffect: Number(flag('compare-effect') ?? 20),
+    compareAa: Number(flag('compare-aa') ?? 50),
+    sampling: {
+      ...(process.argv.includes('--quick') ? QUICK_SAMPLING : DEFAULT_SAMPLING),
+      ...(flag('slice-ms') === undefined ? {} : { sliceMs: Number(flag('slice-ms')) }),
+      ...(flag('budget-ms') === undefined ? {} : { budgetMs: Number(flag('budget-ms')) }),
+    },
+    target: {},
+    onProgress: (m) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${m}\n`),
+  });
+  const out = 'reports/out/sensitivity.json';
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, JSON.stringify(figures));
+  process.stdout.write(`${renderSensitivity(figures)}\n\n${figures.trials.length} trials in ${(figures.seconds / 60).toFixed(1)} min; every trial in ${out}\n`);
+}
