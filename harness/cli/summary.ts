@@ -7,22 +7,41 @@ import type { WrittenOutputs } from './write-outputs.js';
 /** The short table on stdout: one line per database, scenario and implementation, then the verdict. */
 export function printSummary(result: RunResult, written: WrittenOutputs): void {
   clearProgress();
-  const rows = [['db', 'scenario', 'impl', 'p50 ms', 'p95 ms', 'queries', 'gates']];
+  const rows = [['db', 'scenario', 'impl', 'n', 'p50 ms', 'p95 ms', 'queries', 'gates']];
   for (const r of result.results) {
     const failed = r.gates.filter((g) => !g.pass).map((g) => g.id);
     const gates = r.state === 'errored' ? 'ERROR' : r.gates.length === 0 ? '-' : failed.length === 0 ? `pass (${r.gates.length})` : `FAIL: ${failed.join(', ')}`;
-    rows.push([r.dialect, r.scenario, r.impl, formatMs(r.latencyMs.p50), formatMs(r.latencyMs.p95), String(r.queries.perRequest), gates]);
+    rows.push([r.dialect, r.scenario, r.impl, String(r.samples), formatMs(r.latencyMs.p50), formatMs(r.latencyMs.p95), String(r.queries.perRequest), gates]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-  const lines = rows.map((row) => row.map((cell, i) => (i >= 3 && i <= 5 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd());
+  const lines = rows.map((row) => row.map((cell, i) => (i >= 3 && i <= 6 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd());
   process.stdout.write(`${lines.join('\n')}\n\n`);
   for (const r of result.results) {
     for (const g of r.gates) if (!g.pass) process.stdout.write(`FAIL ${g.id} (${r.dialect}, ${r.scenario}, ${r.impl}): ${g.message}\n`);
     if (r.state === 'errored') process.stdout.write(`ERROR ${r.dialect} ${r.scenario} ${r.impl}: ${r.error ?? ''}\n`);
   }
   for (const e of result.errors) process.stdout.write(`ERROR ${e}\n`);
+  if ((result.pairs ?? []).length > 0) process.stdout.write('\n');
+  for (const line of pairLines(result)) process.stdout.write(`${line}\n`);
   process.stdout.write(
     `verdict: ${result.verdict.toUpperCase()} (impl under test: ${result.implUnderTest}, profile ${result.fixture.profile}, ${(result.durationMs / 1000).toFixed(1)} s)\n`,
   );
   process.stdout.write(`wrote ${written.files.join(', ')}${written.note === null ? '' : `; note ${written.note}`}\n`);
+}
+
+/**
+ * One line per judged pair: the paired ratio with its interval, the rounds behind it and the
+ * smallest slowdown this run could see. An A/A interval that excludes 1 makes every latency
+ * verdict of the run suspect, and says so.
+ */
+export function pairLines(result: RunResult): string[] {
+  return (result.pairs ?? []).map((p) => {
+    const ci = `[${p.ci[0].toFixed(3)}, ${p.ci[1].toFixed(3)}]`;
+    const head = `${p.kind === 'aa' ? 'A/A' : 'paired'} ${p.dialect} ${p.scenario}: ${p.subject} / ${p.reference} = ${p.ratio.toFixed(3)}x ${ci} (${Math.round(p.confidence * 100)}%, ${p.rounds} rounds; smallest detectable slowdown ${(p.mde * 100).toFixed(1)}%)`;
+    if (p.kind === 'aa') {
+      const unreliable = p.ci[0] > 1 || p.ci[1] < 1;
+      return unreliable ? `${head}: WARNING the implementation differs from a copy of itself; latency verdicts of this run are unreliable` : `${head}: noise floor`;
+    }
+    return `${head}: ${p.verdict === 'slower' ? `SLOWER than ${p.reference}` : p.verdict === 'faster' ? `faster than ${p.reference}` : 'no slowdown found'}`;
+  });
 }

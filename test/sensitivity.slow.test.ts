@@ -1,0 +1,58 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { measureSensitivity, renderSensitivity, type SensitivityFigures, type Trial } from '../harness/bench/sensitivity.js';
+import { QUICK_SAMPLING } from '../harness/runner/sampling-options.js';
+import { createTestDatabase, testFolder, TEST_DIALECTS } from './support/databases.js';
+
+/**
+ * A CI-sized `npm run bench:sensitivity`: `run --against` flags a 20% slowdown of fixed (CPU in
+ * the loader, and a slower SQL statement with the same statements) and leaves unchanged code
+ * alone, on both databases; run-against-run `compare` flags nothing between unchanged runs.
+ * The README's rates come from the full bench; this keeps them from rotting.
+ */
+describe('sensitivity of the latency verdicts (small profile, quick sampling, both databases)', () => {
+  const saved = process.env.QUERYGATE_CACHE_DIR;
+  let figures: SensitivityFigures;
+  const trials = (filter: (t: Trial) => boolean) => figures.trials.filter(filter);
+
+  beforeAll(async () => {
+    process.env.QUERYGATE_CACHE_DIR = testFolder('sensitivity-cache');
+    figures = await measureSensitivity({
+      dialects: [...TEST_DIALECTS],
+      profile: 'small',
+      effects: [20],
+      kinds: ['cpu', 'sql'],
+      pairs: 3,
+      aa: 4,
+      comparePairs: 0,
+      compareEffect: 20,
+      compareAa: 3,
+      sampling: QUICK_SAMPLING,
+      target: { pgUrl: await createTestDatabase(), sqliteFile: join(testFolder('sensitivity'), 'small.sqlite') },
+      onProgress: () => {},
+    });
+    process.stdout.write(`${renderSensitivity(figures)}\n`);
+  });
+  afterAll(() => {
+    if (saved === undefined) delete process.env.QUERYGATE_CACHE_DIR;
+    else process.env.QUERYGATE_CACHE_DIR = saved;
+  });
+
+  it('flags no unchanged comparison with run --against', () => {
+    const aa = trials((t) => t.method === 'against' && t.kind === 'none');
+    expect(aa).toHaveLength(8);
+    expect(aa.filter((t) => t.flagged)).toEqual([]);
+  });
+
+  it('flags a 20% slowdown, CPU or SQL, with run --against on both databases', () => {
+    const slowed = trials((t) => t.method === 'against' && t.kind !== 'none');
+    expect(slowed).toHaveLength(12);
+    expect(slowed.filter((t) => !t.flagged)).toEqual([]);
+  });
+
+  it('flags no pair of unchanged runs with compare', () => {
+    const aa = trials((t) => t.method === 'compare');
+    expect(aa).toHaveLength(6);
+    expect(aa.filter((t) => t.flagged)).toEqual([]);
+  });
+});
