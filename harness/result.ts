@@ -11,6 +11,13 @@ export const DIALECTS: readonly Dialect[] = ['sqlite', 'postgres'];
 /** Implementation names; the endpoint's own list lives in src/ (IMPLEMENTATIONS). */
 export type ImplName = string;
 
+/**
+ * Impl name of the harness-owned drift probe: a fixed trivial statement timed through the same
+ * driver, outside src/, in every run. Nothing of the code under test moves it, so the change of
+ * its latency between two runs is the drift of the machine (what compare divides out).
+ */
+export const PROBE_IMPL: ImplName = 'probe';
+
 export interface EnvironmentInfo {
   node: string;
   os: string;
