@@ -1,44 +1,244 @@
-// Interim: replaced by the tested implementation from the statistics branch.
+/**
+ * Judging a subject against a reference measured side by side in interleaved rounds: one paired
+ * observation per round (the ratio of the two medians of that round), judged on log ratios by
+ * the Wilcoxon signed-rank test and its Hodges-Lehmann estimate. Distribution-free, robust to
+ * the odd disturbed round, and blind to drift of the machine between rounds (both sides of a
+ * round see the same machine). Pure: nothing here measures or reads files.
+ */
+import { normalCdf, normalQuantile } from './normal-distribution.js';
 import type { PairedComparison } from './result.js';
+import { percentile, sortSamples } from './statistics.js';
 
-export type PairedStatistics = Pick<PairedComparison, 'ratio' | 'ci' | 'pValue' | 'mde' | 'verdict'>;
+/** Two-sided confidence of the paired interval. @default 0.99 */
+export const defaultPairedConfidence = 0.99;
+/** A slowdown smaller than this is not flagged, however significant. @default 0.02 */
+export const defaultMinEffect = 0.02;
+/** Power at which {@link PairedRatio.mde} is stated. @default 0.95 */
+export const mdePower = 0.95;
+/** Up to this many non-zero log ratios, signed-rank probabilities are exact; above, normal. @default 25 */
+export const exactSignedRankMaxN = 25;
 
-export function roundMedians(samples: readonly number[], rounds: readonly number[]): Map<number, number> {
-  const by = new Map<number, number[]>();
-  samples.forEach((s, i) => {
-    const r = rounds[i] ?? 0;
-    const list = by.get(r) ?? [];
-    list.push(s);
-    by.set(r, list);
+/** Options of {@link pairedRatio}. */
+export interface PairedRatioOptions {
+  /** Two-sided confidence of the interval. @default 0.99 */
+  confidence?: number;
+  /** Smallest slowdown (fraction) worth flagging. @default 0.02 */
+  minEffect?: number;
+}
+
+/** What {@link pairedRatio} finds: the judged fields of a {@link PairedComparison}, and how they were reached. */
+export interface PairedRatio extends Pick<PairedComparison, 'ratio' | 'ci' | 'confidence' | 'pValue' | 'minEffect' | 'mde' | 'verdict' | 'rounds'> {
+  /**
+   * Exact coverage of `ci` when the signed-rank distribution was exact, else its normal
+   * approximation. Below `confidence` only when there are too few rounds for any interval at
+   * that confidence (0.99 needs 8 rounds, 0.95 needs 6); the verdict is then 'same'.
+   */
+  ciCoverage: number;
+  /** Robust spread of the per-round log ratios: 1.4826 * MAD (the standard deviation for normal data). */
+  logRatioSpread: number;
+  /** 'exact' signed-rank distribution or the 'normal' approximation (with tie correction). */
+  method: 'exact' | 'normal';
+}
+
+/** A round in which both sides have samples. */
+export interface RoundRatio {
+  round: number;
+  subjectMedian: number;
+  referenceMedian: number;
+  /** subjectMedian / referenceMedian. */
+  ratio: number;
+}
+
+/** The median of one round's samples. */
+export interface RoundMedian {
+  round: number;
+  median: number;
+  /** Samples in the round. */
+  n: number;
+}
+
+/**
+ * Judges the per-round ratios (subject / reference) of rounds measured side by side.
+ *
+ * On d_i = log(ratio_i): the estimate is the Hodges-Lehmann median of the Walsh averages
+ * (d_i + d_j) / 2, i <= j; the interval [W_(k), W_(M+1-k)] of the sorted Walsh averages inverts
+ * the two-sided signed-rank test (k from the exact null distribution up to
+ * {@link exactSignedRankMaxN} rounds, else k = floor(n(n+1)/4 - z_{1-a/2} sd + 1/2),
+ * sd = sqrt(n(n+1)(2n+1)/24)); `pValue` is the one-sided signed-rank p-value of "slower"
+ * (zeros dropped, mid-ranks, tie-corrected variance and continuity correction when normal).
+ *
+ * Verdict: 'slower' when the interval's lower end lies above 1 + minEffect, 'faster' when its
+ * upper end lies below 1 / (1 + minEffect) (symmetric on the log scale), else 'same'.
+ *
+ * Minimum detectable effect, stated for 95% power at the interval's confidence:
+ * mde = exp(log(1 + minEffect) + (z_{1-a/2} + z_{0.95}) * sqrt(pi/3) * s / sqrt(n)) - 1, with s =
+ * 1.4826 * MAD of the log ratios and sqrt(pi/3) the Hodges-Lehmann estimate's standard error
+ * relative to the mean's for normal data (efficiency 3/pi). For 0.99 that is
+ * (2.576 + 1.645) * 1.023 = 4.32 s / sqrt(n) above the minimum effect: s = 3% and 60 rounds give
+ * 1.7% + 2% -> mde 3.7%; s = 10% and 60 rounds give mde 8.0%.
+ */
+export function pairedRatio(roundRatios: readonly number[], options: PairedRatioOptions = {}): PairedRatio {
+  const confidence = options.confidence ?? defaultPairedConfidence;
+  const minEffect = options.minEffect ?? defaultMinEffect;
+  if (!(confidence > 0 && confidence < 1)) throw new RangeError(`confidence must lie in (0, 1), e.g. 0.99; got ${confidence}`);
+  if (!(minEffect >= 0 && minEffect < 1)) throw new RangeError(`minEffect must lie in [0, 1), e.g. 0.02 for 2%; got ${minEffect}`);
+  if (roundRatios.length === 0) throw new RangeError('pairedRatio: no rounds; a paired verdict needs at least one round ratio');
+  const d = roundRatios.map((r, i) => {
+    if (!(Number.isFinite(r) && r > 0)) throw new RangeError(`pairedRatio: round ratio ${i} is ${r}; ratios must be positive finite numbers`);
+    return Math.log(r);
   });
-  const out = new Map<number, number>();
-  for (const [r, list] of by) {
-    list.sort((a, b) => a - b);
-    const m = list.length >> 1;
-    out.set(r, list.length % 2 === 1 ? list[m]! : (list[m - 1]! + list[m]!) / 2);
+  const n = d.length;
+  const alpha = 1 - confidence;
+
+  const walsh = walshAverages(d);
+  const m = walsh.length;
+  const hl = percentile(walsh, 50);
+
+  const exact = n <= exactSignedRankMaxN;
+  let k: number;
+  let ciCoverage: number;
+  if (exact) {
+    const cdf = signedRankCdf(n);
+    k = 0;
+    while (k + 1 <= m && cdf[k]! <= alpha / 2 + 1e-12) k++;
+    ciCoverage = k >= 1 ? 1 - 2 * cdf[k - 1]! : 0;
+  } else {
+    const mean = (n * (n + 1)) / 4;
+    const sd = Math.sqrt((n * (n + 1) * (2 * n + 1)) / 24);
+    k = Math.floor(mean - normalQuantile(1 - alpha / 2) * sd + 0.5);
+    ciCoverage = k >= 1 ? 1 - 2 * normalCdf((k - 1 + 0.5 - mean) / sd) : 0;
   }
-  return out;
+  const enough = k >= 1;
+  const lowerLog = walsh[Math.max(k, 1) - 1]!;
+  const upperLog = walsh[m - Math.max(k, 1)]!;
+
+  const spread = 1.4826 * medianAbsoluteDeviation(d);
+  const zSum = normalQuantile(1 - alpha / 2) + normalQuantile(mdePower);
+  const mde = Math.exp(Math.log1p(minEffect) + (zSum * Math.sqrt(Math.PI / 3) * spread) / Math.sqrt(n)) - 1;
+
+  let verdict: PairedRatio['verdict'] = 'same';
+  if (enough && lowerLog > Math.log1p(minEffect)) verdict = 'slower';
+  else if (enough && upperLog < -Math.log1p(minEffect)) verdict = 'faster';
+
+  return {
+    ratio: Math.exp(hl),
+    ci: [Math.exp(lowerLog), Math.exp(upperLog)],
+    confidence,
+    pValue: signedRankPValueGreater(d),
+    minEffect,
+    mde,
+    verdict,
+    rounds: n,
+    ciCoverage,
+    logRatioSpread: spread,
+    method: exact ? 'exact' : 'normal',
+  };
 }
 
-export function pairRounds(subject: readonly number[], subjectRounds: readonly number[], reference: readonly number[], referenceRounds: readonly number[]): number[] {
-  const a = roundMedians(subject, subjectRounds);
-  const b = roundMedians(reference, referenceRounds);
-  const ratios: number[] = [];
-  for (const [r, m] of [...a].sort((x, y) => x[0] - y[0])) {
-    const other = b.get(r);
-    if (other !== undefined && other > 0) ratios.push(m / other);
+/**
+ * One-sided Wilcoxon signed-rank p-value of "the values lie above 0" (the subject is slower when
+ * they are log ratios): P(T+ >= observed) under symmetry about 0. Zeros are dropped (Wilcoxon's
+ * rule); exact when at most {@link exactSignedRankMaxN} non-zero values without ties, else the
+ * normal approximation with tie-corrected variance and continuity correction (as
+ * scipy.stats.wilcoxon(x, alternative='greater', correction=True)). 1 when every value is 0.
+ */
+export function signedRankPValueGreater(values: readonly number[]): number {
+  const nonZero = values.filter((v) => v !== 0);
+  const n = nonZero.length;
+  if (n === 0) return 1;
+  const order = nonZero.map((v, i) => ({ abs: Math.abs(v), positive: v > 0, i })).sort((a, b) => a.abs - b.abs);
+  // Mid-ranks of |d|; tie groups also feed the variance correction.
+  let tPlus = 0;
+  let tieTerm = 0;
+  for (let start = 0; start < n; ) {
+    let end = start;
+    while (end + 1 < n && order[end + 1]!.abs === order[start]!.abs) end++;
+    const rank = (start + end + 2) / 2;
+    const t = end - start + 1;
+    tieTerm += t * t * t - t;
+    for (let j = start; j <= end; j++) if (order[j]!.positive) tPlus += rank;
+    start = end + 1;
   }
-  return ratios;
+  if (n <= exactSignedRankMaxN && tieTerm === 0) {
+    const cdf = signedRankCdf(n);
+    // T+ is an integer here; P(T+ >= t) = 1 - P(T+ <= t - 1).
+    return tPlus <= 0 ? 1 : 1 - cdf[tPlus - 1]!;
+  }
+  const mean = (n * (n + 1)) / 4;
+  const variance = (n * (n + 1) * (2 * n + 1)) / 24 - tieTerm / 48;
+  if (variance <= 0) return tPlus > mean ? 0 : 1;
+  return 1 - normalCdf((tPlus - mean - 0.5) / Math.sqrt(variance));
 }
 
-export function pairedRatio(roundRatios: readonly number[], options: { confidence?: number; minEffect?: number } = {}): PairedStatistics {
-  const minEffect = options.minEffect ?? 0.02;
-  const logs = roundRatios.map(Math.log);
-  const n = logs.length;
-  const mean = logs.reduce((s, x) => s + x, 0) / Math.max(1, n);
-  const sd = Math.sqrt(logs.reduce((s, x) => s + (x - mean) ** 2, 0) / Math.max(1, n - 1));
-  const half = (2.576 * sd) / Math.sqrt(Math.max(1, n));
-  const ci: [number, number] = [Math.exp(mean - half), Math.exp(mean + half)];
-  const verdict = ci[0] > 1 + minEffect ? 'slower' : ci[1] < 1 / (1 + minEffect) ? 'faster' : 'same';
-  return { ratio: Math.exp(mean), ci, pValue: NaN, mde: minEffect + (4.22 * sd) / Math.sqrt(Math.max(1, n)), verdict };
+/**
+ * P(T+ <= t) for t = 0..n(n+1)/2 under the null hypothesis, T+ the sum of the ranks 1..n that
+ * carry a plus sign, each sign a fair coin: the number of subsets of {1..n} with sum t over 2^n.
+ */
+export function signedRankCdf(n: number): Float64Array {
+  if (!Number.isInteger(n) || n < 0 || n > 60) throw new RangeError(`signedRankCdf computes exactly for n in 0..60, got ${n}`);
+  const max = (n * (n + 1)) / 2;
+  const counts = new Float64Array(max + 1);
+  counts[0] = 1;
+  for (let r = 1; r <= n; r++) {
+    for (let t = (r * (r + 1)) / 2; t >= r; t--) counts[t] = counts[t]! + counts[t - r]!;
+  }
+  const total = 2 ** n;
+  const cdf = new Float64Array(max + 1);
+  let sum = 0;
+  for (let t = 0; t <= max; t++) {
+    sum += counts[t]!;
+    cdf[t] = sum / total;
+  }
+  return cdf;
+}
+
+/** Medians of the samples taken in each round, by round ascending. `rounds[i]` is the round of `samples[i]`. */
+export function roundMedians(samples: readonly number[], rounds: readonly number[]): RoundMedian[] {
+  if (samples.length !== rounds.length) {
+    throw new RangeError(`roundMedians: ${samples.length} samples but ${rounds.length} round indices; each sample needs its round`);
+  }
+  const byRound = new Map<number, number[]>();
+  for (let i = 0; i < samples.length; i++) {
+    const round = rounds[i]!;
+    let group = byRound.get(round);
+    if (group === undefined) byRound.set(round, (group = []));
+    group.push(samples[i]!);
+  }
+  return [...byRound.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([round, group]) => ({ round, median: percentile(sortSamples(group, `round ${round}`), 50), n: group.length }));
+}
+
+/**
+ * The per-round ratios subject / reference of the medians, for rounds in which both have
+ * samples, by round ascending: what {@link pairedRatio} judges (`.map((r) => r.ratio)`).
+ */
+export function pairRounds(
+  subjectSamples: readonly number[],
+  subjectRounds: readonly number[],
+  referenceSamples: readonly number[],
+  referenceRounds: readonly number[],
+): RoundRatio[] {
+  const reference = new Map(roundMedians(referenceSamples, referenceRounds).map((r) => [r.round, r.median]));
+  const pairs: RoundRatio[] = [];
+  for (const { round, median } of roundMedians(subjectSamples, subjectRounds)) {
+    const referenceMedian = reference.get(round);
+    if (referenceMedian === undefined) continue;
+    pairs.push({ round, subjectMedian: median, referenceMedian, ratio: median / referenceMedian });
+  }
+  return pairs;
+}
+
+/** The n(n+1)/2 averages (d_i + d_j) / 2, i <= j, sorted. */
+function walshAverages(d: readonly number[]) {
+  const n = d.length;
+  const out = new Float64Array((n * (n + 1)) / 2);
+  let at = 0;
+  for (let i = 0; i < n; i++) for (let j = i; j < n; j++) out[at++] = (d[i]! + d[j]!) / 2;
+  return sortSamples(out, 'Walsh averages');
+}
+
+export function medianAbsoluteDeviation(values: readonly number[]): number {
+  const median = percentile(sortSamples(values), 50);
+  return percentile(sortSamples(values.map((v) => Math.abs(v - median))), 50);
 }

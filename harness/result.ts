@@ -164,7 +164,7 @@ export interface QuantileEstimate {
   /** Percentile, 0-100. */
   p: number;
   value: number;
-  /** Two-sided interval at `confidence`, null when no pair of order statistics reaches it (p95 at 95% needs n >= 59... per side). */
+  /** Two-sided interval at `confidence`, null when no pair of order statistics reaches it (p95 at 95% needs n >= 59). */
   ci: [number, number] | null;
   confidence: number;
   n: number;
@@ -197,7 +197,7 @@ export interface PairedComparison {
   minEffect: number;
   /** Smallest slowdown (fraction) this run's rounds would detect with 95% power at its confidence. */
   mde: number;
-  /** slower: the interval's lower end lies above 1 + minEffect; faster: its upper end below 1 - minEffect. */
+  /** slower: the interval's lower end lies above 1 + minEffect; faster: its upper end below 1 / (1 + minEffect). */
   verdict: 'slower' | 'faster' | 'same';
 }
 

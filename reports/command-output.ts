@@ -3,7 +3,7 @@
  * CLI only prints and exits. Bad input files are thrown as ResultFileError instead.
  */
 export interface CommandOutput {
-  /** 0: pass / no regression; 1: fail / regression. */
-  exitCode: 0 | 1;
+  /** 0: pass / no regression; 1: fail / regression; 2: the inputs lack evidence a verdict needs (compare). */
+  exitCode: 0 | 1 | 2;
   text: string;
 }

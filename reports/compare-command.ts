@@ -1,5 +1,5 @@
 import type { CommandOutput } from './command-output.js';
-import { compareRuns, type CompareOptions } from './compare.js';
+import { compareRuns, comparisonExitCode, type CompareOptions } from './compare.js';
 import { renderComparisonMarkdown } from './comparison-markdown.js';
 import { readResultFile } from './read-result-file.js';
 
@@ -13,11 +13,15 @@ export interface CompareCommandOptions extends Partial<CompareOptions> {
   format?: 'markdown' | 'json';
 }
 
-/** `querygate compare BEFORE AFTER`: exit code 1 on a regression of the implementation under test. Throws ResultFileError. */
+/**
+ * `querygate compare BEFORE AFTER`: exit 1 on a regression of the implementation under test (or
+ * on what AFTER lost of BEFORE's scenarios), else 2 when evidence is missing (nothing under test
+ * paired, no raw samples), else 0. Throws ResultFileError.
+ */
 export async function compareCommand(options: CompareCommandOptions): Promise<CommandOutput> {
   const { before, after, format, ...compareOptions } = options;
   const [beforeRun, afterRun] = await Promise.all([readResultFile(before), readResultFile(after)]);
   const comparison = compareRuns(beforeRun, afterRun, compareOptions);
   const text = format === 'json' ? `${JSON.stringify(comparison, null, 2)}\n` : renderComparisonMarkdown(comparison);
-  return { exitCode: comparison.regressed ? 1 : 0, text };
+  return { exitCode: comparisonExitCode(comparison), text };
 }

@@ -1,21 +1,26 @@
-import type { ComparedPair, Comparison, LatencyChange, RunIdentity } from './compare.js';
+import type { ComparedPair, Comparison, DetectableAt, LatencyChange, RunIdentity } from './compare.js';
 import { formatCount, formatInterval, formatMs, formatRatio } from './format.js';
 import { inlineCode, markdownTable, truncate, type Align } from './markdown.js';
 
 /** A comparison as markdown, verdict first; stable for the same comparison. */
 export function renderComparisonMarkdown(c: Comparison): string {
   const { before, after, options } = c;
-  const headline = c.regressed ? 'REGRESSION' : 'no regression';
+  const headline = c.regressed ? 'REGRESSION' : c.missingEvidence.length > 0 ? 'MISSING EVIDENCE' : 'no regression';
   const limit = formatRatio(1 + options.thresholdPct / 100);
   const lines = [
     `# querygate compare: ${headline}`,
     '',
     c.regressed
       ? `**REGRESSION**: ${c.regressions.length} found, ${inlineCode(before.implUnderTest)} (before) -> ${inlineCode(after.implUnderTest)} (after).`
-      : `**No regression**: ${inlineCode(before.implUnderTest)} (before) -> ${inlineCode(after.implUnderTest)} (after).`,
+      : c.missingEvidence.length > 0
+        ? `**MISSING EVIDENCE**: no verdict, ${inlineCode(before.implUnderTest)} (before) -> ${inlineCode(after.implUnderTest)} (after); missing evidence does not pass.`
+        : `**No regression**: ${inlineCode(before.implUnderTest)} (before) -> ${inlineCode(after.implUnderTest)} (after).`,
   ];
   if (c.regressions.length > 0) lines.push('', ...c.regressions.map((r) => `- ${r}`));
+  if (c.missingEvidence.length > 0) lines.push('', ...c.missingEvidence.map((m) => `- missing evidence: ${m}`));
+  if (c.findings.length > 0) lines.push('', ...c.findings.map((f) => `- finding: ${f}`));
   if (c.warnings.length > 0) lines.push('', ...c.warnings.map((w) => `- warning: ${w}`));
+  lines.push('', sensitivityLine(c));
   lines.push(
     '',
     `Before: ${describeRun(before)}.`,
@@ -24,9 +29,11 @@ export function renderComparisonMarkdown(c: Comparison): string {
     `Ratios are after / before. A latency regresses when the whole interval (${Math.round(options.confidence * 100)}% family-wise ` +
       `over the latency checks of the implementation under test, Bonferroni) ` +
       `lies above ${limit} (${options.iterations} bootstrap resamples of the raw samples, seed ${options.seed}); ` +
-      'any growth of queries per request regresses. Where both runs measured the `floor` (the database\'s fastest answer), ' +
-      'the verdict reads the floor-corrected ratio: the change divided by the floor\'s change between the runs, so that a machine ' +
-      'that got slower between runs does not pass for a slower implementation.',
+      'any growth of queries per request regresses, in the scenario\'s maximum or in any request kind. Where both runs measured the ' +
+      'drift probe (a trivial statement the harness owns, timed through the same driver outside the code under test), the verdict ' +
+      'reads the drift-corrected ratio: the change divided by the probe\'s change between the runs, so that a machine that got ' +
+      'slower between runs does not pass for a slower implementation. The floor is not the yardstick: it shares code with the ' +
+      'implementations, and a floor that moved beyond the drift is a finding.',
   );
 
   const underTest = c.pairs.filter((p) => p.role === 'under-test');
@@ -43,13 +50,14 @@ export function renderComparisonMarkdown(c: Comparison): string {
     if (otherRegressions.length > 0) lines.push('', ...otherRegressions.map((r) => `- also: ${r}`));
   }
 
-  const shapes = c.pairs.filter((p) => p.newFingerprints.length + p.grownFingerprints.length + p.newFullScans.length > 0);
+  const shapes = c.pairs.filter((p) => p.newFingerprints.length + p.grownFingerprints.length + p.grownRequestKinds.length + p.newFullScans.length > 0);
   if (shapes.length > 0) {
     lines.push('', '## Query shapes');
     for (const p of shapes) {
       const impls = p.beforeImpl === p.afterImpl ? p.afterImpl : `${p.beforeImpl} -> ${p.afterImpl}`;
       lines.push('', `### ${p.scenario} on ${p.dialect}: ${impls}`, '');
       lines.push(...p.newFingerprints.map((f) => `- new: ${sql(f.sql)}, ${formatCount(f.count)} per request`));
+      lines.push(...p.grownRequestKinds.map((k) => `- request kind ${inlineCode(k.label)}: ${formatCount(k.before)} -> ${formatCount(k.after)} statements`));
       lines.push(...p.grownFingerprints.map((f) => `- grew: ${sql(f.sql)}, ${formatCount(f.before)} -> ${formatCount(f.after)} per request`));
       lines.push(...p.newFullScans.map((s) => `- now reads in full: ${s.tables.join(', ')}, in ${sql(s.fingerprint)}`));
     }
@@ -62,6 +70,17 @@ export function renderComparisonMarkdown(c: Comparison): string {
     lines.push(...c.unpaired.map((u) => `- only ${u.run}: ${u.impl}, ${u.scenario} on ${u.dialect}`));
   }
   return `${lines.join('\n')}\n`;
+}
+
+function sensitivityLine(c: Comparison): string {
+  const s = c.sensitivity;
+  const against = 'measure smaller changes side by side in one run with `npx querygate run --against REF`.';
+  if (s === null) return `Sensitivity: none measured (no pair under test with raw samples on both sides); ${against}`;
+  const at = (d: DetectableAt): string => `${formatRatio(d.ratio)} (${d.scenario}, ${d.dialect})`;
+  const range = s.best.ratio === s.worst.ratio && s.best.scenario === s.worst.scenario && s.best.dialect === s.worst.dialect
+    ? `from ${at(s.best)}`
+    : `from ${at(s.best)} to ${at(s.worst)}`;
+  return `Sensitivity: with these two runs' spreads a p50 slowdown is flagged with 95% power ${range}; smaller slowdowns pass unseen: ${against}`;
 }
 
 function describeRun(run: RunIdentity): string {
@@ -92,11 +111,11 @@ function pairTable(pairs: readonly ComparedPair[], withImpl: boolean): string {
 function latencyCells(change: LatencyChange | null): [string, string] {
   if (change === null) return ['-', '-'];
   const raw = change.ci === null
-    ? `${formatRatio(change.ratio)} (no interval)`
+    ? `${formatRatio(change.ratio)} (no raw samples, no interval)`
     : `${formatRatio(change.ratio)} ${formatInterval(change.ci, formatRatio)}`;
   const ratio = change.corrected === undefined
     ? raw
-    : `${raw}; floor-corrected ${formatRatio(change.corrected.ratio)} ${formatInterval(change.corrected.ci, formatRatio)}`;
+    : `${raw}; drift-corrected ${formatRatio(change.corrected.ratio)} ${formatInterval(change.corrected.ci, formatRatio)}`;
   return [`${formatMs(change.before)} -> ${formatMs(change.after)}`, ratio];
 }
 

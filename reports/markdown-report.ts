@@ -2,7 +2,9 @@ import type { GateResult, RatioResult, RunResult, ScenarioResult } from '../harn
 import { formatCount, formatInterval, formatMs, formatRatio, formatSeconds } from './format.js';
 import { latencyChart } from './latency-chart.js';
 import { inlineCode, markdownTable, truncate, type Align } from './markdown.js';
+import { pairedSection } from './paired-report.js';
 import { planSummary } from './plan-summary.js';
+import { minSamplesForQuantileInterval, quantileInterval } from '../harness/quantile-interval.js';
 import { renderScalingSummary } from './scaling-report.js';
 import { dialectsOf, groupResults, type ResultGroup } from './result-groups.js';
 
@@ -22,6 +24,7 @@ export function renderMarkdown(result: RunResult): string {
     gatesSection(result),
     resultsSection(result),
     beforeAfterSection(result),
+    pairedSection(result) || null,
     conditionsSection(result),
     result.scaling === undefined ? null : renderScalingSummary(result.scaling),
     n1Section(result),
@@ -84,7 +87,12 @@ function gatesSection(result: RunResult): string {
 }
 
 function resultsSection(result: RunResult): string {
-  const parts = ['## Results', '', 'Latency in ms over the raw samples; queries and rows per request (max over requests).'];
+  const parts = [
+    '## Results',
+    '',
+    'Latency in ms over the n raw samples; the interval of p95 is distribution-free (order statistics), and there is none below ' +
+      `n = ${minSamplesForQuantileInterval(95)}. Queries and rows per request (max over requests).`,
+  ];
   for (const group of groupResults(result.results)) {
     parts.push('', `### ${group.scenario} on ${group.dialect}`, '', resultTable(result, group));
     const notes = group.results.flatMap(resultNotes);
@@ -95,7 +103,7 @@ function resultsSection(result: RunResult): string {
 
 function resultTable(run: RunResult, group: ResultGroup): string {
   const floor = findFloor(run, group);
-  const header = ['impl', 'samples', 'p50', 'p95 [95% CI]', 'p99', 'queries/request', 'rows/request'];
+  const header = ['impl', 'n', 'p50', 'p95 [95% CI]', 'p99', 'queries/request', 'rows/request'];
   const align: Align[] = ['left', 'right', 'right', 'right', 'right', 'right', 'right'];
   if (floor !== undefined) {
     header.push(`p50 / ${floorImpl}`);
@@ -108,11 +116,22 @@ function resultTable(run: RunResult, group: ResultGroup): string {
     const queries = r.queries.perRequestMin === r.queries.perRequest
       ? formatCount(r.queries.perRequest)
       : `${formatCount(r.queries.perRequest)} (min ${formatCount(r.queries.perRequestMin)})`;
-    const row = [name, String(r.samples), formatMs(p50), `${formatMs(p95)} ${formatInterval(p95Ci)}`, formatMs(p99), queries, formatCount(r.rowsPerRequest)];
+    const row = [name, String(r.samples), formatMs(p50), p95Cell(p95, p95Ci, r), formatMs(p99), queries, formatCount(r.rowsPerRequest)];
     if (floor !== undefined) row.push(r === floor ? '-' : formatRatio(p50 / floor.latencyMs.p50));
     return row;
   });
   return markdownTable(header, rows, align);
+}
+
+/**
+ * p95 with its order-statistic interval: the result's own, else one from its raw samples, else
+ * (a result without raw samples) the stored bootstrap interval, marked as such.
+ */
+function p95Cell(p95: number, bootstrapCi: [number, number], r: ScenarioResult): string {
+  const estimate = r.p95Interval ?? (r.rawSamples.length > 0 ? quantileInterval(r.rawSamples, 95) : undefined);
+  if (estimate === undefined) return `${formatMs(p95)} ${formatInterval(bootstrapCi)} (bootstrap)`;
+  if (estimate.ci === null) return `${formatMs(p95)} (n too small for an interval)`;
+  return `${formatMs(p95)} ${formatInterval(estimate.ci)}`;
 }
 
 /** The floor of the same scenario and database, else any floor measured on that database. */
@@ -184,16 +203,17 @@ function beforeAfterSection(run: RunResult): string | null {
       ...cells('p95'),
       `${formatCount(baseline.queries.perRequest)} -> ${formatCount(tested.queries.perRequest)}`,
       `${formatCount(baseline.rowsPerRequest)} -> ${formatCount(tested.rowsPerRequest)}`,
+      `${baseline.samples} -> ${tested.samples}`,
     ]);
   }
   if (rows.length === 0) return null;
-  const header = ['scenario', 'database', 'p50 ms', 'p50 speedup [95% CI]', 'p95 ms', 'p95 speedup [95% CI]', 'queries/request', 'rows/request'];
+  const header = ['scenario', 'database', 'p50 ms', 'p50 speedup [95% CI]', 'p95 ms', 'p95 speedup [95% CI]', 'queries/request', 'rows/request', 'n'];
   return [
     `## Before and after: ${baselineImpl} -> ${underTest}`,
     '',
     `Speedup is ${baselineImpl} latency over ${underTest} latency (above 1x: ${underTest} is faster), with its bootstrap interval.`,
     '',
-    markdownTable(header, rows, ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right']),
+    markdownTable(header, rows, ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right']),
   ].join('\n');
 }
 

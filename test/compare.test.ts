@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunResult, ScenarioResult } from '../harness/result.js';
 import { compareCommand } from '../reports/compare-command.js';
-import { compareRuns } from '../reports/compare.js';
+import { compareRuns, comparisonExitCode } from '../reports/compare.js';
 import { renderComparisonMarkdown } from '../reports/comparison-markdown.js';
 import { ResultFileError } from '../reports/result-file-error.js';
 import { sampleResult } from './fixtures/sample-result.js';
@@ -21,7 +21,9 @@ describe('compareRuns', () => {
     const c = compareRuns(sampleResult(), sampleResult());
     expect(c.regressed).toBe(false);
     expect(c.regressions).toEqual([]);
-    expect(c.warnings).toEqual([]);
+    expect(c.missingEvidence).toEqual([]);
+    // The sample runs predate the drift probe: said once, not silently judged as corrected.
+    expect(c.warnings).toEqual(["no drift probe (probe) in both runs for some pairs: their ratios carry the machine's drift between the runs"]);
     expect(c.unpaired).toEqual([]);
     expect(c.pairs.filter((p) => p.role === 'under-test').map((p) => `${p.scenario} ${p.dialect}`)).toEqual([
       'list-50 sqlite', 'list-50 postgres', 'detail sqlite', 'detail postgres',
@@ -94,7 +96,8 @@ describe('compareRuns', () => {
     const baseline = c.pairs.find((p) => p.afterImpl === 'baseline' && p.scenario === 'detail' && p.dialect === 'sqlite')!;
     expect(baseline.role).toBe('same-name');
     expect(baseline.regressions[0]).toBe('queries per request grew 7 -> 9 (detail, sqlite, baseline)');
-    expect(c.warnings.filter((w) => w.startsWith('the database floor moved'))).toHaveLength(2);
+    expect(c.warnings.filter((w) => w.startsWith('the floor moved on '))).toHaveLength(2);
+    expect(c.findings).toEqual([]);
   });
 
   it('warns about different fixtures and environments, and lists results without a partner', () => {
@@ -109,9 +112,65 @@ describe('compareRuns', () => {
       { run: 'before', scenario: 'detail', dialect: 'postgres', impl: 'baseline' },
       { run: 'before', scenario: 'detail', dialect: 'postgres', impl: 'fixed' },
     ]);
+    // What before measured and after lost could hide a regression: it fails the comparison.
+    expect(c.regressions).toEqual(['measured before, missing after: the whole scenario (detail, postgres)']);
+    expect(comparisonExitCode(c)).toBe(1);
   });
 
-  it('compares without intervals when raw samples are missing, and never calls that a regression', () => {
+  it('fails when after lost the implementation under test in a scenario that it still ran', () => {
+    const after = sampleResult();
+    after.results = after.results.filter((r) => !(r.scenario === 'list-50' && r.dialect === 'sqlite' && r.impl === 'fixed'));
+    const c = compareRuns(sampleResult(), after);
+    expect(c.regressions).toEqual(['measured before, missing after: fixed, the implementation under test (list-50, sqlite)']);
+  });
+
+  it('has no verdict (exit 2) when nothing under test pairs up', () => {
+    const after = sampleResult();
+    after.implUnderTest = 'denormalized';
+    const c = compareRuns(sampleResult(), after);
+    expect(c.missingEvidence).toEqual(['no scenario and database has both fixed (before) and denormalized (after): nothing under test was compared']);
+    // Every scenario before had its implementation under test, and after has none of them.
+    expect(c.regressions).toHaveLength(4);
+    expect(comparisonExitCode(c)).toBe(1);
+    const before = sampleResult();
+    before.implUnderTest = 'denormalized';
+    const none = compareRuns(before, after);
+    expect(none.regressed).toBe(false);
+    expect(comparisonExitCode(none)).toBe(2);
+    expect(renderComparisonMarkdown(none).split('\n')[0]).toBe('# querygate compare: MISSING EVIDENCE');
+  });
+
+  it('flags a request kind whose statements grew beside another already at the maximum', () => {
+    const before = sampleResult();
+    const after = sampleResult();
+    for (const run of [before, after]) {
+      const fixed = find(run, 'fixed', 'detail', 'sqlite');
+      fixed.queries.perRequest = 5;
+      fixed.queries.byRequest = { detail: 5, 'detail-missing': 2 };
+    }
+    find(after, 'fixed', 'detail', 'sqlite').queries.byRequest = { detail: 5, 'detail-missing': 5 };
+    const c = compareRuns(before, after);
+    expect(c.regressions).toEqual(['queries per request of detail-missing grew 2 -> 5 (detail, sqlite)']);
+    const pair = c.pairs.find((p) => p.role === 'under-test' && p.scenario === 'detail' && p.dialect === 'sqlite')!;
+    expect(pair.grownRequestKinds).toEqual([{ label: 'detail-missing', before: 2, after: 5 }]);
+    expect(renderComparisonMarkdown(c)).toContain('- request kind `detail-missing`: 2 -> 5 statements');
+  });
+
+  it('states the smallest p50 ratio it could flag, and points to run --against', () => {
+    const c = compareRuns(sampleResult(), sampleResult());
+    expect(c.sensitivity).not.toBeNull();
+    const { best, worst } = c.sensitivity!;
+    expect(best.ratio).toBeGreaterThan(1.1);
+    expect(worst.ratio).toBeGreaterThanOrEqual(best.ratio);
+    for (const pair of c.pairs.filter((p) => p.role === 'under-test')) {
+      const { ratio, ci, detectable } = pair.p50!;
+      // (1 + threshold) * exp(d * (1 + z_0.95 / z)), d the judged interval's distance below the ratio.
+      expect(detectable!).toBeGreaterThan(1.1 * (ratio / ci![0]));
+    }
+    expect(renderComparisonMarkdown(c)).toMatch(/Sensitivity: with these two runs' spreads a p50 slowdown is flagged with 95% power from \d\.\d\dx \(\S+, \w+\) to \d\.\d\dx .*`npx querygate run --against REF`/);
+  });
+
+  it('has no verdict (exit 2) when raw samples of a pair under test are missing', () => {
     const after = sampleResult();
     const fixed = find(after, 'fixed', 'list-50', 'sqlite');
     fixed.rawSamples = [];
@@ -120,7 +179,10 @@ describe('compareRuns', () => {
     const pair = c.pairs.find((p) => p.afterImpl === 'fixed' && p.scenario === 'list-50' && p.dialect === 'sqlite')!;
     expect(pair.p50).toMatchObject({ ratio: expect.closeTo(3, 12), ci: null, verdict: 'no-interval' });
     expect(c.regressed).toBe(false);
-    expect(c.warnings).toContain('1 pairs lack raw samples on one side: their latency ratios have no interval and cannot regress');
+    expect(c.missingEvidence).toEqual([
+      'no raw samples on one side (list-50, sqlite): its latency cannot be judged; run both with a querygate that keeps rawSamples',
+    ]);
+    expect(comparisonExitCode(c)).toBe(2);
   });
 
   it('is deterministic for a seed', () => {
@@ -175,6 +237,16 @@ describe('compareCommand', () => {
     const json = await compareCommand({ before, after, format: 'json', thresholdPct: 5 });
     expect(JSON.parse(json.text)).toMatchObject({ regressed: true, options: { thresholdPct: 5 } });
     expect(await compareCommand({ before, after: before })).toMatchObject({ exitCode: 0 });
+  });
+
+  it('exits 2 when the evidence is missing', async () => {
+    const before = write('before-2.json', JSON.stringify(sampleResult()));
+    const stripped = sampleResult();
+    for (const r of stripped.results) r.rawSamples = [];
+    const after = write('after-2.json', JSON.stringify(stripped));
+    const out = await compareCommand({ before, after });
+    expect(out.exitCode).toBe(2);
+    expect(out.text.startsWith('# querygate compare: MISSING EVIDENCE')).toBe(true);
   });
 
   it('throws ResultFileError with one line for a malformed input', async () => {

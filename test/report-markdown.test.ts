@@ -65,11 +65,26 @@ describe('renderMarkdown', () => {
 
   it('lists the per-scenario columns, the interval of p95 and the ratio to the floor', () => {
     const table = tableAfter(renderMarkdown(sampleResult()), '### list-50 on postgres');
-    expect(table[0]).toEqual(['impl', 'samples', 'p50', 'p95 [95% CI]', 'p99', 'queries/request', 'rows/request', 'p50 / floor']);
+    expect(table[0]).toEqual(['impl', 'n', 'p50', 'p95 [95% CI]', 'p99', 'queries/request', 'rows/request', 'p50 / floor']);
     const fixed = table.find((row) => row[0] === 'fixed (under test)')!;
     expect(fixed[3]).toMatch(/^\d+\.\d\d \[\d+\.\d\d, \d+\.\d\d\]$/);
     expect(fixed[5]).toBe('6');
     expect(fixed[7]).toMatch(/^\d+\.\dx$/);
+  });
+
+  it('prints the order-statistic interval of p95, and none when n is too small for one', () => {
+    const result = sampleResult();
+    const fixed = result.results.find((r) => r.impl === 'fixed' && r.scenario === 'list-50' && r.dialect === 'postgres')!;
+    const sorted = [...fixed.rawSamples].sort((a, b) => a - b);
+    const row = (run: RunResult): string[] => tableAfter(renderMarkdown(run), '### list-50 on postgres').find((r) => r[0] === 'fixed (under test)')!;
+    // 200 samples: ranks 184 and 197 (binomial, 95%).
+    expect(row(result)[3]).toBe(`${fixed.latencyMs.p95.toFixed(2)} [${sorted[183]!.toFixed(2)}, ${sorted[196]!.toFixed(2)}]`);
+    fixed.rawSamples = fixed.rawSamples.slice(0, 40);
+    fixed.samples = 40;
+    expect(row(result)[1]).toBe('40');
+    expect(row(result)[3]).toBe(`${fixed.latencyMs.p95.toFixed(2)} (n too small for an interval)`);
+    fixed.p95Interval = { p: 95, value: 6.5, ci: null, confidence: 0.95, n: 40 };
+    expect(row(result)[3]).toBe(`${fixed.latencyMs.p95.toFixed(2)} (n too small for an interval)`);
   });
 
   it('leaves the floor column out when no floor was measured', () => {

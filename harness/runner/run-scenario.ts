@@ -17,6 +17,8 @@ export const N1_THRESHOLD = 3;
 export const DEFAULT_MIN_EFFECT = 0.02;
 /** Confidence of the paired verdicts. @default 0.99 */
 export const PAIRED_CONFIDENCE = 0.99;
+/** Stands for an unbounded interval end in JSON (which has no Infinity). */
+const NO_BOUND = 1e9;
 
 export interface ScenarioRunInput {
   db: Knex;
@@ -127,11 +129,13 @@ export async function runScenario(input: ScenarioRunInput): Promise<ScenarioRunO
 }
 
 function judgePair(input: ScenarioRunInput, pair: readonly [string, string], a: ContenderSamples, b: ContenderSamples): PairedComparison {
-  const roundRatios = pairRounds(a.samples, a.rounds, b.samples, b.rounds);
+  const roundRatios = pairRounds(a.samples, a.rounds, b.samples, b.rounds).map((r) => r.ratio);
   const minEffect = input.minEffect ?? DEFAULT_MIN_EFFECT;
-  const stats = roundRatios.length >= 2
-    ? pairedRatio(roundRatios, { confidence: PAIRED_CONFIDENCE, minEffect })
-    : { ratio: Number.NaN, ci: [0, Number.POSITIVE_INFINITY] as [number, number], pValue: 1, mde: Number.POSITIVE_INFINITY, verdict: 'same' as const };
+  // No common round (a side took no sample): nothing to judge, and the gate says so.
+  const { ratio, ci, pValue, mde, verdict } =
+    roundRatios.length === 0
+      ? { ratio: 1, ci: [0, NO_BOUND] as [number, number], pValue: 1, mde: NO_BOUND, verdict: 'same' as const }
+      : pairedRatio(roundRatios, { confidence: PAIRED_CONFIDENCE, minEffect });
   return {
     scenario: input.scenario.name,
     dialect: input.dialect,
@@ -142,7 +146,11 @@ function judgePair(input: ScenarioRunInput, pair: readonly [string, string], a: 
     roundRatios,
     confidence: PAIRED_CONFIDENCE,
     minEffect,
-    ...stats,
+    ratio,
+    ci,
+    pValue,
+    mde,
+    verdict,
   };
 }
 

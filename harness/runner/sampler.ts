@@ -1,5 +1,5 @@
 import type { QueryRecorder } from '../instrument/query-recorder.js';
-import { pairedRatio, pairRounds } from '../paired-statistics.js';
+import { medianAbsoluteDeviation, pairRounds } from '../paired-statistics.js';
 import { quantileInterval } from '../quantile-interval.js';
 import { createRandom, type Random } from '../random.js';
 import type { StopReason } from '../result.js';
@@ -142,6 +142,9 @@ export async function sampleRounds(
   return { byKey, rounds: round + 1, stoppedBy, elapsedMs: performance.now() - started };
 }
 
+/** z of the two-sided 99% interval the paired verdicts use. */
+const PAIRED_Z = 2.576;
+
 /** How often the precision rule looks at the judged figure, ms: its interval costs more than a request. */
 const CHECK_EVERY_MS = 250;
 
@@ -150,10 +153,12 @@ function precise(byKey: Map<string, ContenderSamples>, judged: readonly Contende
   if (pair !== null) {
     const [a, b] = pair.map((key) => byKey.get(key)) as [ContenderSamples | undefined, ContenderSamples | undefined];
     if (a === undefined || b === undefined) return false;
-    const ratios = pairRounds(a.samples, a.rounds, b.samples, b.rounds);
-    if (ratios.length < 2) return false;
-    const { ratio, ci } = pairedRatio(ratios);
-    return (ci[1] - ci[0]) / 2 / ratio <= target;
+    const logs = pairRounds(a.samples, a.rounds, b.samples, b.rounds).map((r) => Math.log(r.ratio));
+    if (logs.length < 8) return false;
+    // The half-width the paired interval will have, from a robust spread of the log ratios: the
+    // Hodges-Lehmann interval itself costs O(n^2) and is computed once, at the end.
+    const spread = 1.4826 * medianAbsoluteDeviation(logs);
+    return (PAIRED_Z * Math.sqrt(Math.PI / 3) * spread) / Math.sqrt(logs.length) <= target;
   }
   return judged.every((c) => {
     const taken = byKey.get(c.key) as ContenderSamples;
