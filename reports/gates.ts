@@ -1,6 +1,7 @@
 import type { GateId, Scenario } from '../scenarios/scenario.js';
 import type { Thresholds } from '../scenarios/thresholds.js';
 import { REFERENCE_IMPL, type GateResult, type MeasuredRun, type RatioResult, type RunResult, type ScenarioResult } from '../harness/result.js';
+import { minSamplesForQuantileInterval, quantileInterval } from '../harness/quantile-interval.js';
 import { formatMs } from './format.js';
 
 export { DEFAULT_THRESHOLDS, type Thresholds } from '../scenarios/thresholds.js';
@@ -20,6 +21,9 @@ export function judgeRun(measured: MeasuredRun, scenarios: readonly Scenario[], 
  * paired round ratios, and run no more statements than REF's in any request kind. Both gates are
  * added to every scenario of the implementation under test.
  */
+/** The fewest paired rounds whose signed-rank interval reaches 99%: fewer judge nothing. */
+const MIN_PAIRED_ROUNDS = 8;
+
 export function applyAgainstGates(measured: MeasuredRun): 'pass' | 'fail' {
   let pass = true;
   for (const pair of measured.pairs ?? []) {
@@ -34,8 +38,8 @@ export function applyAgainstGates(measured: MeasuredRun): 'pass' | 'fail' {
     const interval = `${pair.ratio.toFixed(3)}x [${pair.ci[0].toFixed(3)}, ${pair.ci[1].toFixed(3)}]`;
     const slower = pair.verdict === 'slower';
     subject.gates.push(
-      gate('no-slowdown-vs-ref', !slower && pair.rounds >= 2, `${interval}, ${pair.rounds} rounds`, `${Math.round(pair.confidence * 100)}% interval not above ${limit.toFixed(2)}x`,
-        pair.rounds < 2
+      gate('no-slowdown-vs-ref', !slower && pair.rounds >= MIN_PAIRED_ROUNDS, `${interval}, ${pair.rounds} rounds`, `${Math.round(pair.confidence * 100)}% interval not above ${limit.toFixed(2)}x`,
+        pair.rounds < MIN_PAIRED_ROUNDS
           ? `too few paired rounds (${pair.rounds}) to judge against ${pair.reference}`
           : `${pair.subject} / ${pair.reference} per-round median ratio ${interval} (${Math.round(pair.confidence * 100)}% interval); ${slower ? 'slower' : 'not slower'} than ${limit.toFixed(2)}x; smallest detectable slowdown in this run ${(pair.mde * 100).toFixed(1)}%`),
     );
@@ -91,10 +95,16 @@ function judge(
 ): GateResult {
   switch (id) {
     case 'p95-under-budget': {
-      const { p95, p95Ci } = result.latencyMs;
+      // The distribution-free interval of p95; a p95 of too few samples (under 59 at 95%) has none and judges nothing.
+      const estimate = result.p95Interval ?? quantileInterval(result.rawSamples.length > 0 ? result.rawSamples : [result.latencyMs.p95], 95);
+      const { value: p95, ci, n } = estimate;
+      if (ci === null) {
+        return gate(id, false, `${formatMs(p95)} ms, n ${n}`, `< ${t.p95Ms} ms`,
+          `p95 of ${n} samples has no 95% interval (it needs ${minSamplesForQuantileInterval(95)}): too few samples to judge the budget`);
+      }
       const ok = p95 < t.p95Ms;
-      return gate(id, ok, `${formatMs(p95)} ms [95% CI ${formatMs(p95Ci[0])}-${formatMs(p95Ci[1])}]`, `< ${t.p95Ms} ms`,
-        `p95 ${formatMs(p95)} ms (95% CI ${formatMs(p95Ci[0])}-${formatMs(p95Ci[1])} ms) ${ok ? 'under' : 'not under'} ${t.p95Ms} ms`);
+      const interval = `[95% CI ${formatMs(ci[0])}-${formatMs(ci[1])}, n ${n}]`;
+      return gate(id, ok, `${formatMs(p95)} ms ${interval}`, `< ${t.p95Ms} ms`, `p95 ${formatMs(p95)} ms ${interval} ${ok ? 'under' : 'not under'} ${t.p95Ms} ms`);
     }
     case 'queries-at-most-max': {
       const n = result.queries.perRequest;

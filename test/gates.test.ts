@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyGates, DEFAULT_THRESHOLDS, type Thresholds } from '../reports/gates.js';
+import { applyAgainstGates, applyGates, DEFAULT_THRESHOLDS, type Thresholds } from '../reports/gates.js';
 import type { Dialect, LatencyStats, QueryStats, RatioResult, ScenarioResult } from '../harness/result.js';
 import { SCENARIOS, type Scenario } from '../scenarios/index.js';
 import { makeScenarioResult } from './fixtures/sample-result.js';
@@ -37,6 +37,8 @@ interface Spec {
   byRequest?: Record<string, number>;
   sameResponse?: boolean | null;
   state?: ScenarioResult['state'];
+  /** Samples behind the p95; 1 leaves it without an interval. @default 100 */
+  n?: number;
 }
 
 function result(spec: Spec): ScenarioResult {
@@ -47,6 +49,7 @@ function result(spec: Spec): ScenarioResult {
     impl: spec.impl ?? 'fixed',
     rawSamples: [p95],
     latencyMs: latency(p95, spec.p95Ci),
+    p95Interval: { p: 95, value: p95, ci: (spec.n ?? 100) >= 59 ? (spec.p95Ci ?? [p95 * 0.9, p95 * 1.1]) : null, confidence: 0.95, n: spec.n ?? 100 },
     queries: queries(spec.byRequest ?? { request: 4 }),
     sameResponse: spec.sameResponse === undefined ? true : spec.sameResponse,
     ...(spec.state === 'errored' ? { state: 'errored', error: 'boom' } : {}),
@@ -117,6 +120,12 @@ describe('applyGates', () => {
 
     it('fails at exactly the threshold (under means under)', () => {
       expect(judge([result({ scenario: 'list-50', p95: 200 })]).gates.get('list-50/p95-under-budget')?.pass).toBe(false);
+    });
+
+    it('fails a p95 of too few samples for an interval: it judges nothing', () => {
+      const { verdict, gates } = judge([result({ scenario: 'list-50', p95: 3, n: 20 })]);
+      expect(verdict).toBe('fail');
+      expect(gates.get('list-50/p95-under-budget')?.message).toMatch(/p95 of 20 samples has no 95% interval/);
     });
   });
 
@@ -243,5 +252,45 @@ describe('applyGates', () => {
     const { verdict, gates } = judge(results, [], DEFAULT_THRESHOLDS, [custom]);
     expect(verdict).toBe('pass');
     expect([...gates.keys()]).toEqual(['custom/queries-at-most-max']);
+  });
+});
+
+describe('run --against: the paired gates', () => {
+  const pair = (verdict: 'slower' | 'same', rounds = 60) => ({
+    scenario: 'list-50', dialect: 'sqlite' as const, subject: 'fixed', reference: 'fixed@main', kind: 'against' as const, rounds,
+    roundRatios: [], ratio: verdict === 'slower' ? 1.06 : 1.001, ci: (verdict === 'slower' ? [1.03, 1.09] : [0.99, 1.01]) as [number, number],
+    confidence: 0.99, pValue: 0.001, minEffect: 0.02, mde: 0.035, verdict,
+  });
+  const measured = (p: ReturnType<typeof pair>, refCounts: Record<string, number> = { 'page 1': 5, 'page 4': 5 }) => ({
+    results: [
+      result({ scenario: 'list-50', byRequest: { 'page 1': 5, 'page 4': 5 } }),
+      result({ scenario: 'list-50', impl: 'fixed@main', byRequest: refCounts }),
+    ],
+    pairs: [p],
+  });
+
+  it('passes no slowdown and no more statements, stating the interval and the smallest detectable slowdown', () => {
+    const run = measured(pair('same'));
+    expect(applyAgainstGates(run as never)).toBe('pass');
+    const gates = run.results[0]!.gates;
+    expect(gates.map((g) => [g.id, g.pass])).toEqual([['no-slowdown-vs-ref', true], ['queries-not-above-ref', true]]);
+    expect(gates[0]!.message).toMatch(/1\.001x \[0\.990, 1\.010\].*smallest detectable slowdown in this run 3\.5%/);
+  });
+
+  it('fails a significant slowdown above the minimum effect', () => {
+    const run = measured(pair('slower'));
+    expect(applyAgainstGates(run as never)).toBe('fail');
+    expect(run.results[0]!.gates.find((g) => g.id === 'no-slowdown-vs-ref')?.pass).toBe(false);
+  });
+
+  it('fails one request kind growing from 2 to 5 statements beside another already at 5', () => {
+    const run = measured(pair('same'), { 'page 1': 5, 'page 4': 2 });
+    expect(applyAgainstGates(run as never)).toBe('fail');
+    expect(run.results[0]!.gates.find((g) => g.id === 'queries-not-above-ref')?.message).toBe('more statements than fixed@main: page 4: 2 -> 5');
+  });
+
+  it('fails with too few paired rounds to judge', () => {
+    const run = measured(pair('same', 1));
+    expect(applyAgainstGates(run as never)).toBe('fail');
   });
 });

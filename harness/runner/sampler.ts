@@ -1,6 +1,6 @@
 import type { QueryRecorder } from '../instrument/query-recorder.js';
 import { medianAbsoluteDeviation, pairRounds } from '../paired-statistics.js';
-import { quantileInterval } from '../quantile-interval.js';
+import { minSamplesForQuantileInterval, quantileInterval } from '../quantile-interval.js';
 import { createRandom, type Random } from '../random.js';
 import type { StopReason } from '../result.js';
 import type { LoopbackEndpoint } from './loopback-endpoint.js';
@@ -110,7 +110,9 @@ export async function sampleRounds(
     c.role === 'judged' ||
     (c.role === 'probe' && (count(c) === 0 || room.probe)) ||
     (c.role === 'reference' && count(c) < options.referenceSamples && (count(c) === 0 || room.references));
-  const everyoneHasMinimum = () => contenders.every((c) => count(c) >= Math.min(options.minSamples, c.role === 'reference' ? options.referenceSamples : Infinity));
+  // Judged contenders: enough for an interval of their p95, so that its gate never rests on fewer.
+  const minimum = (c: Contender) => (c.role === 'judged' ? Math.max(options.minSamples, JUDGED_MIN_SAMPLES) : Math.min(options.minSamples, options.referenceSamples));
+  const everyoneHasMinimum = () => contenders.every((c) => count(c) >= minimum(c));
 
   let round = 0;
   let stoppedBy: StopReason = 'budget';
@@ -134,13 +136,14 @@ export async function sampleRounds(
     }
     if (performance.now() - started > options.budgetMs) {
       if (everyoneHasMinimum()) break;
-      // Past the budget, only what still lacks its minimum is sampled.
-      for (const c of references) if (count(c) < options.minSamples) while (count(c) < options.minSamples) await turn(c, round);
-      break;
+      continue;
     }
   }
   return { byKey, rounds: round + 1, stoppedBy, elapsedMs: performance.now() - started };
 }
+
+/** Samples of a judged contender before the budget may end sampling: the fewest with a 95% interval of p95 (equal tails). */
+const JUDGED_MIN_SAMPLES = minSamplesForQuantileInterval(95);
 
 /** z of the two-sided 99% interval the paired verdicts use. */
 const PAIRED_Z = 2.576;
