@@ -28,8 +28,10 @@ export async function compareCommand(args: CompareArgs): Promise<number> {
     process.stdout.write(`wrote ${args.out}\n`);
   }
   if (exitCode !== 0) {
-    const regressions = text.split('\n').filter((line) => /regress/i.test(line)).slice(0, 3);
-    process.stderr.write(`querygate: regression: ${regressions.length > 0 ? regressions.join(' | ').slice(0, 400) : 'see the comparison'}\n`);
+    // Exit 2: the two files cannot support a verdict (missing evidence); exit 1: a regression.
+    const [what, pattern] = exitCode === 2 ? ['missing evidence', /missing|no raw samples|nothing/i] : ['regression', /regress/i];
+    const lines = text.split('\n').filter((line) => pattern.test(line)).slice(0, 3);
+    process.stderr.write(`querygate: ${what}: ${lines.length > 0 ? lines.join(' | ').slice(0, 400) : 'see the comparison'}\n`);
   }
   return exitCode;
 }
