@@ -86,6 +86,12 @@ function gatesSection(result: RunResult): string {
   return `## Gates\n\n${markdownTable(['gate', 'database', 'scenario', 'impl', 'threshold', 'actual', 'result'], rows)}`;
 }
 
+const STOPPED_BY: Record<NonNullable<ScenarioResult['stoppedBy']>, string> = {
+  precision: 'when the judged figure was precise enough (its interval within the target)',
+  budget: 'at the time budget (the judged figure had not yet reached its target precision)',
+  samples: 'at the sample cap of the judged implementations',
+};
+
 function resultsSection(result: RunResult): string {
   const parts = [
     '## Results',
@@ -95,6 +101,8 @@ function resultsSection(result: RunResult): string {
   ];
   for (const group of groupResults(result.results)) {
     parts.push('', `### ${group.scenario} on ${group.dialect}`, '', resultTable(result, group));
+    const stopped = group.results.find((r) => r.stoppedBy !== undefined)?.stoppedBy;
+    if (stopped !== undefined) parts.push('', `Sampling ended ${STOPPED_BY[stopped]}.`);
     const notes = group.results.flatMap(resultNotes);
     if (notes.length > 0) parts.push('', ...notes);
   }
