@@ -38,7 +38,7 @@ export interface SamplingOptions {
 
 export const DEFAULT_SAMPLING: SamplingOptions = {
   budgetMs: 5000,
-  sliceMs: 40,
+  sliceMs: 0,
   referenceSamples: 40,
   referenceShare: 0.25,
   probeShare: 0.05,
@@ -54,7 +54,6 @@ export const DEFAULT_SAMPLING: SamplingOptions = {
 export const QUICK_SAMPLING: SamplingOptions = {
   ...DEFAULT_SAMPLING,
   budgetMs: 1500,
-  sliceMs: 25,
   referenceSamples: 20,
   minRounds: 15,
   maxSamples: 1000,
