@@ -7,7 +7,9 @@ const root = join(import.meta.dirname, '..');
 function sources(dir: string): string[] {
   return readdirSync(join(root, dir), { withFileTypes: true, recursive: true })
     .filter((e) => e.isFile() && e.name.endsWith('.ts'))
-    .map((e) => relative(root, join(e.parentPath, e.name)));
+    .map((e) => relative(root, join(e.parentPath, e.name)))
+    // Generated output (reports/out, with the exported revisions of --against) is not the project's source.
+    .filter((file) => !file.startsWith('reports/out/'));
 }
 
 const importsOf = (file: string): string[] =>
@@ -23,15 +25,43 @@ describe('the layout tells the architecture', () => {
     expect(offending).toEqual([]);
   });
 
-  it('keeps each stage from importing the stages after it', () => {
-    // profile -> fixture -> scenario -> harness -> reports: a stage reads what came before only.
-    const later: Record<string, RegExp> = {
-      fixtures: /(^|\/)(harness|reports|scenarios)\//,
-      scenarios: /(^|\/)(harness|reports)\//,
-    };
-    const offending = Object.entries(later).flatMap(([dir, pattern]) =>
-      sources(dir).flatMap((file) => importsOf(file).filter((spec) => pattern.test(spec)).map((spec) => `${file} imports ${spec}`)),
+  // profile -> fixture -> scenario -> harness -> reports, and the entry points (CLI, benches) that
+  // wire them together. A file may import its own stage or earlier ones, never a later one.
+  const STAGES = ['src', 'fixtures', 'scenarios', 'harness', 'reports', 'entry points'] as const;
+  const rank = (stage: string) => STAGES.indexOf(stage as (typeof STAGES)[number]);
+  const stageOf = (file: string): string => {
+    const [top, sub] = file.split('/');
+    return top === 'harness' && (sub === 'cli' || sub === 'bench') ? 'entry points' : (top as string);
+  };
+  const resolveImport = (file: string, spec: string): string | null =>
+    spec.startsWith('.') ? relative(root, join(root, file, '..', spec)).replace(/\.js$/, '.ts') : null;
+  const edges = () =>
+    ['fixtures', 'scenarios', 'harness', 'reports'].flatMap(sources).flatMap((file) =>
+      importsOf(file)
+        .map((spec) => resolveImport(file, spec))
+        .filter((target): target is string => target !== null)
+        .map((target) => ({ file, target, from: stageOf(file), to: stageOf(target) })),
     );
+
+  it('keeps each stage from importing the stages after it, so there is no cycle between them', () => {
+    const offending = edges()
+      .filter((e) => e.from !== e.to && !(rank(e.to) < rank(e.from)))
+      .map((e) => `${e.file} (${e.from}) imports ${e.target} (${e.to})`);
+    expect(offending).toEqual([]);
+  });
+
+  it('lets reports read only the result contract and the pure statistics of the harness', () => {
+    const shared = /^harness\/(result|statistics|quantile-interval|paired-statistics|round-bootstrap|normal-distribution|random)\.ts$/;
+    const offending = edges()
+      .filter((e) => e.from === 'reports' && e.to === 'harness' && !shared.test(e.target))
+      .map((e) => `${e.file} imports ${e.target}`);
+    expect(offending).toEqual([]);
+  });
+
+  it('keeps the harness core free of its entry points: nothing but the CLI and the benches imports them', () => {
+    const offending = edges()
+      .filter((e) => e.to === 'entry points' && e.from !== 'entry points')
+      .map((e) => `${e.file} imports ${e.target}`);
     expect(offending).toEqual([]);
   });
 
