@@ -123,7 +123,8 @@ export async function sampleRounds(
     const room = { references: referenceMs() <= options.referenceShare * elapsed, probe: probeMs() <= options.probeShare * elapsed };
     for (const c of shuffled(contenders.filter((c) => active(c, room)), random)) await turn(c, round);
     const rounds = round + 1;
-    if (judged.length > 0 && judged.every((c) => count(c) >= options.maxSamples)) {
+    // The cap never stops a judged contender short of the samples its p95 interval needs.
+    if (judged.length > 0 && judged.every((c) => count(c) >= Math.max(options.maxSamples, minimum(c)))) {
       stoppedBy = 'samples';
       break;
     }
