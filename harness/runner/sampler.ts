@@ -115,32 +115,31 @@ export async function sampleRounds(
   const everyoneHasMinimum = () => contenders.every((c) => count(c) >= minimum(c));
 
   let round = 0;
-  let stoppedBy: StopReason = 'budget';
+  let stoppedBy: StopReason | null = null;
   let nextCheck = 0;
   for (; ; round++) {
     signal?.throwIfAborted();
     const elapsed = performance.now() - started;
-    const room = { references: referenceMs() <= options.referenceShare * elapsed, probe: probeMs() <= options.probeShare * elapsed };
-    for (const c of shuffled(contenders.filter((c) => active(c, room)), random)) await turn(c, round);
-    const rounds = round + 1;
-    // The cap never stops a judged contender short of the samples its p95 interval needs.
-    if (judged.length > 0 && judged.every((c) => count(c) >= Math.max(options.maxSamples, minimum(c)))) {
-      stoppedBy = 'samples';
-      break;
-    }
-    if (rounds >= options.minRounds && performance.now() >= nextCheck) {
-      nextCheck = performance.now() + CHECK_EVERY_MS;
-      if (precise(byKey, judged, pair, options.targetPrecision)) {
-        stoppedBy = 'precision';
-        break;
-      }
-    }
-    if (performance.now() - started > options.budgetMs) {
-      if (everyoneHasMinimum()) break;
-      continue;
-    }
+    // Once a stop rule has fired, only what still lacks its minimum takes turns, without waiting for its share.
+    const room = stoppedBy !== null
+      ? { references: true, probe: true }
+      : { references: referenceMs() <= options.referenceShare * elapsed, probe: probeMs() <= options.probeShare * elapsed };
+    const turns = contenders.filter((c) => active(c, room) && (stoppedBy === null || count(c) < minimum(c)));
+    for (const c of shuffled(turns, random)) await turn(c, round);
+    stoppedBy ??= stopRule(round + 1);
+    if (stoppedBy !== null && everyoneHasMinimum()) break;
   }
   return { byKey, rounds: round + 1, stoppedBy, elapsedMs: performance.now() - started };
+
+  function stopRule(rounds: number): StopReason | null {
+    // The cap never stops a judged contender short of the samples its p95 interval needs.
+    if (judged.length > 0 && judged.every((c) => count(c) >= Math.max(options.maxSamples, minimum(c)))) return 'samples';
+    if (rounds >= options.minRounds && performance.now() >= nextCheck) {
+      nextCheck = performance.now() + CHECK_EVERY_MS;
+      if (precise(byKey, judged, pair, options.targetPrecision)) return 'precision';
+    }
+    return performance.now() - started > options.budgetMs ? 'budget' : null;
+  }
 }
 
 /** Samples of a judged contender before the budget may end sampling: the fewest with a 95% interval of p95 (equal tails). */
