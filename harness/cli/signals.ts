@@ -1,4 +1,4 @@
-import { stopAllEmbeddedPostgres } from '../db/embedded-postgres.js';
+import { stopAllEmbeddedPostgres } from '../db/embedded-postgres/index.js';
 
 /** Exit within this long of SIGINT/SIGTERM, whatever the run is doing. */
 const GRACE_MS = 4000;

@@ -5,7 +5,7 @@ import { DelayProxy } from '../net/delay-proxy.js';
 import { EnvironmentError, UsageError } from '../errors.js';
 import type { Dialect } from '../result.js';
 import type { DialectAdapter } from './dialect-adapter.js';
-import { startEmbeddedPostgres } from './embedded-postgres.js';
+import { startEmbeddedPostgres } from './embedded-postgres/index.js';
 import { parsePgUrl, redactUrl } from './pg-url.js';
 import { FixtureRefusedError } from './fixture-refused-error.js';
 import { createPostgresAdapter, knexLog } from './postgres-adapter.js';
