@@ -1,4 +1,4 @@
-import { stopAllEmbeddedPostgres } from '../db/embedded-postgres/index.js';
+import { leaveAllSharedClusters, stopAllEmbeddedPostgres } from '../db/embedded-postgres/index.js';
 
 /** Exit within this long of SIGINT/SIGTERM, whatever the run is doing. */
 const GRACE_MS = 4000;
@@ -15,7 +15,7 @@ export async function withSignals<T>(fn: (signal: AbortSignal) => Promise<T>): P
     process.stderr.write(`\nquerygate: ${name}: stopping\n`);
     controller.abort(new Error(`interrupted by ${name}`));
     setTimeout(() => {
-      void stopAllEmbeddedPostgres().finally(() => process.exit(code));
+      void Promise.all([leaveAllSharedClusters(), stopAllEmbeddedPostgres()]).finally(() => process.exit(code));
     }, GRACE_MS).unref();
     process.exitCode = code;
   };
@@ -28,7 +28,7 @@ export async function withSignals<T>(fn: (signal: AbortSignal) => Promise<T>): P
     return value;
   } catch (error) {
     if (controller.signal.aborted) {
-      await stopAllEmbeddedPostgres();
+      await Promise.all([leaveAllSharedClusters(), stopAllEmbeddedPostgres()]);
       process.exit(process.exitCode ?? 130);
     }
     throw error;

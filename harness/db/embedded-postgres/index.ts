@@ -28,6 +28,7 @@
  * `binary-staging` (which binaries, run from where), `run-as` and `run-command` (as which user),
  * `cluster-init` (the data directory and initdb), `leftover-server` (what an earlier run left),
  * `ports`, `launcher` (postgres itself) and `lifetime-guards` (stopping it, whatever happens).
+ * `shared-cluster`, `keeper` and `file-lock` let several querygate processes use one server at once.
  */
 
 import path from 'node:path';
@@ -50,6 +51,7 @@ export { stopAllEmbeddedPostgres } from './lifetime-guards.js';
 export { EMBEDDED_PG_PASSWORD, type EmbeddedPostgres, type EmbeddedPostgresOptions } from './options.js';
 export { findFreePort } from './ports.js';
 export { findPostgresProcesses } from './processes.js';
+export { joinSharedEmbeddedPostgres, leaveAllSharedClusters, type SharedEmbeddedPostgres } from './shared-cluster.js';
 
 /**
  * Starts an embedded PostgreSQL 17 server (initdb on first use of the data directory) and
