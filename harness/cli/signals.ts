@@ -1,19 +1,26 @@
 import { leaveAllSharedClusters, stopAllEmbeddedPostgres } from '../db/embedded-postgres/index.js';
+import { watchParent } from './parent-watch.js';
 
 /** Exit within this long of SIGINT/SIGTERM, whatever the run is doing. */
 const GRACE_MS = 4000;
 
 /**
- * Runs fn with SIGINT/SIGTERM turned into an abort: the run stops at the next measurement, its
- * finally-blocks stop the servers; if that takes longer than the grace period, stop them here.
+ * Runs fn with SIGINT/SIGTERM, and the death of the parent process, turned into an abort: the run
+ * stops at the next measurement, its finally-blocks stop the servers; if that takes longer than
+ * the grace period, stop them here. An aborted run exits with 130/143 and writes no result.
  */
 export async function withSignals<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
-  const onSignal = (name: NodeJS.Signals) => {
+  const onSignal = (name: NodeJS.Signals, why: string = name) => {
     const code = name === 'SIGINT' ? 130 : 143;
     if (controller.signal.aborted) return;
-    process.stderr.write(`\nquerygate: ${name}: stopping\n`);
-    controller.abort(new Error(`interrupted by ${name}`));
+    // The parent's end may have closed our stderr too.
+    try {
+      process.stderr.write(`\nquerygate: ${why}: stopping\n`);
+    } catch {
+      // nobody reads it any more
+    }
+    controller.abort(new Error(`interrupted by ${why}`));
     setTimeout(() => {
       void Promise.all([leaveAllSharedClusters(), stopAllEmbeddedPostgres()]).finally(() => process.exit(code));
     }, GRACE_MS).unref();
@@ -21,6 +28,7 @@ export async function withSignals<T>(fn: (signal: AbortSignal) => Promise<T>): P
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  const unwatch = watchParent(() => onSignal('SIGTERM', 'the parent process is gone'));
   try {
     const value = await fn(controller.signal);
     // Interrupted runs never leave a result behind that could claim a pass.
@@ -33,6 +41,7 @@ export async function withSignals<T>(fn: (signal: AbortSignal) => Promise<T>): P
     }
     throw error;
   } finally {
+    unwatch();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
