@@ -83,8 +83,21 @@ function gatesSection(result: RunResult): string {
   return `## Gates\n\n${markdownTable(['gate', 'database', 'scenario', 'impl', 'threshold', 'actual', 'result'], rows)}`;
 }
 
+/** A warning when other querygate runs measured on this machine at the same time; null when none did. */
+export function disturbedNote(result: RunResult): string | null {
+  const others = result.environment.disturbedBy ?? [];
+  if (others.length === 0) return null;
+  const who = others.map((o) => `pid ${o.pid} (${inlineCode(o.command || 'querygate')}, ${o.from} to ${o.until})`).join(', ');
+  return (
+    `**Latency disturbed**: ${others.length} other querygate ${others.length === 1 ? 'process' : 'processes'} measured on this machine at the same time: ${who}. ` +
+    'The latencies below shared the CPU with them; statement and row counts are not affected.'
+  );
+}
+
 function resultsSection(result: RunResult): string {
   const parts = ['## Results', '', 'Latency in ms over the raw samples; queries and rows per request (max over requests).'];
+  const disturbed = disturbedNote(result);
+  if (disturbed !== null) parts.push('', disturbed);
   for (const group of groupResults(result.results)) {
     parts.push('', `### ${group.scenario} on ${group.dialect}`, '', resultTable(result, group));
     const notes = group.results.flatMap(resultNotes);
@@ -255,6 +268,9 @@ function environmentSection(run: RunResult): string {
     ['commit', env.gitCommit === null ? 'unknown' : `${env.gitCommit}${env.gitDirty === true ? ' (dirty)' : ''}`],
   ];
   if (env.rttMs !== undefined) rows.push(['injected round trip', `${formatMs(env.rttMs)} ms`]);
+  if (env.disturbedBy !== undefined) {
+    rows.push(['other querygate runs meanwhile', env.disturbedBy.length === 0 ? 'none' : `${env.disturbedBy.map((o) => `pid ${o.pid}`).join(', ')} (latency disturbed)`]);
+  }
   const options = Object.keys(run.options).sort().map((key) => `${key}=${JSON.stringify(run.options[key]) ?? 'undefined'}`);
   if (options.length > 0) rows.push(['options', options.join(', ')]);
   return `## Environment\n\n${markdownTable(['environment', 'value'], rows)}`;

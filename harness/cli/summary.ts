@@ -21,6 +21,10 @@ export function printSummary(result: RunResult, written: WrittenOutputs): void {
     if (r.state === 'errored') process.stdout.write(`ERROR ${r.dialect} ${r.scenario} ${r.impl}: ${r.error ?? ''}\n`);
   }
   for (const e of result.errors) process.stdout.write(`ERROR ${e}\n`);
+  const others = result.environment.disturbedBy ?? [];
+  if (others.length > 0) {
+    process.stdout.write(`latency disturbed: other querygate runs measured at the same time (pid ${others.map((o) => o.pid).join(', ')}); counts are not affected\n`);
+  }
   process.stdout.write(
     `verdict: ${result.verdict.toUpperCase()} (impl under test: ${result.implUnderTest}, profile ${result.fixture.profile}, ${(result.durationMs / 1000).toFixed(1)} s)\n`,
   );

@@ -12,6 +12,7 @@ import { QueryRecorder } from '../instrument/query-recorder.js';
 import { RESULT_SCHEMA_VERSION, type Dialect, type EnvironmentInfo, type FixtureInfo, type RatioResult, type RunResult, type ScenarioResult } from '../result.js';
 import { bootstrapRatioCi } from '../statistics.js';
 import { describeEnvironment } from './environment.js';
+import { startMeasuring } from './measuring-registry.js';
 import { attachPlans } from './query-plans.js';
 import { REFERENCE_IMPL, runScenario } from './run-scenario.js';
 import type { SamplingOptions } from './sampling-options.js';
@@ -49,6 +50,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
   const errors: string[] = [];
   let fixture: FixtureInfo | undefined;
   const checksums: Partial<Record<Dialect, string>> = {};
+  const measuring = startMeasuring();
 
   for (const dialect of options.dialects) {
     const scenarios = options.scenarios.filter((s) => s.dialects === undefined || s.dialects.includes(dialect));
@@ -101,6 +103,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
       await adapter.close();
     }
   }
+  const disturbedBy = measuring.finish();
 
   const ratios = computeRatios(results);
   const verdict = applyGates(results, ratios, options.scenarios, options.implUnderTest, options.thresholds);
@@ -122,7 +125,7 @@ export async function run(options: RunOptions): Promise<RunResult> {
       sampling: options.sampling,
       thresholds: options.thresholds,
     },
-    environment: { ...describeEnvironment(databases), ...(options.target.rttMs === undefined ? {} : { rttMs: options.target.rttMs }) },
+    environment: { ...describeEnvironment(databases), ...(options.target.rttMs === undefined ? {} : { rttMs: options.target.rttMs }), disturbedBy },
     fixture: fixture ?? { profile: options.profile, seed: options.seed, generatorVersion: GENERATOR_VERSION, checksum: '', rowCounts: {} },
     results,
     ratios,
