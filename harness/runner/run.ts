@@ -13,6 +13,7 @@ import { RESULT_SCHEMA_VERSION, type Dialect, type EnvironmentInfo, type Fixture
 import { bootstrapRatioCi } from '../statistics.js';
 import { describeEnvironment } from './environment.js';
 import { startMeasuring } from './measuring-registry.js';
+import { poolAcquireTimeoutMs, seconds } from '../timeouts.js';
 import { attachPlans } from './query-plans.js';
 import { REFERENCE_IMPL, runScenario } from './run-scenario.js';
 import type { SamplingOptions } from './sampling-options.js';
@@ -219,10 +220,15 @@ function watchConnection(db: Knex, signal: AbortSignal | undefined): ConnectionW
     if (isConnectionLoss(error)) fail(new EnvironmentError(`the database went away: ${error instanceof Error ? error.message : String(error)}`, LOST_HINT));
   };
   const onCreateFail = (_eventId: unknown, error: unknown) => onError(error);
+  // tarn's TimeoutError: no connection became free within the pool's acquire timeout.
+  const onAcquireFail = (_eventId: unknown, error: unknown) => {
+    if ((error as Error | null)?.name === 'TimeoutError') fail(new EnvironmentError(`no connection of the database pool became free within ${seconds(poolAcquireTimeoutMs())} (pool acquisition timed out)`, 'QUERYGATE_POOL_TIMEOUT_MS sets the limit'));
+  };
   const onAbort = () => fail(signal?.reason);
   const pool = (db.client as { pool?: EventEmitter | null }).pool ?? undefined;
   db.on('query-error', onError);
   pool?.on('createFail', onCreateFail);
+  pool?.on('acquireFail', onAcquireFail);
   signal?.addEventListener('abort', onAbort, { once: true });
   if (signal?.aborted === true) onAbort();
   return {
@@ -234,6 +240,7 @@ function watchConnection(db: Knex, signal: AbortSignal | undefined): ConnectionW
     dispose() {
       db.off('query-error', onError);
       pool?.removeListener('createFail', onCreateFail); // tarn's pool has no off()
+      pool?.removeListener('acquireFail', onAcquireFail);
       signal?.removeEventListener('abort', onAbort);
     },
   };
