@@ -228,6 +228,9 @@ async function claimDatabase(admin: Knex, location: string): Promise<void> {
     );
   }
   await admin.transaction(async (trx) => {
+    // Two processes claiming a fresh database at once: "if not exists" alone still races on the
+    // catalogue's unique index; the second waits here, then sees the first one's schema.
+    await trx.raw(`select pg_advisory_xact_lock(hashtext('querygate:claim'))`);
     await trx.raw(`create schema if not exists ${ident(CLAIM_SCHEMA)}`);
     await trx.raw(`create table if not exists ${ident(CLAIM_SCHEMA)}.${ident(MARKER_TABLE)} (key text primary key, value text not null)`);
     await trx.raw(
