@@ -1,5 +1,5 @@
-/** How often the parent is checked: a run whose parent died stops well within a second. */
-const POLL_MS = 200;
+/** How often the parent is checked: a run whose parent died must stop within about a second. */
+const POLL_MS = 100;
 
 /**
  * Calls onGone once when the process that started us is gone. A wrapper such as `npx` or

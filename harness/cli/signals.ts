@@ -1,8 +1,12 @@
 import { leaveAllSharedClusters, stopAllEmbeddedPostgres } from '../db/embedded-postgres/index.js';
 import { watchParent } from './parent-watch.js';
 
-/** Exit within this long of SIGINT/SIGTERM, whatever the run is doing. */
-const GRACE_MS = 4000;
+/**
+ * The run's own unwinding gets this long after SIGINT/SIGTERM (or its parent's end); then the
+ * servers are stopped (or the shared one left) here and the process exits, whatever the run is
+ * doing: a run told to stop must end within about a second, with its server.
+ */
+const GRACE_MS = 250;
 
 /**
  * Runs fn with SIGINT/SIGTERM, and the death of the parent process, turned into an abort: the run
