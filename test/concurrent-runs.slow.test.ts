@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findPostgresProcesses } from '../harness/db/embedded-postgres/index.js';
+import pg from 'pg';
+import { findPostgresProcesses, joinSharedEmbeddedPostgres } from '../harness/db/embedded-postgres/index.js';
 import { sharedClusterPaths } from '../harness/db/embedded-postgres/shared-cluster.js';
 import type { RunResult } from '../harness/result.js';
 import { testFolder } from './support/databases.js';
@@ -157,5 +158,34 @@ describe('timeouts name what hung and exit 3', () => {
     expect(exit.stderr).toMatch(/^querygate: environment failure: the \S+ endpoint did not answer GET \/api\/v1\/\S+ within 1 ms \(loopback request timed out\)/m);
     expect(exit.stderr).toMatch(/^hint: .*QUERYGATE_REQUEST_TIMEOUT_MS/m);
     expect(existsSync(join(out, 'result.json'))).toBe(false);
+  });
+});
+
+describe('the advisory lock of a fixture held by someone else', () => {
+  it('ends the wait with exit 3 naming the lock, and the server is left for its other user', async () => {
+    const cacheDir = testFolder('lock-cache');
+    const dataDir = join(cacheDir, 'pg17');
+    // This test process is a user of the shared server too, and holds the build lock of the fixture.
+    const server = await joinSharedEmbeddedPostgres({ dataDir });
+    const admin = new pg.Client({ connectionString: server.url });
+    await admin.connect();
+    await admin.query(`create database querygate template template0 encoding 'UTF8' lc_collate 'C' lc_ctype 'C'`);
+    await admin.end();
+    const url = new URL(server.url);
+    url.pathname = '/querygate';
+    const holder = new pg.Client({ connectionString: url.toString() });
+    await holder.connect();
+    try {
+      await holder.query('select pg_advisory_lock(hashtext($1))', ['querygate:qg_small_s42']);
+      const exit = await runCli(['seed', '--db', 'postgres', '--profile', 'small'], { QUERYGATE_CACHE_DIR: cacheDir, QUERYGATE_LOCK_TIMEOUT_MS: '500' }, 120_000);
+      expect(exit.code, showExit(exit)).toBe(3);
+      expect(exit.stderr).toMatch(/^querygate: environment failure: timed out after 500 ms waiting for the advisory lock of fixture qg_small_s42/m);
+      // The CLI left; the server still runs for us.
+      expect(findPostgresProcesses(dataDir).map((p) => p.pid)).toContain(server.pid);
+    } finally {
+      await holder.end();
+      await server.stop();
+    }
+    expectServerGone(dataDir, 'after the last user left');
   });
 });
