@@ -86,6 +86,24 @@ function liveState(paths: SharedClusterPaths): KeeperState | null {
 }
 
 const joined = new Set<SharedEmbeddedPostgres>();
+/** One registry entry per process and data directory, however many handles this process holds. */
+const local = new Map<string, { registration: Registration; handles: number }>();
+
+function registerHere(paths: SharedClusterPaths): void {
+  const held = local.get(paths.dataDir);
+  if (held !== undefined) held.handles++;
+  else local.set(paths.dataDir, { registration: register(paths.users, { argv: process.argv.slice(1, 4).join(' ') }), handles: 1 });
+}
+
+/** True when this process no longer uses the server (its entry is gone). */
+function unregisterHere(paths: SharedClusterPaths): boolean {
+  const held = local.get(paths.dataDir);
+  if (held === undefined) return true;
+  if (--held.handles > 0) return false;
+  local.delete(paths.dataDir);
+  held.registration.remove();
+  return true;
+}
 
 /** Leaves every shared server this process joined. For the CLI's signal handling. */
 export async function leaveAllSharedClusters(): Promise<void> {
@@ -102,11 +120,12 @@ export async function joinSharedEmbeddedPostgres(opts: EmbeddedPostgresOptions =
   const log = opts.onLog ?? (() => {});
   fs.mkdirSync(path.dirname(dataDir), { recursive: true, mode: 0o755 });
   const lock = await acquireFileLock(paths.lock, LOCK_TIMEOUT_MS, `the embedded Postgres start lock (another querygate is starting or stopping the server on ${dataDir})`);
-  let registration: Registration | undefined;
+  let registered = false;
   let state: KeeperState;
   let startedHere = false;
   try {
-    registration = register(paths.users, { argv: process.argv.slice(1, 4).join(' ') });
+    registerHere(paths);
+    registered = true;
     const running = liveState(paths);
     const wanted = opts.sharedPreloadLibraries ?? [];
     if (running !== null && wanted.every((l) => running.libraries.includes(l))) {
@@ -123,12 +142,11 @@ export async function joinSharedEmbeddedPostgres(opts: EmbeddedPostgresOptions =
       startedHere = true;
     }
   } catch (error) {
-    registration?.remove();
+    if (registered) unregisterHere(paths);
     throw error;
   } finally {
     lock?.release();
   }
-  const reg = registration;
   let leaving: Promise<void> | undefined;
   const handle: SharedEmbeddedPostgres = {
     url: state.url,
@@ -141,7 +159,7 @@ export async function joinSharedEmbeddedPostgres(opts: EmbeddedPostgresOptions =
     parentDeathGuard: state.parentDeathGuard,
     startedHere,
     stop: () => {
-      leaving ??= leave(paths, reg, state).finally(() => joined.delete(handle));
+      leaving ??= leave(paths, state).finally(() => joined.delete(handle));
       return leaving;
     },
   };
@@ -149,8 +167,8 @@ export async function joinSharedEmbeddedPostgres(opts: EmbeddedPostgresOptions =
   return handle;
 }
 
-async function leave(paths: SharedClusterPaths, registration: Registration, state: KeeperState): Promise<void> {
-  registration.remove();
+async function leave(paths: SharedClusterPaths, state: KeeperState): Promise<void> {
+  if (!unregisterHere(paths)) return;
   const lock = await acquireFileLock(paths.lock, LOCK_TIMEOUT_MS, `the embedded Postgres start lock (stopping the server on ${paths.dataDir})`);
   try {
     if (listLive(paths.users).length > 0) return;
