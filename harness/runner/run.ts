@@ -12,7 +12,7 @@ import { QueryRecorder } from '../instrument/query-recorder.js';
 import { RESULT_SCHEMA_VERSION, type Dialect, type EnvironmentInfo, type FixtureInfo, type RatioResult, type RunResult, type ScenarioResult } from '../result.js';
 import { bootstrapRatioCi } from '../statistics.js';
 import { describeEnvironment } from './environment.js';
-import { startMeasuring } from './measuring-registry.js';
+import { startMeasuring, type MeasuringSession } from './measuring-registry.js';
 import { poolAcquireTimeoutMs, seconds } from '../timeouts.js';
 import { attachPlans } from './query-plans.js';
 import { REFERENCE_IMPL, runScenario } from './run-scenario.js';
@@ -45,13 +45,22 @@ export interface RunOptions {
  * cannot be reached is an environment failure for the whole run.
  */
 export async function run(options: RunOptions): Promise<RunResult> {
+  // Registered as measuring for the whole run, and unregistered however it ends.
+  const measuring = startMeasuring();
+  try {
+    return await measuredRun(options, measuring);
+  } finally {
+    measuring.finish();
+  }
+}
+
+async function measuredRun(options: RunOptions, measuring: MeasuringSession): Promise<RunResult> {
   const started = Date.now();
   const results: ScenarioResult[] = [];
   const databases: EnvironmentInfo['databases'] = {};
   const errors: string[] = [];
   let fixture: FixtureInfo | undefined;
   const checksums: Partial<Record<Dialect, string>> = {};
-  const measuring = startMeasuring();
 
   for (const dialect of options.dialects) {
     const scenarios = options.scenarios.filter((s) => s.dialects === undefined || s.dialects.includes(dialect));
