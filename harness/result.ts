@@ -34,6 +34,20 @@ export interface EnvironmentInfo {
   gitDirty: boolean | null;
   /** Present when a network delay was injected between app and database (ms round trip). */
   rttMs?: number;
+  /**
+   * Other querygate processes on this machine that ran while this one measured: when not empty,
+   * the latencies were disturbed (statement counts are not). Absent in results of older versions.
+   */
+  disturbedBy?: ConcurrentRun[];
+}
+
+/** Another querygate run seen while measuring: its pid, command line, start, and when we saw it (ISO times). */
+export interface ConcurrentRun {
+  pid: number;
+  command: string;
+  startedAt: string;
+  from: string;
+  until: string;
 }
 
 export interface FixtureInfo {

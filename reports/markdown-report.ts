@@ -86,6 +86,17 @@ function gatesSection(result: RunResult): string {
   return `## Gates\n\n${markdownTable(['gate', 'database', 'scenario', 'impl', 'threshold', 'actual', 'result'], rows)}`;
 }
 
+/** A warning when other querygate runs measured on this machine at the same time; null when none did. */
+export function disturbedNote(result: RunResult): string | null {
+  const others = result.environment.disturbedBy ?? [];
+  if (others.length === 0) return null;
+  const who = others.map((o) => `pid ${o.pid} (${inlineCode(o.command || 'querygate')}, ${o.from} to ${o.until})`).join(', ');
+  return (
+    `**Latency disturbed**: ${others.length} other querygate ${others.length === 1 ? 'process' : 'processes'} measured on this machine at the same time: ${who}. ` +
+    'The latencies below shared the CPU with them; statement and row counts are not affected.'
+  );
+}
+
 const STOPPED_BY: Record<NonNullable<ScenarioResult['stoppedBy']>, string> = {
   precision: 'when the judged figure was precise enough (its interval within the target)',
   budget: 'at the time budget (the judged figure had not yet reached its target precision)',
@@ -99,6 +110,8 @@ function resultsSection(result: RunResult): string {
     'Latency in ms over the n raw samples; the interval of p95 is distribution-free (order statistics), and there is none below ' +
       `n = ${minSamplesForQuantileInterval(95)}. Queries and rows per request (max over requests).`,
   ];
+  const disturbed = disturbedNote(result);
+  if (disturbed !== null) parts.push('', disturbed);
   for (const group of groupResults(result.results)) {
     parts.push('', `### ${group.scenario} on ${group.dialect}`, '', resultTable(result, group));
     const stopped = group.results.find((r) => r.stoppedBy !== undefined)?.stoppedBy;
@@ -283,6 +296,9 @@ function environmentSection(run: RunResult): string {
     ['commit', env.gitCommit === null ? 'unknown' : `${env.gitCommit}${env.gitDirty === true ? ' (dirty)' : ''}`],
   ];
   if (env.rttMs !== undefined) rows.push(['injected round trip', `${formatMs(env.rttMs)} ms`]);
+  if (env.disturbedBy !== undefined) {
+    rows.push(['other querygate runs meanwhile', env.disturbedBy.length === 0 ? 'none' : `${env.disturbedBy.map((o) => `pid ${o.pid}`).join(', ')} (latency disturbed)`]);
+  }
   const options = Object.keys(run.options).sort().map((key) => `${key}=${JSON.stringify(run.options[key]) ?? 'undefined'}`);
   if (options.length > 0) rows.push(['options', options.join(', ')]);
   return `## Environment\n\n${markdownTable(['environment', 'value'], rows)}`;

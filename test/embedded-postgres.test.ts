@@ -16,11 +16,11 @@ import {
   platformPackageName,
   startEmbeddedPostgres,
   type EmbeddedPostgres,
-} from '../harness/db/embedded-postgres.js';
+} from '../harness/db/embedded-postgres/index.js';
 import { parsePgUrl, redactUrl } from '../harness/db/pg-url.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const MODULE_URL = pathToFileURL(path.join(ROOT, 'harness/db/embedded-postgres.ts')).href;
+const MODULE_URL = pathToFileURL(path.join(ROOT, 'harness/db/embedded-postgres/index.ts')).href;
 const isRoot = process.getuid?.() === 0;
 
 // ---------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { findFreePort, findPostgresProcesses } from '../harness/db/embedded-postgres.js';
+import { findFreePort, findPostgresProcesses } from '../harness/db/embedded-postgres/index.js';
 import { testFolder } from './support/databases.js';
 import { runCli, showExit, startCli, stderrLines, type CliExit } from './support/run-cli.js';
 

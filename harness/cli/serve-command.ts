@@ -6,6 +6,7 @@ import { createRequestHandler } from '../../src/http/request-handler.js';
 import { EnvironmentError } from '../errors.js';
 import { CURSOR_SECRET } from '../runner/resolve-requests.js';
 import { openFixtureForCli, type CliDatabaseArgs } from './open-fixture-for-cli.js';
+import { watchParent } from './parent-watch.js';
 
 export interface ServeArgs extends CliDatabaseArgs {
   impl: string;
@@ -13,7 +14,7 @@ export interface ServeArgs extends CliDatabaseArgs {
   'log-level': string;
 }
 
-/** Serves the endpoint until SIGINT/SIGTERM, then closes the server and the database cleanly. */
+/** Serves the endpoint until SIGINT/SIGTERM or its parent's end, then closes the server and the database cleanly. */
 export async function serveCommand(args: ServeArgs): Promise<number> {
   const { adapter, fixture } = await openFixtureForCli(args);
   const logger = createLogger('querygate:http', args['log-level'] as LogLevel);
@@ -32,11 +33,16 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
   const { port } = server.address() as AddressInfo;
   process.stdout.write(`serving ${args.impl} on ${adapter.dialect} (fixture ${fixture.info.profile}, seed ${fixture.info.seed})\n`);
   process.stdout.write(`listening on http://127.0.0.1:${port}\n`);
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+  const signal = await new Promise<string>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
+    watchParent(() => resolve('the parent process is gone'));
   });
-  process.stderr.write(`querygate: ${signal}: shutting down\n`);
+  try {
+    process.stderr.write(`querygate: ${signal}: shutting down\n`);
+  } catch {
+    // the parent's end may have closed stderr
+  }
   server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await adapter.close();

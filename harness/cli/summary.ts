@@ -21,6 +21,10 @@ export function printSummary(result: RunResult, written: WrittenOutputs): void {
     if (r.state === 'errored') process.stdout.write(`ERROR ${r.dialect} ${r.scenario} ${r.impl}: ${r.error ?? ''}\n`);
   }
   for (const e of result.errors) process.stdout.write(`ERROR ${e}\n`);
+  const others = result.environment.disturbedBy ?? [];
+  if (others.length > 0) {
+    process.stdout.write(`latency disturbed: other querygate runs measured at the same time (pid ${others.map((o) => o.pid).join(', ')}); counts are not affected\n`);
+  }
   if ((result.pairs ?? []).length > 0) process.stdout.write('\n');
   for (const line of pairLines(result)) process.stdout.write(`${line}\n`);
   process.stdout.write(

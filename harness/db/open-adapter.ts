@@ -5,7 +5,7 @@ import { DelayProxy } from '../net/delay-proxy.js';
 import { EnvironmentError, UsageError } from '../errors.js';
 import type { Dialect } from '../result.js';
 import type { DialectAdapter } from './dialect-adapter.js';
-import { startEmbeddedPostgres } from './embedded-postgres.js';
+import { joinSharedEmbeddedPostgres } from './embedded-postgres/index.js';
 import { parsePgUrl, redactUrl } from './pg-url.js';
 import { FixtureRefusedError } from './fixture-refused-error.js';
 import { createPostgresAdapter, knexLog } from './postgres-adapter.js';
@@ -44,7 +44,8 @@ export async function openAdapter(dialect: Dialect, target: DatabaseTarget): Pro
       throw error;
     }
   }
-  const server = await startEmbeddedPostgres({
+  // Shared with every other querygate process on this data directory; the last one out stops it.
+  const server = await joinSharedEmbeddedPostgres({
     dataDir: join(cacheDir(), 'pg17'),
     ...(target.pgStatStatements === true ? { sharedPreloadLibraries: ['pg_stat_statements'] } : {}),
     ...(target.onLog === undefined ? {} : { onLog: target.onLog }),
@@ -83,7 +84,14 @@ async function ensureDatabase(url: string, name: string): Promise<void> {
   const admin = knex({ client: 'pg', connection: { connectionString: url }, pool: { min: 0, max: 1 }, log: knexLog });
   try {
     const found = await admin('pg_database').where('datname', name).first('datname');
-    if (found === undefined) await admin.raw(`create database "${name}" template template0 encoding 'UTF8' lc_collate 'C' lc_ctype 'C'`);
+    if (found !== undefined) return;
+    try {
+      await admin.raw(`create database "${name}" template template0 encoding 'UTF8' lc_collate 'C' lc_ctype 'C'`);
+    } catch (error) {
+      // Another querygate process sharing the server created it meanwhile (42P04, or 23505 in the race on the catalogue).
+      const code = (error as { code?: string } | null)?.code;
+      if (code !== '42P04' && code !== '23505') throw error;
+    }
   } finally {
     await admin.destroy();
   }

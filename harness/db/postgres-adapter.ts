@@ -4,6 +4,8 @@ import type { QueryPlan } from '../result.js';
 import { MARKER_TABLE, type DialectAdapter, type NamespaceState } from './dialect-adapter.js';
 import { FixtureRefusedError } from './fixture-refused-error.js';
 import { redactSecretsInText, redactUrl } from './pg-url.js';
+import { EnvironmentError } from '../errors.js';
+import { buildLockTimeoutMs, poolAcquireTimeoutMs, seconds } from '../timeouts.js';
 
 /** The schema that marks a whole database as claimed by querygate. */
 const CLAIM_SCHEMA = 'querygate';
@@ -76,6 +78,7 @@ export async function createPostgresAdapter(options: { url: string; onClose?: ()
         // search_path as a startup option: the server applies it, so no statement runs per connection.
         connection: { connectionString: url, options: `-c search_path=${schema}`, connectionTimeoutMillis: CONNECT_TIMEOUT_MS },
         pool: { min: 0, max: connectOptions.pool ?? 4 },
+        acquireConnectionTimeout: poolAcquireTimeoutMs(),
         log: knexLog,
       });
       connections.add(db);
@@ -116,7 +119,18 @@ export async function createPostgresAdapter(options: { url: string; onClose?: ()
       client.on('error', () => undefined);
       await client.connect();
       try {
-        await client.query('select pg_advisory_lock(hashtext($1))', [`querygate:${schema}`]);
+        // Another process building this fixture holds the lock for as long as its seeding takes.
+        const timeoutMs = buildLockTimeoutMs();
+        await client.query(`set lock_timeout = ${Math.ceil(timeoutMs)}`);
+        try {
+          await client.query('select pg_advisory_lock(hashtext($1))', [`querygate:${schema}`]);
+        } catch (error) {
+          if ((error as { code?: string } | null)?.code !== '55P03') throw error;
+          throw new EnvironmentError(
+            `timed out after ${seconds(timeoutMs)} waiting for the advisory lock of fixture ${schema} (another process is building it, or hung while doing so)`,
+            'QUERYGATE_LOCK_TIMEOUT_MS sets the limit; pg_locks shows who holds it',
+          );
+        }
         return await fn();
       } finally {
         await client.end();
@@ -214,6 +228,9 @@ async function claimDatabase(admin: Knex, location: string): Promise<void> {
     );
   }
   await admin.transaction(async (trx) => {
+    // Two processes claiming a fresh database at once: "if not exists" alone still races on the
+    // catalogue's unique index; the second waits here, then sees the first one's schema.
+    await trx.raw(`select pg_advisory_xact_lock(hashtext('querygate:claim'))`);
     await trx.raw(`create schema if not exists ${ident(CLAIM_SCHEMA)}`);
     await trx.raw(`create table if not exists ${ident(CLAIM_SCHEMA)}.${ident(MARKER_TABLE)} (key text primary key, value text not null)`);
     await trx.raw(

@@ -1,7 +1,9 @@
 import { Agent, createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Knex } from 'knex';
+import { EnvironmentError } from '../errors.js';
 import { RequestLog, type QueryRecorder } from '../instrument/query-recorder.js';
+import { requestTimeoutMs, seconds } from '../timeouts.js';
 import type { HandlerFactory } from './served-implementation.js';
 
 export interface Exchange {
@@ -57,10 +59,20 @@ export class LoopbackEndpoint {
     return endpoint;
   }
 
+  /** One request; a request that has not answered within requestTimeoutMs() fails the run (exit 3). */
   send(path: string): Promise<Exchange> {
     const id = String(this.nextId++);
+    const timeoutMs = requestTimeoutMs();
     return new Promise((resolve, reject) => {
       const started = performance.now();
+      const timer = setTimeout(() => {
+        req.destroy(
+          new EnvironmentError(
+            `the ${this.impl} endpoint did not answer GET ${path} within ${seconds(timeoutMs)} (loopback request timed out)`,
+            'the endpoint or its database hung; QUERYGATE_REQUEST_TIMEOUT_MS sets the limit',
+          ),
+        );
+      }, timeoutMs);
       const req = request(
         { host: '127.0.0.1', port: this.port, path, agent: this.agent, headers: { 'x-querygate-request': id } },
         (res) => {
@@ -68,6 +80,7 @@ export class LoopbackEndpoint {
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
           res.on('error', reject);
           res.on('end', () => {
+            clearTimeout(timer);
             const wallMs = performance.now() - started;
             const log = this.logs.get(id) ?? new RequestLog();
             this.logs.delete(id);
@@ -75,7 +88,10 @@ export class LoopbackEndpoint {
           });
         },
       );
-      req.on('error', reject);
+      req.on('error', (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
       req.end();
     });
   }

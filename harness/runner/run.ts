@@ -12,6 +12,8 @@ import { QueryRecorder } from '../instrument/query-recorder.js';
 import { PROBE_IMPL, REFERENCE_IMPL, RESULT_SCHEMA_VERSION, type AgainstInfo, type Dialect, type EnvironmentInfo, type FixtureInfo, type MeasuredRun, type PairedComparison, type RatioResult, type ScenarioResult } from '../result.js';
 import { bootstrapRatioCi } from '../statistics.js';
 import { describeEnvironment } from './environment.js';
+import { startMeasuring, type MeasuringSession } from './measuring-registry.js';
+import { poolAcquireTimeoutMs, seconds } from '../timeouts.js';
 import { attachPlans } from './query-plans.js';
 import { runScenario } from './run-scenario.js';
 import type { SamplingOptions } from './sampling-options.js';
@@ -54,6 +56,16 @@ export interface RunOptions {
  * cannot be reached is an environment failure for the whole run.
  */
 export async function run(options: RunOptions): Promise<MeasuredRun> {
+  // Registered as measuring for the whole run, and unregistered however it ends.
+  const measuring = startMeasuring();
+  try {
+    return await measuredRun(options, measuring);
+  } finally {
+    measuring.finish();
+  }
+}
+
+async function measuredRun(options: RunOptions, measuring: MeasuringSession): Promise<MeasuredRun> {
   const started = Date.now();
   const results: ScenarioResult[] = [];
   const pairs: PairedComparison[] = [];
@@ -122,6 +134,7 @@ export async function run(options: RunOptions): Promise<MeasuredRun> {
       await adapter.close();
     }
   }
+  const disturbedBy = measuring.finish();
 
   const ratios = computeRatios(results);
   const checksumValues = new Set(Object.values(checksums));
@@ -141,7 +154,7 @@ export async function run(options: RunOptions): Promise<MeasuredRun> {
       sampling: options.sampling,
       thresholds: options.thresholds,
     },
-    environment: { ...describeEnvironment(databases), ...(options.target.rttMs === undefined ? {} : { rttMs: options.target.rttMs }) },
+    environment: { ...describeEnvironment(databases), ...(options.target.rttMs === undefined ? {} : { rttMs: options.target.rttMs }), disturbedBy },
     fixture: fixture ?? { profile: options.profile, seed: options.seed, generatorVersion: GENERATOR_VERSION, checksum: '', rowCounts: {} },
     results,
     ratios,
@@ -240,10 +253,15 @@ function watchConnection(db: Knex, signal: AbortSignal | undefined): ConnectionW
     if (isConnectionLoss(error)) fail(new EnvironmentError(`the database went away: ${error instanceof Error ? error.message : String(error)}`, LOST_HINT));
   };
   const onCreateFail = (_eventId: unknown, error: unknown) => onError(error);
+  // tarn's TimeoutError: no connection became free within the pool's acquire timeout.
+  const onAcquireFail = (_eventId: unknown, error: unknown) => {
+    if ((error as Error | null)?.name === 'TimeoutError') fail(new EnvironmentError(`no connection of the database pool became free within ${seconds(poolAcquireTimeoutMs())} (pool acquisition timed out)`, 'QUERYGATE_POOL_TIMEOUT_MS sets the limit'));
+  };
   const onAbort = () => fail(signal?.reason);
   const pool = (db.client as { pool?: EventEmitter | null }).pool ?? undefined;
   db.on('query-error', onError);
   pool?.on('createFail', onCreateFail);
+  pool?.on('acquireFail', onAcquireFail);
   signal?.addEventListener('abort', onAbort, { once: true });
   if (signal?.aborted === true) onAbort();
   return {
@@ -255,6 +273,7 @@ function watchConnection(db: Knex, signal: AbortSignal | undefined): ConnectionW
     dispose() {
       db.off('query-error', onError);
       pool?.removeListener('createFail', onCreateFail); // tarn's pool has no off()
+      pool?.removeListener('acquireFail', onAcquireFail);
       signal?.removeEventListener('abort', onAbort);
     },
   };

@@ -6,6 +6,7 @@ import { openFixture } from '../fixture-store.js';
 import { QueryRecorder } from '../instrument/query-recorder.js';
 import type { Dialect, EnvironmentInfo, LineFit, ScalingFit, ScalingPoint, ScalingResult } from '../result.js';
 import { describeEnvironment } from './environment.js';
+import { startMeasuring } from './measuring-registry.js';
 import { runScenario } from './run-scenario.js';
 import type { SamplingOptions } from './sampling-options.js';
 
@@ -27,6 +28,28 @@ export async function runScaling(options: ScalingOptions): Promise<ScalingResult
   const limits = options.scenario.sweep?.limits ?? [10, 50, 100];
   const points: ScalingPoint[] = [];
   const databases: EnvironmentInfo['databases'] = {};
+  const measuring = startMeasuring();
+  try {
+    await sweep(options, limits, points, databases);
+  } finally {
+    measuring.finish();
+  }
+  const disturbedBy = measuring.finish();
+  return {
+    kind: 'querygate-scaling',
+    schemaVersion: 1,
+    startedAt: new Date(started).toISOString(),
+    durationMs: Date.now() - started,
+    environment: { ...describeEnvironment(databases), disturbedBy },
+    profiles: options.profiles,
+    limits,
+    points,
+    fits: fitGrowth(points),
+  };
+}
+
+/** Measures every point of the sweep into `points`. */
+async function sweep(options: ScalingOptions, limits: readonly number[], points: ScalingPoint[], databases: EnvironmentInfo['databases']): Promise<void> {
   for (const dialect of options.dialects) {
     const adapter = await openAdapter(dialect, options.target);
     try {
@@ -64,17 +87,6 @@ export async function runScaling(options: ScalingOptions): Promise<ScalingResult
       await adapter.close();
     }
   }
-  return {
-    kind: 'querygate-scaling',
-    schemaVersion: 1,
-    startedAt: new Date(started).toISOString(),
-    durationMs: Date.now() - started,
-    environment: describeEnvironment(databases),
-    profiles: options.profiles,
-    limits,
-    points,
-    fits: fitGrowth(points),
-  };
 }
 
 /** Memberships of every collection the first page of `limit` artifacts belongs to. */

@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../harness/db/embedded-postgres.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../harness/db/embedded-postgres/index.js';
 
 /**
  * One database server for the whole test run: DATABASE_URL when set, else an embedded Postgres
