@@ -30,7 +30,7 @@ export const runOptions = {
   'max-queries': { type: 'number', requiresArg: true, default: 5, describe: 'threshold of the query gate, statements per request' },
   'detail-tolerance': { type: 'number', requiresArg: true, default: 10, describe: 'detail p95 may exceed the baseline by this many % before it fails' },
   plans: { type: 'boolean', default: true, describe: 'EXPLAIN every distinct statement of the implementation under test' },
-  'attach-note': { type: 'boolean', default: false, describe: 'attach report.md to HEAD as a git note (refs/notes/querygate)' },
+  'attach-note': { type: 'boolean', default: false, describe: 'attach report.md (refs/notes/querygate) and the result (refs/notes/querygate-results) to HEAD as git notes' },
   concurrency: { type: 'number', requiresArg: true, default: 1, describe: 'requests in flight at once through the connection pool' },
   rtt: { type: 'number', requiresArg: true, describe: 'Postgres only: add this network round trip (ms) through a delaying TCP proxy' },
 } as const satisfies Record<string, Options>;
@@ -47,6 +47,30 @@ export const serveOptions = {
   impl: { type: 'string', choices: IMPLEMENTATION_NAMES, default: 'fixed', describe: 'implementation to serve' },
   port: { type: 'number', requiresArg: true, default: 8080, describe: 'port on 127.0.0.1 (0: any free port)' },
 } as const satisfies Record<string, Options>;
+
+export const compareOptions = {
+  out: { type: 'string', requiresArg: true, describe: 'write the markdown comparison here' },
+  threshold: { type: 'string', default: '10%', describe: 'latency change that counts, e.g. 10%' },
+  base: {
+    type: 'string',
+    requiresArg: true,
+    describe: "compare against the result note (refs/notes/querygate-results) of this commit, or of its nearest first-parent ancestor with one",
+  },
+} as const satisfies Record<string, Options>;
+
+/** `compare`: two files, or --base REF and at most one file (default: the last run's result). */
+export function checkCompare(argv: { before?: string | undefined; after?: string | undefined; base?: string | undefined }): true {
+  if (argv.base !== undefined) {
+    if (argv.after !== undefined) {
+      throw new UsageError('--base REF takes at most one result file, the after side (e.g. querygate compare --base origin/main reports/out/latest/result.json)');
+    }
+    return true;
+  }
+  if (argv.before === undefined || argv.after === undefined) {
+    throw new UsageError('compare needs 2 file arguments, BEFORE.json AFTER.json, or --base REF (e.g. querygate compare main.json pr.json, or querygate compare --base origin/main)');
+  }
+  return true;
+}
 
 /** The parts of parsed arguments that `check` reads. */
 export interface CheckedArgs {

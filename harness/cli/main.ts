@@ -3,7 +3,7 @@ import { hideBin } from 'yargs/helpers';
 import { FixtureRefusedError } from '../db/fixture-refused-error.js';
 import { redactSecretsInText } from '../db/pg-url.js';
 import { EnvironmentError, UsageError } from '../errors.js';
-import { check as checkArgs, runOptions, seedOptions, serveOptions } from './args.js';
+import { check as checkArgs, checkCompare as checkCompareArgs, compareOptions, runOptions, seedOptions, serveOptions } from './args.js';
 
 // Commands load on use: bad usage is answered before the runner, knex and the drivers are imported.
 const load = {
@@ -12,6 +12,7 @@ const load = {
   serve: async () => (await import('./serve-command.js')).serveCommand,
   compare: async () => (await import('./result-commands.js')).compareCommand,
   report: async () => (await import('./result-commands.js')).reportCommand,
+  compareBase: async () => (await import('./compare-base-command.js')).compareBaseCommand,
 };
 
 /** Exit codes: the one place that decides them. */
@@ -40,6 +41,14 @@ function fail(error: unknown, hint?: string): never {
 function check(argv: Parameters<typeof checkArgs>[0]): true {
   try {
     return checkArgs(argv);
+  } catch (error) {
+    throw error instanceof UsageError ? error : new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+function checkCompare(argv: Parameters<typeof checkCompareArgs>[0]): true {
+  try {
+    return checkCompareArgs(argv);
   } catch (error) {
     throw error instanceof UsageError ? error : new UsageError(error instanceof Error ? error.message : String(error));
   }
@@ -92,18 +101,17 @@ function commandLine(): Argv {
       process.exitCode = await (await load.serve())({ ...argv, 'log-level': (argv as { 'log-level'?: string })['log-level'] ?? 'warn' });
     })
     .command(
-      'compare <before> <after>',
-      'compare two result files; exit 1 on a regression',
+      'compare [before] [after]',
+      'compare two result files, or --base REF\'s result note with a result; exit 1 on a regression',
       (y) =>
         y
-          .positional('before', { type: 'string', demandOption: true, describe: 'result.json of the base (e.g. main)' })
-          .positional('after', { type: 'string', demandOption: true, describe: 'result.json of the change' })
-          .options({
-            out: { type: 'string', describe: 'write the markdown comparison here' },
-            threshold: { type: 'string', default: '10%', describe: 'latency change that counts, e.g. 10%' },
-          }),
+          .positional('before', { type: 'string', describe: 'result.json of the base (e.g. main); with --base: the after side' })
+          .positional('after', { type: 'string', describe: 'result.json of the change' })
+          .options(compareOptions)
+          .check((argv) => checkCompare(argv)),
       async (argv) => {
-        process.exitCode = await (await load.compare())(argv);
+        if (argv.base !== undefined) process.exitCode = await (await load.compareBase())({ ...argv, base: argv.base });
+        else process.exitCode = await (await load.compare())({ ...argv, before: argv.before ?? '', after: argv.after ?? '' });
       },
     )
     .command(
