@@ -4,6 +4,7 @@ import { SCENARIO_NAMES } from '../../scenarios/index.js';
 import { IMPLEMENTATION_NAMES, INJECTED_REGRESSION_NAMES } from '../../src/impl/registry.js';
 import { parsePgUrl } from '../db/pg-url.js';
 import { UsageError } from '../errors.js';
+import { parseShard } from '../runner/shard.js';
 
 /** Options shared by every command that opens a database. */
 export const databaseOptions = {
@@ -33,6 +34,15 @@ export const runOptions = {
   'attach-note': { type: 'boolean', default: false, describe: 'attach report.md (refs/notes/querygate) and the result (refs/notes/querygate-results) to HEAD as git notes' },
   concurrency: { type: 'number', requiresArg: true, default: 1, describe: 'requests in flight at once through the connection pool' },
   rtt: { type: 'number', requiresArg: true, describe: 'Postgres only: add this network round trip (ms) through a delaying TCP proxy' },
+  shard: {
+    type: 'string',
+    requiresArg: true,
+    describe: 'measure only part K of N of the (database x scenario) list, e.g. 1/2; join the parts with querygate merge',
+  },
+} as const satisfies Record<string, Options>;
+
+export const mergeOptions = {
+  out: { type: 'string', default: 'reports/out/latest', requiresArg: true, describe: 'folder for the merged result.json, report.md, junit.xml' },
 } as const satisfies Record<string, Options>;
 
 export const seedOptions = {
@@ -86,6 +96,7 @@ export interface CheckedArgs {
   concurrency?: number | undefined;
   rtt?: number | undefined;
   scenario?: string[] | undefined;
+  shard?: string | undefined;
 }
 
 /**
@@ -121,6 +132,9 @@ export function check(argv: CheckedArgs): true {
   positive('detail-tolerance', '--detail-tolerance 10');
   if (argv.scenario !== undefined && argv.scenario.length === 0) {
     throw new UsageError(`--scenario needs at least one name: ${SCENARIO_NAMES.join(', ')} (e.g. --scenario list-50)`);
+  }
+  if (argv.shard !== undefined && parseShard(argv.shard) === null) {
+    throw new UsageError(`--shard must be K/N with 1 <= K <= N, got ${JSON.stringify(argv.shard)} (e.g. --shard 1/2)`);
   }
   if (argv['pg-url'] !== undefined) {
     try {

@@ -3,7 +3,7 @@ import { hideBin } from 'yargs/helpers';
 import { FixtureRefusedError } from '../db/fixture-refused-error.js';
 import { redactSecretsInText } from '../db/pg-url.js';
 import { EnvironmentError, UsageError } from '../errors.js';
-import { check as checkArgs, checkCompare as checkCompareArgs, compareOptions, runOptions, seedOptions, serveOptions } from './args.js';
+import { check as checkArgs, checkCompare as checkCompareArgs, compareOptions, mergeOptions, runOptions, seedOptions, serveOptions } from './args.js';
 
 // Commands load on use: bad usage is answered before the runner, knex and the drivers are imported.
 const load = {
@@ -12,6 +12,7 @@ const load = {
   serve: async () => (await import('./serve-command.js')).serveCommand,
   compare: async () => (await import('./result-commands.js')).compareCommand,
   report: async () => (await import('./result-commands.js')).reportCommand,
+  merge: async () => (await import('./merge-command.js')).mergeCommand,
   compareBase: async () => (await import('./compare-base-command.js')).compareBaseCommand,
 };
 
@@ -54,7 +55,7 @@ function checkCompare(argv: Parameters<typeof checkCompareArgs>[0]): true {
   }
 }
 
-const COMMANDS = ['run', 'seed', 'serve', 'compare', 'report'] as const;
+const COMMANDS = ['run', 'seed', 'serve', 'compare', 'report', 'merge', 'history'] as const;
 
 /**
  * yargs' own messages as one line that says what is wrong and what is accepted
@@ -76,7 +77,11 @@ function usageMessage(message: string, args: readonly string[]): string {
   if (missingValue !== null) return `--${missingValue[1]} needs a value`;
   const positionals = /^Not enough non-option arguments: got (\d+), need at least (\d+)/.exec(message);
   if (positionals !== null && command !== undefined) {
-    const forms: Record<string, string> = { compare: 'querygate compare BEFORE.json AFTER.json', report: 'querygate report RESULT.json' };
+    const forms: Record<string, string> = {
+      compare: 'querygate compare BEFORE.json AFTER.json',
+      report: 'querygate report RESULT.json',
+      merge: 'querygate merge A.json B.json --out DIR',
+    };
     return `${command} needs ${positionals[2]} file argument(s), got ${positionals[1]}${forms[command] === undefined ? '' : `: ${forms[command]}`}`;
   }
   const unknown = /^Unknown arguments?: (.*)$/.exec(message.trim());
@@ -115,6 +120,14 @@ function commandLine(): Argv {
       },
     )
     .command(
+      'merge <results..>',
+      'join the results of sharded runs (run --shard K/N, or one job per database) into one result, judged again',
+      (y) => y.positional('results', { type: 'string', array: true, demandOption: true, describe: 'result.json files of the parts' }).options(mergeOptions),
+      async (argv) => {
+        process.exitCode = await (await load.merge())({ results: argv.results ?? [], out: argv.out });
+      },
+    )
+    .command(
       'report <result>',
       'render a saved result again',
       (y) =>
@@ -129,7 +142,7 @@ function commandLine(): Argv {
       verbose: { type: 'boolean', default: false, describe: 'show stack traces' },
       'log-level': { type: 'string', choices: ['debug', 'info', 'warn', 'error', 'silent'], default: 'warn', describe: 'log level of the served endpoint' },
     })
-    .demandCommand(1, 'name a command: run, seed, serve, compare or report')
+    .demandCommand(1, 'name a command: run, seed, serve, compare, report, merge or history')
     .strict()
     .recommendCommands()
     .help()

@@ -2,7 +2,11 @@ import { DEFAULT_SCENARIOS, SCENARIOS } from '../../scenarios/index.js';
 import type { ProfileName } from '../../fixtures/profiles.js';
 import { IMPLEMENTATION_NAMES } from '../../src/impl/registry.js';
 import { DEFAULT_THRESHOLDS } from '../../reports/gates.js';
-import type { Dialect } from '../result.js';
+import type { Scenario } from '../../scenarios/scenario.js';
+import { mergeResults, type MergeInput } from '../../reports/merge-results.js';
+import { UsageError } from '../errors.js';
+import type { Dialect, RunResult } from '../result.js';
+import { parseShard, planUnits, shardUnits } from '../runner/shard.js';
 import { DIALECTS } from '../result.js';
 import { run } from '../runner/run.js';
 import { FLOOR_IMPL, REFERENCE_IMPL } from '../runner/run-scenario.js';
@@ -32,6 +36,7 @@ export interface RunArgs {
   'attach-note': boolean;
   concurrency: number;
   rtt?: number | undefined;
+  shard?: string | undefined;
 }
 
 export async function runCommand(args: RunArgs): Promise<number> {
@@ -60,12 +65,12 @@ export async function runCommand(args: RunArgs): Promise<number> {
   }
   if (measured.length === 0 && scalingExit !== null) return scalingExit;
 
-  const result = await withSignals((signal) =>
+  const runOn = (runDialects: Dialect[], runScenarios: typeof measured) => withSignals((signal) =>
     run({
-      dialects,
+      dialects: runDialects,
       impls,
       implUnderTest,
-      scenarios: measured,
+      scenarios: runScenarios,
       profile: args.profile as ProfileName,
       seed: args.seed,
       target,
@@ -78,9 +83,34 @@ export async function runCommand(args: RunArgs): Promise<number> {
       signal,
     }),
   );
+  const result = args.shard === undefined ? await runOn(dialects, measured) : await runShard(args.shard, dialects, measured, runOn);
   const lastScaling = readLastScaling();
   if (lastScaling !== undefined) result.scaling = lastScaling;
   const written = await writeRunOutputs(result, args.out, { attachNote: args['attach-note'] });
   printSummary(result, written);
   return result.verdict === 'pass' ? 0 : 1;
+}
+
+/**
+ * `--shard K/N`: only this shard's (database, scenario) units, measured database by database and
+ * joined as one result that records the whole plan, so that `querygate merge` can check the parts.
+ */
+async function runShard(
+  shardText: string,
+  dialects: Dialect[],
+  scenarios: Scenario[],
+  runOn: (dialects: Dialect[], scenarios: Scenario[]) => Promise<RunResult>,
+): Promise<RunResult> {
+  const shard = parseShard(shardText);
+  if (shard === null) throw new UsageError(`--shard must be K/N with 1 <= K <= N, got ${JSON.stringify(shardText)} (e.g. --shard 1/2)`);
+  const units = planUnits(dialects, scenarios);
+  const mine = shardUnits(units, shard.index, shard.count);
+  if (mine.length === 0) throw new UsageError(`--shard ${shardText}: this run has only ${units.length} (database, scenario) units, so shard ${shard.index} would measure nothing`);
+  const parts: MergeInput[] = [];
+  for (const dialect of dialects) {
+    const own = scenarios.filter((s) => mine.includes(`${dialect}/${s.name}`));
+    if (own.length > 0) parts.push({ label: dialect, result: await runOn([dialect], own) });
+  }
+  const { result } = mergeResults(parts, { expectedUnits: mine });
+  return { ...result, shard: { index: shard.index, count: shard.count, units } };
 }
