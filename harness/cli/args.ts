@@ -68,6 +68,27 @@ export const compareOptions = {
   },
 } as const satisfies Record<string, Options>;
 
+export const historyOptions = {
+  'max-count': { type: 'number', default: 100, requiresArg: true, describe: 'first-parent commits to read back from a revision (a range A..B reads all)' },
+  json: { type: 'boolean', default: false, describe: 'print the series and steps as JSON' },
+  out: { type: 'string', requiresArg: true, describe: 'write the markdown (or JSON) here' },
+  significance: { type: 'number', default: 0.005, requiresArg: true, describe: 'p-value at most which a latency change point is reported' },
+  'min-change': { type: 'number', default: 5, requiresArg: true, describe: 'latency steps under this many % are not reported' },
+} as const satisfies Record<string, Options>;
+
+/** `history`: numbers in range. */
+export function checkHistory(argv: { 'max-count'?: number | undefined; significance?: number | undefined; 'min-change'?: number | undefined }): true {
+  const count = argv['max-count'];
+  if (count !== undefined && !(Number.isInteger(count) && count >= 2 && count <= 100_000)) {
+    throw new UsageError(`--max-count must be an integer from 2 to 100000, got ${shown(count)} (e.g. --max-count 100)`);
+  }
+  const p = argv.significance;
+  if (p !== undefined && !(p > 0 && p < 1)) throw new UsageError(`--significance must lie between 0 and 1, got ${shown(p)} (e.g. --significance 0.01)`);
+  const change = argv['min-change'];
+  if (change !== undefined && !(change >= 0 && change <= 1000)) throw new UsageError(`--min-change must be a percentage from 0 to 1000, got ${shown(change)} (e.g. --min-change 5)`);
+  return true;
+}
+
 /** `compare`: two files, or --base REF and at most one file (default: the last run's result). */
 export function checkCompare(argv: { before?: string | undefined; after?: string | undefined; base?: string | undefined }): true {
   if (argv.base !== undefined) {

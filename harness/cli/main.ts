@@ -3,7 +3,7 @@ import { hideBin } from 'yargs/helpers';
 import { FixtureRefusedError } from '../db/fixture-refused-error.js';
 import { redactSecretsInText } from '../db/pg-url.js';
 import { EnvironmentError, UsageError } from '../errors.js';
-import { check as checkArgs, checkCompare as checkCompareArgs, compareOptions, mergeOptions, runOptions, seedOptions, serveOptions } from './args.js';
+import { check as checkArgs, checkCompare as checkCompareArgs, checkHistory, compareOptions, historyOptions, mergeOptions, runOptions, seedOptions, serveOptions } from './args.js';
 
 // Commands load on use: bad usage is answered before the runner, knex and the drivers are imported.
 const load = {
@@ -13,6 +13,7 @@ const load = {
   compare: async () => (await import('./result-commands.js')).compareCommand,
   report: async () => (await import('./result-commands.js')).reportCommand,
   merge: async () => (await import('./merge-command.js')).mergeCommand,
+  history: async () => (await import('./history-command.js')).historyCommand,
   compareBase: async () => (await import('./compare-base-command.js')).compareBaseCommand,
 };
 
@@ -47,13 +48,15 @@ function check(argv: Parameters<typeof checkArgs>[0]): true {
   }
 }
 
-function checkCompare(argv: Parameters<typeof checkCompareArgs>[0]): true {
+function asUsage(check: () => true): true {
   try {
-    return checkCompareArgs(argv);
+    return check();
   } catch (error) {
     throw error instanceof UsageError ? error : new UsageError(error instanceof Error ? error.message : String(error));
   }
 }
+
+const checkCompare = (argv: Parameters<typeof checkCompareArgs>[0]): true => asUsage(() => checkCompareArgs(argv));
 
 const COMMANDS = ['run', 'seed', 'serve', 'compare', 'report', 'merge', 'history'] as const;
 
@@ -125,6 +128,18 @@ function commandLine(): Argv {
       (y) => y.positional('results', { type: 'string', array: true, demandOption: true, describe: 'result.json files of the parts' }).options(mergeOptions),
       async (argv) => {
         process.exitCode = await (await load.merge())({ results: argv.results ?? [], out: argv.out });
+      },
+    )
+    .command(
+      'history [range]',
+      'the implementation under test commit by commit from the result notes, with change points',
+      (y) =>
+        y
+          .positional('range', { type: 'string', describe: 'a revision (its last --max-count first-parent commits) or A..B; default HEAD' })
+          .options(historyOptions)
+          .check((argv) => asUsage(() => checkHistory(argv))),
+      async (argv) => {
+        process.exitCode = await (await load.history())(argv);
       },
     )
     .command(

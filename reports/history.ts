@@ -1,0 +1,130 @@
+import type { RunResult } from '../harness/result.js';
+import { DEFAULT_CHANGE_POINT_OPTIONS, eDivisiveMultivariate, exactSteps, type ChangePointOptions } from './change-points.js';
+
+/** One commit of the history that has a result. */
+export interface HistoryEntry {
+  commit: string;
+  /** Committer date, ISO. */
+  date: string;
+  subject: string;
+  result: RunResult;
+}
+
+export type HistoryMetric = 'p50' | 'p95' | 'queries';
+
+/** One line per commit of one series. */
+export interface HistoryPoint {
+  commit: string;
+  date: string;
+  p50: number;
+  p95: number;
+  /** Statements per request (max over requests). */
+  queries: number;
+}
+
+/** The implementation under test on one scenario and database, commit by commit (oldest first). */
+export interface HistorySeries {
+  scenario: string;
+  dialect: string;
+  impl: string;
+  points: HistoryPoint[];
+}
+
+export interface HistoryStep {
+  scenario: string;
+  dialect: string;
+  impl: string;
+  metric: HistoryMetric;
+  /** The first commit with the new level. */
+  commit: string;
+  date: string;
+  before: number;
+  after: number;
+  /** after / before - 1. */
+  change: number;
+  /** Permutation p-value (E-Divisive means) for latency; null for exact query-count steps. */
+  pValue: number | null;
+}
+
+export interface HistoryOptions extends ChangePointOptions {
+  /** Latency steps smaller than this (fraction) are not reported, however significant. @default 0.05 */
+  minChange: number;
+}
+
+export const DEFAULT_HISTORY_OPTIONS: Readonly<HistoryOptions> = { ...DEFAULT_CHANGE_POINT_OPTIONS, minChange: 0.05 };
+
+export interface HistoryReport {
+  kind: 'querygate-history';
+  /** What was read, e.g. "HEAD (last 100 first-parent commits)". */
+  range: string;
+  /** First-parent commits in the range, and how many of them carry a result note. */
+  commits: number;
+  withResults: number;
+  method: string;
+  options: HistoryOptions;
+  series: HistorySeries[];
+  steps: HistoryStep[];
+}
+
+/** Series of the implementation under test per scenario and database, and their steps. */
+export function analyzeHistory(entries: readonly HistoryEntry[], range: string, commits: number, options: Partial<HistoryOptions> = {}): HistoryReport {
+  const o = { ...DEFAULT_HISTORY_OPTIONS, ...options };
+  const series = new Map<string, HistorySeries>();
+  for (const entry of entries) {
+    for (const r of entry.result.results) {
+      if (r.impl !== entry.result.implUnderTest || r.state !== 'completed') continue;
+      const key = `${r.scenario}\u0000${r.dialect}\u0000${r.impl}`;
+      let s = series.get(key);
+      if (s === undefined) series.set(key, (s = { scenario: r.scenario, dialect: r.dialect, impl: r.impl, points: [] }));
+      s.points.push({ commit: entry.commit, date: entry.date, p50: r.latencyMs.p50, p95: r.latencyMs.p95, queries: r.queries.perRequest });
+    }
+  }
+  const steps: HistoryStep[] = [];
+  for (const s of series.values()) {
+    const step = (metric: HistoryMetric, index: number, before: number, after: number, pValue: number | null): HistoryStep => {
+      const point = s.points[index] as HistoryPoint;
+      return { scenario: s.scenario, dialect: s.dialect, impl: s.impl, metric, commit: point.commit, date: point.date, before, after, change: after / before - 1, pValue };
+    };
+    // One latency change point moves p50 and p95 together: both in one series of points, each
+    // coordinate the log of the figure scaled by its own run-to-run noise.
+    const logs = (['p50', 'p95'] as const).map((metric) => s.points.map((p) => Math.log(p[metric])));
+    const scales = logs.map(noiseScale);
+    const points = s.points.map((_, i) => logs.map((series, d) => (series[i] as number) / (scales[d] as number)));
+    // Query-count steps are certain: the latency series is split there before it is searched.
+    const querySteps = exactSteps(s.points.map((p) => p.queries));
+    for (const cp of eDivisiveMultivariate(points, { ...o, known: querySteps.map((q) => q.index) })) {
+      (['p50', 'p95'] as const).forEach((metric, d) => {
+        // Back from scaled logs: the exp of a median of logs is the median of the figures.
+        const before = Math.exp((cp.before[d] as number) * (scales[d] as number));
+        const after = Math.exp((cp.after[d] as number) * (scales[d] as number));
+        if (Math.abs(after / before - 1) >= o.minChange) steps.push(step(metric, cp.index, before, after, cp.pValue));
+      });
+    }
+    for (const q of querySteps) steps.push(step('queries', q.index, q.before, q.after, null));
+  }
+  const order = new Map(entries.map((e, i) => [e.commit, i]));
+  steps.sort((a, b) => (order.get(a.commit) ?? 0) - (order.get(b.commit) ?? 0));
+  return {
+    kind: 'querygate-history',
+    range,
+    commits,
+    withResults: entries.length,
+    method: `E-Divisive means (Matteson & James 2014, alpha 1) on (log p50, log p95) scaled by their run-to-run noise, each split kept when a ${o.permutations}-permutation test gives p <= ${o.significance}; latency steps under ${Math.round(o.minChange * 100)}% not reported; query counts: every change, exact`,
+    options: o,
+    series: [...series.values()],
+    steps,
+  };
+}
+
+/**
+ * A series' run-to-run noise, robust to its steps: the median absolute successive difference,
+ * scaled to a standard deviation (MAD / 0.6745, and / sqrt 2 for a difference of two runs).
+ */
+export function noiseScale(series: readonly number[]): number {
+  const diffs = series.slice(1).map((v, i) => Math.abs(v - (series[i] as number))).sort((a, b) => a - b);
+  if (diffs.length === 0) return 1;
+  const mid = diffs.length >> 1;
+  const mad = diffs.length % 2 === 1 ? (diffs[mid] as number) : ((diffs[mid - 1] as number) + (diffs[mid] as number)) / 2;
+  const scale = mad / 0.6745 / Math.SQRT2;
+  return scale > 1e-12 ? scale : 1;
+}
