@@ -1,8 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from './support/run-cli.js';
 import { workflowSteps, type WorkflowStep } from './support/workflow-steps.js';
 
@@ -93,6 +93,7 @@ describe('the CI workflow, run locally', () => {
     });
     prSummary = existsSync(summary) ? readFileSync(summary, 'utf8') : '';
   });
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it('has the steps the README describes', () => {
     const runs = steps.map((s) => s.run ?? '');
