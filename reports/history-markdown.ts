@@ -33,6 +33,10 @@ function renderSeries(series: HistorySeries, steps: readonly HistoryStep[]): str
   const lines = [
     `## ${series.scenario} on ${series.dialect} (${series.impl})`,
     '',
+    series.driftRemovedBy === 'floor'
+      ? 'Latency steps searched in the ratio to the floor of the same run (the machine\'s drift divided out); levels shown in ms.'
+      : 'Latency steps searched in the figures as measured (not every commit has the floor beside it).',
+    '',
     '```mermaid',
     'xychart-beta',
     `  title "${series.scenario} on ${series.dialect}: p50 and p95 (ms) per commit, oldest first"`,

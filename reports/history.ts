@@ -1,4 +1,5 @@
 import type { RunResult } from '../harness/result.js';
+import { FLOOR_IMPL } from '../harness/runner/run-scenario.js';
 import { DEFAULT_CHANGE_POINT_OPTIONS, eDivisiveMultivariate, exactSteps, type ChangePointOptions } from './change-points.js';
 
 /** One commit of the history that has a result. */
@@ -18,6 +19,9 @@ export interface HistoryPoint {
   date: string;
   p50: number;
   p95: number;
+  /** The floor's p50 and p95 in the same run, when it ran: the machine's speed at that moment. */
+  floorP50?: number;
+  floorP95?: number;
   /** Statements per request (max over requests). */
   queries: number;
 }
@@ -28,6 +32,8 @@ export interface HistorySeries {
   dialect: string;
   impl: string;
   points: HistoryPoint[];
+  /** 'floor' when every point has the floor beside it and latency steps were searched in the ratio to it. */
+  driftRemovedBy: 'floor' | null;
 }
 
 export interface HistoryStep {
@@ -49,9 +55,15 @@ export interface HistoryStep {
 export interface HistoryOptions extends ChangePointOptions {
   /** Latency steps smaller than this (fraction) are not reported, however significant. @default 0.05 */
   minChange: number;
+  /**
+   * Search latency steps in the ratio to the floor measured in the same run (which divides out the
+   * machine's drift between runs) when every commit has it. A change of the database or machine
+   * that moves the floor as much as the implementation is then no step. @default true
+   */
+  relativeToFloor: boolean;
 }
 
-export const DEFAULT_HISTORY_OPTIONS: Readonly<HistoryOptions> = { ...DEFAULT_CHANGE_POINT_OPTIONS, minChange: 0.05 };
+export const DEFAULT_HISTORY_OPTIONS: Readonly<HistoryOptions> = { ...DEFAULT_CHANGE_POINT_OPTIONS, minChange: 0.05, relativeToFloor: true };
 
 export interface HistoryReport {
   kind: 'querygate-history';
@@ -75,8 +87,16 @@ export function analyzeHistory(entries: readonly HistoryEntry[], range: string, 
       if (r.impl !== entry.result.implUnderTest || r.state !== 'completed') continue;
       const key = `${r.scenario}\u0000${r.dialect}\u0000${r.impl}`;
       let s = series.get(key);
-      if (s === undefined) series.set(key, (s = { scenario: r.scenario, dialect: r.dialect, impl: r.impl, points: [] }));
-      s.points.push({ commit: entry.commit, date: entry.date, p50: r.latencyMs.p50, p95: r.latencyMs.p95, queries: r.queries.perRequest });
+      if (s === undefined) series.set(key, (s = { scenario: r.scenario, dialect: r.dialect, impl: r.impl, points: [], driftRemovedBy: null }));
+      const floor = entry.result.results.find((f) => f.impl === FLOOR_IMPL && f.scenario === r.scenario && f.dialect === r.dialect && f.state === 'completed');
+      s.points.push({
+        commit: entry.commit,
+        date: entry.date,
+        p50: r.latencyMs.p50,
+        p95: r.latencyMs.p95,
+        queries: r.queries.perRequest,
+        ...(floor === undefined || r.impl === FLOOR_IMPL ? {} : { floorP50: floor.latencyMs.p50, floorP95: floor.latencyMs.p95 }),
+      });
     }
   }
   const steps: HistoryStep[] = [];
@@ -86,19 +106,27 @@ export function analyzeHistory(entries: readonly HistoryEntry[], range: string, 
       return { scenario: s.scenario, dialect: s.dialect, impl: s.impl, metric, commit: point.commit, date: point.date, before, after, change: after / before - 1, pValue };
     };
     // One latency change point moves p50 and p95 together: both in one series of points, each
-    // coordinate the log of the figure scaled by its own run-to-run noise.
-    const logs = (['p50', 'p95'] as const).map((metric) => s.points.map((p) => Math.log(p[metric])));
+    // coordinate the log of the figure (over the floor's in the same run, when every run has it)
+    // scaled by its own run-to-run noise.
+    const relative = o.relativeToFloor && s.points.every((p) => p.floorP50 !== undefined && p.floorP95 !== undefined);
+    if (relative) s.driftRemovedBy = 'floor';
+    const logs = (['p50', 'p95'] as const).map((metric) =>
+      s.points.map((p) => Math.log(p[metric]) - (relative ? Math.log((metric === 'p50' ? p.floorP50 : p.floorP95) as number) : 0)),
+    );
     const scales = logs.map(noiseScale);
     const points = s.points.map((_, i) => logs.map((series, d) => (series[i] as number) / (scales[d] as number)));
     // Query-count steps are certain: the latency series is split there before it is searched.
     const querySteps = exactSteps(s.points.map((p) => p.queries));
-    for (const cp of eDivisiveMultivariate(points, { ...o, known: querySteps.map((q) => q.index) })) {
-      (['p50', 'p95'] as const).forEach((metric, d) => {
-        // Back from scaled logs: the exp of a median of logs is the median of the figures.
-        const before = Math.exp((cp.before[d] as number) * (scales[d] as number));
-        const after = Math.exp((cp.after[d] as number) * (scales[d] as number));
+    const changePoints = eDivisiveMultivariate(points, { ...o, known: querySteps.map((q) => q.index) });
+    const bounds = [0, ...[...querySteps.map((q) => q.index), ...changePoints.map((c) => c.index)].sort((a, b) => a - b), s.points.length];
+    for (const cp of changePoints) {
+      const i = bounds.indexOf(cp.index);
+      for (const metric of ['p50', 'p95'] as const) {
+        // Levels in ms: medians of the figures between the neighbouring steps.
+        const before = median(s.points.slice(bounds[i - 1], cp.index).map((p) => p[metric]));
+        const after = median(s.points.slice(cp.index, bounds[i + 1]).map((p) => p[metric]));
         if (Math.abs(after / before - 1) >= o.minChange) steps.push(step(metric, cp.index, before, after, cp.pValue));
-      });
+      }
     }
     for (const q of querySteps) steps.push(step('queries', q.index, q.before, q.after, null));
   }
@@ -109,11 +137,17 @@ export function analyzeHistory(entries: readonly HistoryEntry[], range: string, 
     range,
     commits,
     withResults: entries.length,
-    method: `E-Divisive means (Matteson & James 2014, alpha 1) on (log p50, log p95) scaled by their run-to-run noise, each split kept when a ${o.permutations}-permutation test gives p <= ${o.significance}; latency steps under ${Math.round(o.minChange * 100)}% not reported; query counts: every change, exact`,
+    method: `E-Divisive means (Matteson & James 2014, alpha 1) on (log p50, log p95)${o.relativeToFloor ? ' over the floor of the same run where every commit has it,' : ''} scaled by their run-to-run noise, each split kept when a ${o.permutations}-permutation test gives p <= ${o.significance}; latency steps under ${Math.round(o.minChange * 100)}% not reported; query counts: every change, exact`,
     options: o,
     series: [...series.values()],
     steps,
   };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 /**

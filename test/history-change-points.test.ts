@@ -31,7 +31,7 @@ describe('history on synthetic histories of 100 commits (issue 12 goals)', () =>
     // The same seeds as `npm run bench:history`; the measured rates are in the README.
     const rates = detectionRates(100);
     expect(rates.quiet).toBeGreaterThanOrEqual(95);
-    expect(rates.found).toBeGreaterThanOrEqual(88);
+    expect(rates.found).toBeGreaterThanOrEqual(95);
   });
 
   it('names the step commits with their size and significance', () => {

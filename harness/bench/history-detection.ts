@@ -2,16 +2,22 @@
  * `npm run bench:history`: how often `querygate history` finds the right steps, and how often it
  * finds one where there is none, on synthetic histories of 100 commits (issue 12's goals).
  */
-import { analyzeHistory, type HistoryReport } from '../../reports/history.js';
-import { syntheticHistory } from './synthetic-history.js';
+import { analyzeHistory, type HistoryOptions, type HistoryReport } from '../../reports/history.js';
+import { syntheticHistory, type SyntheticHistoryOptions } from './synthetic-history.js';
+
+/** What a trial varies: the simulated runs, and how history analyses them. */
+export interface TrialSettings {
+  synthetic?: Partial<SyntheticHistoryOptions>;
+  history?: Partial<HistoryOptions>;
+}
 
 export const LATENCY_STEP_AT = 40;
 export const QUERY_STEP_AT = 70;
 
 /** A history with a 15% latency step at commit 40 and a query-count step at 70: are exactly those found? */
-export function stepTrial(seed: number): { ok: boolean; report: HistoryReport } {
-  const entries = syntheticHistory({ seed, latencyStepAt: LATENCY_STEP_AT, queryStepAt: QUERY_STEP_AT });
-  const report = analyzeHistory(entries, 'synthetic', entries.length);
+export function stepTrial(seed: number, settings: TrialSettings = {}): { ok: boolean; report: HistoryReport } {
+  const entries = syntheticHistory({ ...settings.synthetic, seed, latencyStepAt: LATENCY_STEP_AT, queryStepAt: QUERY_STEP_AT });
+  const report = analyzeHistory(entries, 'synthetic', entries.length, settings.history);
   const at = (i: number) => entries[i]?.commit;
   const latencyFound = report.steps.some((s) => s.metric === 'p50' && s.commit === at(LATENCY_STEP_AT));
   const queriesFound = report.steps.some((s) => s.metric === 'queries' && s.commit === at(QUERY_STEP_AT));
@@ -21,32 +27,37 @@ export function stepTrial(seed: number): { ok: boolean; report: HistoryReport } 
 }
 
 /** 100 commits of unchanged code: is no step reported? */
-export function nullTrial(seed: number): { ok: boolean; report: HistoryReport } {
-  const entries = syntheticHistory({ seed });
-  const report = analyzeHistory(entries, 'synthetic', entries.length);
+export function nullTrial(seed: number, settings: TrialSettings = {}): { ok: boolean; report: HistoryReport } {
+  const entries = syntheticHistory({ ...settings.synthetic, seed });
+  const report = analyzeHistory(entries, 'synthetic', entries.length, settings.history);
   return { ok: report.steps.length === 0, report };
 }
 
-export function detectionRates(trials: number, firstSeed = 1): { found: number; quiet: number; p95AtStep: number; trials: number } {
+export function detectionRates(trials: number, settings: TrialSettings = {}, firstSeed = 1): { found: number; quiet: number; p95AtStep: number; trials: number } {
   let found = 0;
   let quiet = 0;
   let p95AtStep = 0;
   for (let t = 0; t < trials; t++) {
-    const step = stepTrial(firstSeed + t);
+    const step = stepTrial(firstSeed + t, settings);
     if (step.ok) found += 1;
     if (step.report.steps.some((s) => s.metric === 'p95' && s.commit === step.report.series[0]?.points[LATENCY_STEP_AT]?.commit)) p95AtStep += 1;
-    if (nullTrial(100_000 + firstSeed + t).ok) quiet += 1;
+    if (nullTrial(100_000 + firstSeed + t, settings).ok) quiet += 1;
   }
   return { found, quiet, p95AtStep, trials };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const trials = Number(process.argv[2] ?? 100);
-  const r = detectionRates(trials);
   process.stdout.write(
-    `${trials} histories of 100 commits (60 samples per run, per-request CV ~15% with 3% outliers, run-to-run drift 3% AR(1)):\n` +
-      `  15% latency step at commit ${LATENCY_STEP_AT} and query step at ${QUERY_STEP_AT}, found at the right commits and nothing else: ${r.found}/${trials}` +
-      ` (p95 step found at ${LATENCY_STEP_AT} too: ${r.p95AtStep}/${trials})\n` +
-      `  unchanged code, no step reported: ${r.quiet}/${trials}\n`,
+    `${trials} synthetic histories of 100 commits each (per-request CV ~15% with 3% outliers, run-to-run drift 3% AR(1));\n` +
+      `found: the 15% latency step at commit ${LATENCY_STEP_AT} and the query step at ${QUERY_STEP_AT} at exactly those commits, nothing else; quiet: unchanged code, no step\n`,
   );
+  for (const samplesPerRun of [60, 300]) {
+    for (const relativeToFloor of [true, false]) {
+      const r = detectionRates(trials, { synthetic: { samplesPerRun }, history: { relativeToFloor } });
+      process.stdout.write(
+        `  ${samplesPerRun} samples per run, latency ${relativeToFloor ? 'over the floor' : 'absolute'}: found ${r.found}/${trials} (p95 too: ${r.p95AtStep}), quiet ${r.quiet}/${trials}\n`,
+      );
+    }
+  }
 }

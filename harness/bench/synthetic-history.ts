@@ -27,6 +27,8 @@ export interface SyntheticHistoryOptions {
   driftSigma: number;
   /** @default 3 */
   baseMs: number;
+  /** The floor's median (it runs beside in every run, with the same drift), or none. @default 1.8 */
+  floorMs: number | null;
 }
 
 export const DEFAULT_SYNTHETIC: Omit<SyntheticHistoryOptions, 'seed'> = {
@@ -37,6 +39,7 @@ export const DEFAULT_SYNTHETIC: Omit<SyntheticHistoryOptions, 'seed'> = {
   sampleSigma: 0.15,
   driftSigma: 0.03,
   baseMs: 3,
+  floorMs: 1.8,
 };
 
 /** One commit per entry, oldest first, each with a result holding one scenario of the implementation under test. */
@@ -50,25 +53,33 @@ export function syntheticHistory(options: Partial<SyntheticHistoryOptions> & { s
     const stepped = o.latencyStepAt !== undefined && i >= o.latencyStepAt ? 1 + o.latencyStep : 1;
     const queried = o.queryStepAt !== undefined && i >= o.queryStepAt;
     const median = o.baseMs * Math.exp(drift) * stepped * (queried ? 1 + o.queryStepLatency : 1);
-    const samples = Array.from({ length: o.samplesPerRun }, () => {
-      const tail = random.next() < 0.03 ? 1.5 + random.next() : 1;
-      return median * Math.exp(o.sampleSigma * random.normal()) * tail;
-    });
+    const draw = (ms: number) =>
+      Array.from({ length: o.samplesPerRun }, () => {
+        const tail = random.next() < 0.03 ? 1.5 + random.next() : 1;
+        return ms * Math.exp(o.sampleSigma * random.normal()) * tail;
+      });
+    const samples = draw(median);
     const sorted = sortSamples(samples);
     const p50 = percentile(sorted, 50);
     const p95 = percentile(sorted, 95);
+    const results = [scenarioOf('fixed', samples, p50, p95, queried ? 6 : 5)];
+    if (o.floorMs !== null) {
+      const floorSamples = draw(o.floorMs * Math.exp(drift));
+      const floorSorted = sortSamples(floorSamples);
+      results.push(scenarioOf('floor', floorSamples, percentile(floorSorted, 50), percentile(floorSorted, 95), 1));
+    }
     const commit = `${i.toString(16).padStart(8, '0')}${'0'.repeat(32)}`;
     const date = new Date(Date.UTC(2026, 0, 1) + i * 3_600_000).toISOString();
-    entries.push({ commit, date, subject: `commit ${i}`, result: runOf(scenarioOf(samples, p50, p95, queried ? 6 : 5), date) });
+    entries.push({ commit, date, subject: `commit ${i}`, result: runOf(results, date) });
   }
   return entries;
 }
 
-function scenarioOf(samples: number[], p50: number, p95: number, queries: number): ScenarioResult {
+function scenarioOf(impl: string, samples: number[], p50: number, p95: number, queries: number): ScenarioResult {
   return {
     scenario: 'list-50',
     dialect: 'sqlite',
-    impl: 'fixed',
+    impl,
     state: 'completed',
     samples: samples.length,
     latencyMs: { p50, p95, p99: p95, mean: p50, min: Math.min(...samples), max: Math.max(...samples), p95Ci: [p95, p95], count: samples.length },
@@ -81,7 +92,7 @@ function scenarioOf(samples: number[], p50: number, p95: number, queries: number
   };
 }
 
-function runOf(result: ScenarioResult, startedAt: string): RunResult {
+function runOf(results: ScenarioResult[], startedAt: string): RunResult {
   return {
     schemaVersion: 1,
     tool: 'querygate',
@@ -92,7 +103,7 @@ function runOf(result: ScenarioResult, startedAt: string): RunResult {
     options: {},
     environment: { node: 'synthetic', os: 'synthetic', cpu: 'synthetic', cpus: 2, memoryGiB: 4, databases: {}, gitCommit: null, gitDirty: null },
     fixture: { profile: 'small', seed: 42, generatorVersion: 1, checksum: 'synthetic', rowCounts: {} },
-    results: [result],
+    results,
     ratios: [],
     errors: [],
   };
