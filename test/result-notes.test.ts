@@ -54,6 +54,20 @@ describe('result notes', () => {
     expect(() => findBaseResult('HEAD~1', { cwd: repo.dir })).toThrow(/no result note on HEAD~1 .* or any of its 0 first-parent ancestors/);
   });
 
+  it('in a shallow pull-request clone with the notes fetched, says the clone is shallow, and finds the note once deepened', () => {
+    const repo = createTempRepo();
+    const c0 = repo.commit('c0', 0);
+    attachResultNote(sampleResult(), c0, repo.dir);
+    repo.commit('c1', 1);
+    repo.commit('c2', 2);
+    const shallow = createTempRepo('qg-shallow-');
+    shallow.git('fetch', '-q', '--depth=1', `file://${repo.dir}`, 'main:refs/remotes/origin/main');
+    shallow.git('fetch', '-q', `file://${repo.dir}`, 'refs/notes/querygate-results:refs/notes/querygate-results');
+    expect(() => findBaseResult('origin/main', { cwd: shallow.dir })).toThrow(/in this shallow clone; deepen the clone \(git fetch --deepen=100\)/);
+    shallow.git('fetch', '-q', '--deepen=5', `file://${repo.dir}`, 'main:refs/remotes/origin/main');
+    expect(findBaseResult('origin/main', { cwd: shallow.dir })).toMatchObject({ commit: c0, distance: 2, days: 2 });
+  });
+
   it('compare --base uses the note and says loudly which commit it took', () => {
     const repo = createTempRepo();
     const c0 = repo.commit('c0', 0);

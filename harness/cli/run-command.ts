@@ -52,7 +52,8 @@ export async function runCommand(args: RunArgs): Promise<number> {
   const sized = args.samples === undefined ? base : { ...base, samples: args.samples, maxMs: Math.max(base.maxMs, args.samples * 50) };
   const sampling = { ...sized, concurrency: args.concurrency };
 
-  const sweeps = scenarios.filter((s) => s.sweep !== undefined);
+  // A sharded run sweeps (scaling) in its first shard only: merge carries the sweep over.
+  const sweeps = args.shard === undefined || parseShard(args.shard)?.index === 1 ? scenarios.filter((s) => s.sweep !== undefined) : [];
   const measured = scenarios.filter((s) => s.sweep === undefined);
   const target = { pgUrl: args['pg-url'], sqliteFile: args['sqlite-file'], rttMs: args.rtt };
   let scalingExit: number | null = null;
