@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { detectionRates } from '../harness/bench/history-detection.js';
 import { syntheticHistory } from '../harness/bench/synthetic-history.js';
 import { attachResultNote } from '../harness/git/result-notes.js';
-import { readHistory } from '../harness/git/read-history.js';
+import { readHistory } from '../harness/cli/read-history.js';
 import { eDivisive, exactSteps } from '../reports/change-points.js';
 import { analyzeHistory, type HistoryReport } from '../reports/history.js';
 import { ROOT } from './support/run-cli.js';

@@ -2,7 +2,7 @@ import { analyzeHistory } from '../../reports/history.js';
 import { renderHistoryMarkdown } from '../../reports/history-markdown.js';
 import { UsageError } from '../errors.js';
 import { RESULT_NOTES_REF } from '../git/result-notes.js';
-import { readHistory } from '../git/read-history.js';
+import { readHistory } from './read-history.js';
 import { writeFileAtomic } from './write-outputs.js';
 
 export interface HistoryArgs {

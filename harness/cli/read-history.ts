@@ -1,7 +1,7 @@
 import { parseResultFile } from '../../reports/parse-result-file.js';
 import type { HistoryEntry } from '../../reports/history.js';
-import { git } from './git.js';
-import { listResultNotes, readNoteBlob } from './result-notes.js';
+import { git } from '../git/git.js';
+import { listResultNotes, readNoteBlob } from '../git/result-notes.js';
 
 /** @default 100 */
 export const DEFAULT_HISTORY_DEPTH = 100;
