@@ -1,7 +1,7 @@
 import { parseResultFile } from '../../reports/parse-result-file.js';
 import type { HistoryEntry } from '../../reports/history.js';
 import { git } from '../git/git.js';
-import { listResultNotes, readNoteBlob } from '../git/result-notes.js';
+import { listResultNotes, readNoteBlobs } from '../git/result-notes.js';
 
 /** @default 100 */
 export const DEFAULT_HISTORY_DEPTH = 100;
@@ -26,11 +26,11 @@ export function readHistory(range: string, options: { cwd?: string; maxCount?: n
   const notes = listResultNotes(cwd);
   const entries: HistoryEntry[] = [];
   const skipped: string[] = [];
-  for (const [commit = '', date = '', subject = ''] of log) {
-    const blob = notes.get(commit);
-    if (blob === undefined) continue;
+  const noted = log.filter(([commit = '']) => notes.has(commit));
+  const texts = readNoteBlobs(noted.map(([commit = '']) => notes.get(commit) as string), cwd);
+  for (const [commit = '', date = '', subject = ''] of noted) {
     try {
-      entries.push({ commit, date, subject, result: parseResultFile(readNoteBlob(blob, cwd), `note of ${commit.slice(0, 10)}`) });
+      entries.push({ commit, date, subject, result: parseResultFile(texts.get(notes.get(commit) as string) ?? '', `note of ${commit.slice(0, 10)}`) });
     } catch (error) {
       skipped.push(error instanceof Error ? error.message : String(error));
     }

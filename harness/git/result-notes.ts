@@ -1,7 +1,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { EnvironmentError } from '../errors.js';
 import type { RunResult } from '../result.js';
-import { git } from './git.js';
+import { git, gitBytes } from './git.js';
 
 /** Where `--attach-note` keeps the markdown report (as before) and the compact result. */
 export const REPORT_NOTES_REF = 'refs/notes/querygate';
@@ -63,4 +63,21 @@ export function listResultNotes(cwd?: string): Map<string, string> {
 /** The decoded result JSON text of a note blob. */
 export function readNoteBlob(blob: string, cwd?: string): string {
   return decodeResultNote(git(['cat-file', 'blob', blob], { cwd }));
+}
+
+/** The decoded result JSON texts of many note blobs, read by one `git cat-file --batch`. */
+export function readNoteBlobs(blobs: readonly string[], cwd?: string): Map<string, string> {
+  const texts = new Map<string, string>();
+  if (blobs.length === 0) return texts;
+  const out = Buffer.from(gitBytes(['cat-file', '--batch'], `${blobs.join('\n')}\n`, cwd));
+  let at = 0;
+  for (const blob of blobs) {
+    const headerEnd = out.indexOf(10, at);
+    const [, type, size] = out.subarray(at, headerEnd).toString('utf8').split(' ');
+    if (type !== 'blob' || size === undefined) throw new Error(`git cat-file: no note blob ${blob}`);
+    const start = headerEnd + 1;
+    texts.set(blob, decodeResultNote(out.subarray(start, start + Number(size)).toString('utf8')));
+    at = start + Number(size) + 1;
+  }
+  return texts;
 }
