@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { detectionRates } from '../harness/bench/history-detection.js';
 import { syntheticHistory } from '../harness/bench/synthetic-history.js';
 import { attachResultNote } from '../harness/git/result-notes.js';
@@ -8,7 +8,9 @@ import { readHistory } from '../harness/cli/read-history.js';
 import { eDivisive, exactSteps } from '../reports/change-points.js';
 import { analyzeHistory, type HistoryReport } from '../reports/history.js';
 import { ROOT } from './support/run-cli.js';
-import { createTempRepo } from './support/temp-repo.js';
+import { createTempRepo, removeTempRepos } from './support/temp-repo.js';
+
+afterAll(removeTempRepos);
 
 describe('E-Divisive means', () => {
   it('finds a clean step at its index and says the levels either side', () => {

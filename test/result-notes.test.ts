@@ -1,13 +1,15 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../harness/errors.js';
 import { findBaseResult, describeBase } from '../harness/git/find-base-result.js';
 import { attachResultNote, decodeResultNote, encodeResultNote, listResultNotes, readNoteBlob } from '../harness/git/result-notes.js';
 import { sampleResult } from './fixtures/sample-result.js';
 import { ROOT } from './support/run-cli.js';
-import { createTempRepo } from './support/temp-repo.js';
+import { createTempRepo, removeTempRepos } from './support/temp-repo.js';
+
+afterAll(removeTempRepos);
 
 describe('result notes', () => {
   it('store a small result as minified JSON and a large one gzipped, raw samples kept', () => {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -11,8 +11,16 @@ export interface TempRepo {
   commit(message: string, day?: number): string;
 }
 
+const created: string[] = [];
+
+/** Removes every repository this process created (call from afterAll). */
+export function removeTempRepos(): void {
+  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
 export function createTempRepo(prefix = 'qg-repo-'): TempRepo {
   const dir = mkdtempSync(join(tmpdir(), prefix));
+  created.push(dir);
   const env = { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: dir };
   const git = (...args: string[]): string => execFileSync('git', args, { cwd: dir, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   git('init', '-q', '-b', 'main');
