@@ -260,6 +260,18 @@ export interface RunResult {
   errors: string[];
   /** The last scaling sweep, carried into the report's "how it scales" section when present. */
   scaling?: ScalingResult;
+  /** Present for `run --shard K/N`: which part of the whole run this result holds. */
+  shard?: ShardInfo;
+}
+
+/** One part of a sharded run (`run --shard K/N`); `querygate merge` joins the parts. */
+export interface ShardInfo {
+  /** K, from 1. */
+  index: number;
+  /** N. */
+  count: number;
+  /** Every (database, scenario) unit of the whole run, as "dialect/scenario", in run order. */
+  units: string[];
 }
 
 /** A run as the harness measured it, before the gates (reports/gates.ts judgeRun) give it a verdict. */

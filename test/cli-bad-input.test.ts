@@ -75,6 +75,14 @@ const cases: Case[] = [
   { name: 'compare: malformed JSON', args: ['compare', files.malformed, files.good], says: [files.malformed, 'not valid JSON'] },
   { name: 'compare: not a querygate result', args: ['compare', files.good, files.foreign], says: [files.foreign, 'not a querygate result'] },
   { name: 'compare: unknown schemaVersion', args: ['compare', files.future, files.good], says: [files.future, 'schemaVersion 99'] },
+  // Sharded runs, merge, compare --base and history (issue 12).
+  { name: '--shard out of range', args: ['run', '--shard', '3/2'], says: ['--shard', 'K/N with 1 <= K <= N', 'got "3/2"', '--shard 1/2'] },
+  { name: '--shard that is not K/N', args: ['run', '--shard', 'half'], says: ['--shard', 'got "half"'] },
+  { name: 'merge: one file only', args: ['merge', files.good], says: ['merge needs 2 or more result files', 'querygate merge'] },
+  { name: 'merge: the same part twice', args: ['merge', files.good, files.good, '--out', out], says: ['cannot merge', 'measured by both'] },
+  { name: 'compare --base with two files', args: ['compare', '--base', 'HEAD', files.good, files.good], says: ['--base REF takes at most one result file'] },
+  { name: 'history: --max-count too small', args: ['history', '--max-count', '1'], says: ['--max-count', 'integer from 2', '--max-count 100'] },
+  { name: 'history: --significance out of range', args: ['history', '--significance', '2'], says: ['--significance', 'between 0 and 1'] },
   // Postgres URLs that do not parse: the password must never be echoed.
   { name: '--pg-url that is not a URL', args: ['run', '--pg-url', 'not a url'], says: ['--pg-url', 'Invalid Postgres URL', 'postgres://'] },
   { name: '--pg-url with a bad port', args: ['run', '--pg-url', `postgres://u:${SECRET}@host:notaport/db`], says: ['--pg-url', 'port must be a number from 1 to 65535', 'postgres://u:***@host'] },

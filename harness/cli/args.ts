@@ -5,6 +5,7 @@ import { IMPLEMENTATION_NAMES } from '../../src/impl/registry.js';
 import { INJECTED_REGRESSION_NAMES } from '../bench/injected-regressions.js';
 import { parsePgUrl } from '../db/pg-url.js';
 import { UsageError } from '../errors.js';
+import { parseShard } from '../runner/shard.js';
 
 /** Options shared by every command that opens a database. */
 export const databaseOptions = {
@@ -31,7 +32,7 @@ export const runOptions = {
   'max-queries': { type: 'number', requiresArg: true, default: 5, describe: 'threshold of the query gate, statements per request' },
   'detail-tolerance': { type: 'number', requiresArg: true, default: 10, describe: 'detail p95 may exceed the baseline by this many % before it fails' },
   plans: { type: 'boolean', default: true, describe: 'EXPLAIN every distinct statement of the implementation under test' },
-  'attach-note': { type: 'boolean', default: false, describe: 'attach report.md to HEAD as a git note (refs/notes/querygate)' },
+  'attach-note': { type: 'boolean', default: false, describe: 'attach report.md (refs/notes/querygate) and the result (refs/notes/querygate-results) to HEAD as git notes' },
   against: {
     type: 'string',
     requiresArg: true,
@@ -40,6 +41,15 @@ export const runOptions = {
   'min-effect': { type: 'number', requiresArg: true, default: 2, describe: 'with --against: the smallest slowdown (%) that fails, judged on the 99% interval' },
   concurrency: { type: 'number', requiresArg: true, default: 1, describe: 'requests in flight at once through the connection pool' },
   rtt: { type: 'number', requiresArg: true, describe: 'Postgres only: add this network round trip (ms) through a delaying TCP proxy' },
+  shard: {
+    type: 'string',
+    requiresArg: true,
+    describe: 'measure only part K of N of the (database x scenario) list, e.g. 1/2; join the parts with querygate merge',
+  },
+} as const satisfies Record<string, Options>;
+
+export const mergeOptions = {
+  out: { type: 'string', default: 'reports/out/latest', requiresArg: true, describe: 'folder for the merged result.json, report.md, junit.xml' },
 } as const satisfies Record<string, Options>;
 
 export const seedOptions = {
@@ -54,6 +64,51 @@ export const serveOptions = {
   impl: { type: 'string', choices: IMPLEMENTATION_NAMES, default: 'fixed', describe: 'implementation to serve' },
   port: { type: 'number', requiresArg: true, default: 8080, describe: 'port on 127.0.0.1 (0: any free port)' },
 } as const satisfies Record<string, Options>;
+
+export const compareOptions = {
+  out: { type: 'string', requiresArg: true, describe: 'write the markdown comparison here' },
+  threshold: { type: 'string', default: '10%', describe: 'latency change that counts, e.g. 10%' },
+  base: {
+    type: 'string',
+    requiresArg: true,
+    describe: "compare against the result note (refs/notes/querygate-results) of this commit, or of its nearest first-parent ancestor with one",
+  },
+} as const satisfies Record<string, Options>;
+
+export const historyOptions = {
+  'max-count': { type: 'number', default: 100, requiresArg: true, describe: 'first-parent commits to read back from a revision (a range A..B reads all)' },
+  json: { type: 'boolean', default: false, describe: 'print the series and steps as JSON' },
+  out: { type: 'string', requiresArg: true, describe: 'write the markdown (or JSON) here' },
+  significance: { type: 'number', default: 0.005, requiresArg: true, describe: 'p-value at most which a latency change point is reported' },
+  'min-change': { type: 'number', default: 5, requiresArg: true, describe: 'latency steps under this many % are not reported' },
+} as const satisfies Record<string, Options>;
+
+/** `history`: numbers in range. */
+export function checkHistory(argv: { 'max-count'?: number | undefined; significance?: number | undefined; 'min-change'?: number | undefined }): true {
+  const count = argv['max-count'];
+  if (count !== undefined && !(Number.isInteger(count) && count >= 2 && count <= 100_000)) {
+    throw new UsageError(`--max-count must be an integer from 2 to 100000, got ${shown(count)} (e.g. --max-count 100)`);
+  }
+  const p = argv.significance;
+  if (p !== undefined && !(p > 0 && p < 1)) throw new UsageError(`--significance must lie between 0 and 1, got ${shown(p)} (e.g. --significance 0.01)`);
+  const change = argv['min-change'];
+  if (change !== undefined && !(change >= 0 && change <= 1000)) throw new UsageError(`--min-change must be a percentage from 0 to 1000, got ${shown(change)} (e.g. --min-change 5)`);
+  return true;
+}
+
+/** `compare`: two files, or --base REF and at most one file (default: the last run's result). */
+export function checkCompare(argv: { before?: string | undefined; after?: string | undefined; base?: string | undefined }): true {
+  if (argv.base !== undefined) {
+    if (argv.after !== undefined) {
+      throw new UsageError('--base REF takes at most one result file, the after side (e.g. querygate compare --base origin/main reports/out/latest/result.json)');
+    }
+    return true;
+  }
+  if (argv.before === undefined || argv.after === undefined) {
+    throw new UsageError('compare needs 2 file arguments, BEFORE.json AFTER.json, or --base REF (e.g. querygate compare main.json pr.json, or querygate compare --base origin/main)');
+  }
+  return true;
+}
 
 /** The parts of parsed arguments that `check` reads. */
 export interface CheckedArgs {
@@ -70,6 +125,7 @@ export interface CheckedArgs {
   concurrency?: number | undefined;
   rtt?: number | undefined;
   scenario?: string[] | undefined;
+  shard?: string | undefined;
 }
 
 /**
@@ -108,6 +164,9 @@ export function check(argv: CheckedArgs): true {
   }
   if (argv.scenario !== undefined && argv.scenario.length === 0) {
     throw new UsageError(`--scenario needs at least one name: ${SCENARIO_NAMES.join(', ')} (e.g. --scenario list-50)`);
+  }
+  if (argv.shard !== undefined && parseShard(argv.shard) === null) {
+    throw new UsageError(`--shard must be K/N with 1 <= K <= N, got ${JSON.stringify(argv.shard)} (e.g. --shard 1/2)`);
   }
   if (argv['pg-url'] !== undefined) {
     try {

@@ -3,7 +3,7 @@ import { hideBin } from 'yargs/helpers';
 import { FixtureRefusedError } from '../db/fixture-refused-error.js';
 import { redactSecretsInText } from '../db/pg-url.js';
 import { EnvironmentError, UsageError } from '../errors.js';
-import { check as checkArgs, runOptions, seedOptions, serveOptions } from './args.js';
+import { check as checkArgs, checkCompare as checkCompareArgs, checkHistory, compareOptions, historyOptions, mergeOptions, runOptions, seedOptions, serveOptions } from './args.js';
 
 // Commands load on use: bad usage is answered before the runner, knex and the drivers are imported.
 const load = {
@@ -12,6 +12,9 @@ const load = {
   serve: async () => (await import('./serve-command.js')).serveCommand,
   compare: async () => (await import('./result-commands.js')).compareCommand,
   report: async () => (await import('./result-commands.js')).reportCommand,
+  merge: async () => (await import('./merge-command.js')).mergeCommand,
+  history: async () => (await import('./history-command.js')).historyCommand,
+  compareBase: async () => (await import('./compare-base-command.js')).compareBaseCommand,
 };
 
 /** Exit codes: the one place that decides them. */
@@ -45,7 +48,17 @@ function check(argv: Parameters<typeof checkArgs>[0]): true {
   }
 }
 
-const COMMANDS = ['run', 'seed', 'serve', 'compare', 'report'] as const;
+function asUsage(check: () => true): true {
+  try {
+    return check();
+  } catch (error) {
+    throw error instanceof UsageError ? error : new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+const checkCompare = (argv: Parameters<typeof checkCompareArgs>[0]): true => asUsage(() => checkCompareArgs(argv));
+
+const COMMANDS = ['run', 'seed', 'serve', 'compare', 'report', 'merge', 'history'] as const;
 
 /**
  * yargs' own messages as one line that says what is wrong and what is accepted
@@ -67,7 +80,11 @@ function usageMessage(message: string, args: readonly string[]): string {
   if (missingValue !== null) return `--${missingValue[1]} needs a value`;
   const positionals = /^Not enough non-option arguments: got (\d+), need at least (\d+)/.exec(message);
   if (positionals !== null && command !== undefined) {
-    const forms: Record<string, string> = { compare: 'querygate compare BEFORE.json AFTER.json', report: 'querygate report RESULT.json' };
+    const forms: Record<string, string> = {
+      compare: 'querygate compare BEFORE.json AFTER.json',
+      report: 'querygate report RESULT.json',
+      merge: 'querygate merge A.json B.json --out DIR',
+    };
     return `${command} needs ${positionals[2]} file argument(s), got ${positionals[1]}${forms[command] === undefined ? '' : `: ${forms[command]}`}`;
   }
   const unknown = /^Unknown arguments?: (.*)$/.exec(message.trim());
@@ -92,18 +109,37 @@ function commandLine(): Argv {
       process.exitCode = await (await load.serve())({ ...argv, 'log-level': (argv as { 'log-level'?: string })['log-level'] ?? 'warn' });
     })
     .command(
-      'compare <before> <after>',
-      'compare two result files; exit 1 on a regression',
+      'compare [before] [after]',
+      'compare two result files, or --base REF\'s result note with a result; exit 1 on a regression',
       (y) =>
         y
-          .positional('before', { type: 'string', demandOption: true, describe: 'result.json of the base (e.g. main)' })
-          .positional('after', { type: 'string', demandOption: true, describe: 'result.json of the change' })
-          .options({
-            out: { type: 'string', describe: 'write the markdown comparison here' },
-            threshold: { type: 'string', default: '10%', describe: 'latency change that counts, e.g. 10%' },
-          }),
+          .positional('before', { type: 'string', describe: 'result.json of the base (e.g. main); with --base: the after side' })
+          .positional('after', { type: 'string', describe: 'result.json of the change' })
+          .options(compareOptions)
+          .check((argv) => checkCompare(argv)),
       async (argv) => {
-        process.exitCode = await (await load.compare())(argv);
+        if (argv.base !== undefined) process.exitCode = await (await load.compareBase())({ ...argv, base: argv.base });
+        else process.exitCode = await (await load.compare())({ ...argv, before: argv.before ?? '', after: argv.after ?? '' });
+      },
+    )
+    .command(
+      'merge <results..>',
+      'join the results of sharded runs (run --shard K/N, or one job per database) into one result, judged again',
+      (y) => y.positional('results', { type: 'string', array: true, demandOption: true, describe: 'result.json files of the parts' }).options(mergeOptions),
+      async (argv) => {
+        process.exitCode = await (await load.merge())({ results: argv.results ?? [], out: argv.out });
+      },
+    )
+    .command(
+      'history [range]',
+      'the implementation under test commit by commit from the result notes, with change points',
+      (y) =>
+        y
+          .positional('range', { type: 'string', describe: 'a revision (its last --max-count first-parent commits) or A..B; default HEAD' })
+          .options(historyOptions)
+          .check((argv) => asUsage(() => checkHistory(argv))),
+      async (argv) => {
+        process.exitCode = await (await load.history())(argv);
       },
     )
     .command(
@@ -121,7 +157,7 @@ function commandLine(): Argv {
       verbose: { type: 'boolean', default: false, describe: 'show stack traces' },
       'log-level': { type: 'string', choices: ['debug', 'info', 'warn', 'error', 'silent'], default: 'warn', describe: 'log level of the served endpoint' },
     })
-    .demandCommand(1, 'name a command: run, seed, serve, compare or report')
+    .demandCommand(1, 'name a command: run, seed, serve, compare, report, merge or history')
     .strict()
     .recommendCommands()
     .help()

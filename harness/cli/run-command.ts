@@ -2,8 +2,12 @@ import { DEFAULT_SCENARIOS, SCENARIOS } from '../../scenarios/index.js';
 import type { ProfileName } from '../../fixtures/profiles.js';
 import { IMPLEMENTATION_NAMES } from '../../src/impl/registry.js';
 import { DEFAULT_THRESHOLDS, judgeRun } from '../../reports/gates.js';
-import { DIALECTS, FLOOR_IMPL, REFERENCE_IMPL, type Dialect } from '../result.js';
+import { mergeResults, type MergeInput } from '../../reports/merge-results.js';
+import type { Scenario } from '../../scenarios/scenario.js';
+import { UsageError } from '../errors.js';
+import { DIALECTS, FLOOR_IMPL, REFERENCE_IMPL, type Dialect, type RunResult } from '../result.js';
 import { loadRevision } from '../runner/against-revision.js';
+import { parseShard, planUnits, shardUnits } from '../runner/shard.js';
 import { run } from '../runner/run.js';
 import { DEFAULT_SAMPLING, QUICK_SAMPLING } from '../runner/sampling-options.js';
 import { INJECTED_HANDLERS } from '../bench/injected-regressions.js';
@@ -34,6 +38,7 @@ export interface RunArgs {
   rtt?: number | undefined;
   against?: string | undefined;
   'min-effect': number;
+  shard?: string | undefined;
 }
 
 export async function runCommand(args: RunArgs): Promise<number> {
@@ -55,7 +60,8 @@ export async function runCommand(args: RunArgs): Promise<number> {
   const sized = args.samples === undefined ? base : { ...base, maxSamples: args.samples, budgetMs: Math.max(base.budgetMs, args.samples * 50) };
   const sampling = { ...sized, concurrency: args.concurrency };
 
-  const sweeps = scenarios.filter((s) => s.sweep !== undefined);
+  // A sharded run sweeps (scaling) in its first shard only: merge carries the sweep over.
+  const sweeps = args.shard === undefined || parseShard(args.shard)?.index === 1 ? scenarios.filter((s) => s.sweep !== undefined) : [];
   const measured = scenarios.filter((s) => s.sweep === undefined);
   const target = { pgUrl: args['pg-url'], sqliteFile: args['sqlite-file'], rttMs: args.rtt };
   let scalingExit: number | null = null;
@@ -69,12 +75,12 @@ export async function runCommand(args: RunArgs): Promise<number> {
   if (measured.length === 0 && scalingExit !== null) return scalingExit;
 
   const thresholds = { ...DEFAULT_THRESHOLDS, p95Ms: args['p95-ms'], maxQueries: args['max-queries'], detailTolerancePct: args['detail-tolerance'] };
-  const measuredRun = await withSignals((signal) =>
+  const runOn = async (runDialects: Dialect[], runScenarios: Scenario[]): Promise<RunResult> => judgeRun(await withSignals((signal) =>
     run({
-      dialects,
+      dialects: runDialects,
       impls,
       implUnderTest,
-      scenarios: measured,
+      scenarios: runScenarios,
       profile: args.profile as ProfileName,
       seed: args.seed,
       target,
@@ -89,11 +95,35 @@ export async function runCommand(args: RunArgs): Promise<number> {
       onSeedProgress: seedProgressBar(),
       signal,
     }),
-  );
-  const result = judgeRun(measuredRun, measured, thresholds);
+  ), runScenarios, thresholds);
+  const result = args.shard === undefined ? await runOn(dialects, measured) : await runShard(args.shard, dialects, measured, runOn);
   const lastScaling = readLastScaling();
   if (lastScaling !== undefined) result.scaling = lastScaling;
   const written = await writeRunOutputs(result, args.out, { attachNote: args['attach-note'] });
   printSummary(result, written);
   return result.verdict === 'pass' ? 0 : 1;
+}
+
+/**
+ * `--shard K/N`: only this shard's (database, scenario) units, measured database by database and
+ * joined as one result that records the whole plan, so that `querygate merge` can check the parts.
+ */
+async function runShard(
+  shardText: string,
+  dialects: Dialect[],
+  scenarios: Scenario[],
+  runOn: (dialects: Dialect[], scenarios: Scenario[]) => Promise<RunResult>,
+): Promise<RunResult> {
+  const shard = parseShard(shardText);
+  if (shard === null) throw new UsageError(`--shard must be K/N with 1 <= K <= N, got ${JSON.stringify(shardText)} (e.g. --shard 1/2)`);
+  const units = planUnits(dialects, scenarios);
+  const mine = shardUnits(units, shard.index, shard.count);
+  if (mine.length === 0) throw new UsageError(`--shard ${shardText}: this run has only ${units.length} (database, scenario) units, so shard ${shard.index} would measure nothing`);
+  const parts: MergeInput[] = [];
+  for (const dialect of dialects) {
+    const own = scenarios.filter((s) => mine.includes(`${dialect}/${s.name}`));
+    if (own.length > 0) parts.push({ label: dialect, result: await runOn([dialect], own) });
+  }
+  const { result } = mergeResults(parts, { expectedUnits: mine });
+  return { ...result, shard: { index: shard.index, count: shard.count, units } };
 }

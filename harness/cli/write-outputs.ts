@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { renderJunit } from '../../reports/junit-report.js';
 import { renderMarkdown } from '../../reports/markdown-report.js';
 import { EnvironmentError } from '../errors.js';
+import { attachResultNoteToHead } from '../git/result-notes.js';
 import type { RunResult } from '../result.js';
 
 export interface WrittenOutputs {
@@ -81,7 +82,7 @@ export async function writeRunOutputs(result: RunResult, dir: string, options: {
       throw new EnvironmentError(`cannot append to GITHUB_STEP_SUMMARY (${summary}): ${(error as { code?: string }).code ?? String(error)}`);
     }
   }
-  const note = options.attachNote ? attachNote(files[1] as string) : null;
+  const note = options.attachNote ? `${attachNote(files[1] as string)} and ${attachResultNoteToHead(result)}` : null;
   return { dir: out, files, note };
 }
 

@@ -1,0 +1,39 @@
+import { parseResultFile } from '../../reports/parse-result-file.js';
+import type { HistoryEntry } from '../../reports/history.js';
+import { git } from '../git/git.js';
+import { listResultNotes, readNoteBlobs } from '../git/result-notes.js';
+
+/** @default 100 */
+export const DEFAULT_HISTORY_DEPTH = 100;
+
+/**
+ * The result notes along the first-parent history of RANGE (a revision: its last `maxCount`
+ * commits; or A..B: all of them), oldest first. Notes that are not a querygate result are skipped
+ * and named in `skipped`.
+ */
+export function readHistory(range: string, options: { cwd?: string; maxCount?: number } = {}): {
+  entries: HistoryEntry[];
+  commits: number;
+  skipped: string[];
+} {
+  const { cwd } = options;
+  const limit = range.includes('..') ? [] : [`--max-count=${options.maxCount ?? DEFAULT_HISTORY_DEPTH}`];
+  const log = git(['log', '--first-parent', '--format=%H%x00%cI%x00%s', ...limit, range, '--'], { cwd })
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => line.split('\u0000'))
+    .reverse();
+  const notes = listResultNotes(cwd);
+  const entries: HistoryEntry[] = [];
+  const skipped: string[] = [];
+  const noted = log.filter(([commit = '']) => notes.has(commit));
+  const texts = readNoteBlobs(noted.map(([commit = '']) => notes.get(commit) as string), cwd);
+  for (const [commit = '', date = '', subject = ''] of noted) {
+    try {
+      entries.push({ commit, date, subject, result: parseResultFile(texts.get(notes.get(commit) as string) ?? '', `note of ${commit.slice(0, 10)}`) });
+    } catch (error) {
+      skipped.push(error instanceof Error ? error.message : String(error));
+    }
+  }
+  return { entries, commits: log.length, skipped };
+}
