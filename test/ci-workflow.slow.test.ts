@@ -115,8 +115,9 @@ describe('the CI workflow, run locally', () => {
     expect(pr.map((r) => r.name)).toEqual(['Fetch the result notes', 'Measure against the merge base']);
     expect(pr[1]?.output).toContain(`merge base: ${mainSha}`);
     expect(prSummary).toMatch(/verdict|Gates|gate/i);
-    // Without --against (not in this checkout yet) the note of the merge base is compared with.
-    if (!pr[1]?.output.includes('--against')) expect(prSummary).toContain(`base: the result note of ${mainSha} itself`);
+    // The run measured the merge base's code beside the pull request's, side by side.
+    const result = JSON.parse(readFileSync(join(prDir, 'reports', 'out', 'latest', 'result.json'), 'utf8')) as { against?: { sha: string } };
+    expect(result.against?.sha).toBe(mainSha);
     expect(existsSync(join(prDir, 'reports', 'out', 'latest', 'result.json'))).toBe(true);
   });
 });
