@@ -10,7 +10,8 @@ import { EnvironmentError } from '../errors.js';
 import { openFixture, type SeedProgress } from '../fixture-store.js';
 import { QueryRecorder } from '../instrument/query-recorder.js';
 import { PROBE_IMPL, REFERENCE_IMPL, RESULT_SCHEMA_VERSION, type AgainstInfo, type Dialect, type EnvironmentInfo, type FixtureInfo, type MeasuredRun, type PairedComparison, type RatioResult, type ScenarioResult } from '../result.js';
-import { bootstrapRatioCi } from '../statistics.js';
+import { blockBootstrapRatioCi } from '../round-bootstrap.js';
+import { bootstrapRatioCi, type RatioEstimate } from '../statistics.js';
 import { describeEnvironment } from './environment.js';
 import { startMeasuring, type MeasuringSession } from './measuring-registry.js';
 import { poolAcquireTimeoutMs, seconds } from '../timeouts.js';
@@ -174,8 +175,8 @@ function computeRatios(results: readonly ScenarioResult[]): RatioResult[] {
     if (result.state !== 'completed' || result.impl === REFERENCE_IMPL || result.impl === PROBE_IMPL) continue;
     const reference = results.find((r) => r.scenario === result.scenario && r.dialect === result.dialect && r.impl === REFERENCE_IMPL);
     if (reference === undefined || reference.state !== 'completed' || reference.rawSamples.length === 0 || result.rawSamples.length === 0) continue;
-    const p50 = bootstrapRatioCi(result.rawSamples, reference.rawSamples, 50);
-    const p95 = bootstrapRatioCi(result.rawSamples, reference.rawSamples, 95);
+    const p50 = ratioCi(result, reference, 50);
+    const p95 = ratioCi(result, reference, 95);
     ratios.push({
       scenario: result.scenario,
       dialect: result.dialect,
@@ -188,6 +189,22 @@ function computeRatios(results: readonly ScenarioResult[]): RatioResult[] {
     });
   }
   return ratios;
+}
+
+/**
+ * Ratio of two implementations' percentiles in one run: resampling whole rounds when both know
+ * their rounds (samples of a round share that moment's machine), else single samples.
+ */
+function ratioCi(numerator: ScenarioResult, denominator: ScenarioResult, p: number): RatioEstimate {
+  const rounded = (r: ScenarioResult) => r.sampleRounds !== undefined && r.sampleRounds.length === r.rawSamples.length;
+  if (rounded(numerator) && rounded(denominator)) {
+    return blockBootstrapRatioCi(
+      { samples: numerator.rawSamples, rounds: numerator.sampleRounds ?? [] },
+      { samples: denominator.rawSamples, rounds: denominator.sampleRounds ?? [] },
+      p,
+    );
+  }
+  return bootstrapRatioCi(numerator.rawSamples, denominator.rawSamples, p);
 }
 
 function erroredResult(scenario: string, dialect: Dialect, impl: string, error: string): ScenarioResult {
