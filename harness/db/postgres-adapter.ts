@@ -1,5 +1,8 @@
+import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
 import knex, { type Knex } from 'knex';
 import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { QueryPlan } from '../result.js';
 import { MARKER_TABLE, type DialectAdapter, type NamespaceState } from './dialect-adapter.js';
 import { FixtureRefusedError } from './fixture-refused-error.js';
@@ -7,9 +10,7 @@ import { redactSecretsInText, redactUrl } from './pg-url.js';
 
 /** The schema that marks a whole database as claimed by querygate. */
 const CLAIM_SCHEMA = 'querygate';
-const ROWS_PER_STATEMENT = 5000;
-/** Integer columns of the schema; every other column loads as text. */
-const INTEGER_COLUMNS = new Set(['tags.id', 'artifact_tags.tag_id', 'groups.position', 'group_artifacts.position']);
+const SCAN_BATCH = 10_000;
 const SYSTEM_SCHEMAS = "('pg_catalog', 'information_schema', 'pg_toast')";
 
 /** A server that does not answer the connection within this long is unreachable (the CLI must fail within 10 s). */
@@ -36,6 +37,15 @@ function logLine(level: string, message: unknown): void {
 }
 
 const ident = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+
+const COPY_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** A value in COPY's text format: \N for null, backslash escapes for the four special characters. */
+function copyField(value: unknown): string {
+  if (value === null || value === undefined) return '\\N';
+  const text = String(value);
+  return /[\\\n\r\t]/.test(text) ? text.replace(/[\\\n\r\t]/g, (c) => COPY_ESCAPES[c] ?? c) : text;
+}
 
 /**
  * Postgres: one fixture per schema (`qg_<profile>_s<seed>`) inside a database that querygate
@@ -64,6 +74,7 @@ export async function createPostgresAdapter(options: { url: string; onClose?: ()
 
   return {
     dialect: 'postgres',
+    foreignKeysAfterLoad: true,
     location,
     namespaceFor: (profile, seed) => `qg_${profile}_s${seed}`,
 
@@ -123,21 +134,54 @@ export async function createPostgresAdapter(options: { url: string; onClose?: ()
       }
     },
 
-    async bulkInsert(db, table, columns, rows) {
-      // unnest() over one array per column: one statement and N parameters per batch, whatever its size.
-      const types = columns.map((c) => (INTEGER_COLUMNS.has(`${table}.${c}`) ? 'int' : 'text'));
-      const sql = `insert into ${ident(table)} (${columns.map(ident).join(', ')}) select * from unnest(${types
-        .map((t, i) => `$${i + 1}::${t}[]`)
-        .join(', ')})`;
+    async bulkLoad(db, table, columns, batches, onBatch) {
+      // COPY FROM STDIN in text format: one statement per table, no parameters, no plans. FREEZE
+      // (allowed after a TRUNCATE in the same transaction; the build's tables are new and hold no
+      // foreign keys yet) writes the rows frozen and all-visible, so the VACUUM afterwards has
+      // next to nothing left to do.
       const conn = (await db.client.acquireConnection()) as pg.Client;
       try {
-        for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
-          const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
-          await conn.query(
-            sql,
-            columns.map((c) => chunk.map((r) => r[c] ?? null)),
-          );
+        await conn.query('begin');
+        await conn.query(`truncate ${ident(table)}`);
+        const copy = conn.query(copyFrom(`copy ${ident(table)} (${columns.map(ident).join(', ')}) from stdin with (freeze)`));
+        const done = finished(copy);
+        let loaded = 0;
+        for (const rows of batches) {
+          let text = '';
+          for (const row of rows) {
+            for (let k = 0; k < columns.length; k++) text += (k === 0 ? '' : '\t') + copyField(row[columns[k] as string]);
+            text += '\n';
+          }
+          if (!copy.write(text)) await Promise.race([once(copy, 'drain'), done]);
+          loaded += rows.length;
+          onBatch?.(rows.length);
         }
+        copy.end();
+        await done;
+        await conn.query('commit');
+        return loaded;
+      } catch (error) {
+        await conn.query('rollback').catch(() => undefined);
+        throw error;
+      } finally {
+        await db.client.releaseConnection(conn);
+      }
+    },
+
+    async *scanTable(db, table, columns) {
+      const conn = (await db.client.acquireConnection()) as pg.Client;
+      try {
+        await conn.query('begin read only');
+        await conn.query(`declare querygate_scan no scroll cursor for select ${columns.map(ident).join(', ')} from ${ident(table)}`);
+        for (;;) {
+          const { rows } = await conn.query(`fetch ${SCAN_BATCH} from querygate_scan`);
+          if (rows.length === 0) break;
+          yield rows as Record<string, unknown>[];
+        }
+        await conn.query('commit');
+      } catch (error) {
+        await conn.query('rollback').catch(() => undefined);
+        throw error;
       } finally {
         await db.client.releaseConnection(conn);
       }
