@@ -124,7 +124,12 @@ async function build(
     throw error;
   }
   await db.destroy();
-  await adapter.replaceNamespace(scratch, namespace);
+  try {
+    await adapter.replaceNamespace(scratch, namespace);
+  } catch (error) {
+    await adapter.dropNamespace(scratch);
+    throw error;
+  }
 }
 
 async function load(adapter: DialectAdapter, db: Knex, options: OpenFixtureOptions): Promise<Record<string, number>> {

@@ -68,3 +68,8 @@ export interface DialectAdapter {
 
 /** The table that marks a namespace as the harness's own. */
 export const MARKER_TABLE = 'querygate_fixture';
+
+/** The table in which the database counts writes to the fixture's tables (triggers installed by the adapter). */
+export const WRITE_COUNTER_TABLE = 'querygate_writes';
+/** Postgres: the function behind the write-counting triggers. */
+export const WRITE_COUNTER_FUNCTION = 'querygate_count_write';

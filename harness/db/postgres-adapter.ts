@@ -4,7 +4,8 @@ import knex, { type Knex } from 'knex';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { QueryPlan } from '../result.js';
-import { MARKER_TABLE, type DialectAdapter, type NamespaceState } from './dialect-adapter.js';
+import { TABLES } from '../../src/schema.js';
+import { MARKER_TABLE, WRITE_COUNTER_FUNCTION, WRITE_COUNTER_TABLE, type DialectAdapter, type NamespaceState } from './dialect-adapter.js';
 import { FixtureRefusedError } from './fixture-refused-error.js';
 import { redactSecretsInText, redactUrl } from './pg-url.js';
 
@@ -12,6 +13,13 @@ import { redactSecretsInText, redactUrl } from './pg-url.js';
 const CLAIM_SCHEMA = 'querygate';
 const SCAN_BATCH = 10_000;
 const SYSTEM_SCHEMAS = "('pg_catalog', 'information_schema', 'pg_toast')";
+/** Relation kinds that hold or show data: tables, partitioned tables, views, materialized views, foreign tables. */
+const TABLE_KINDS = "('r', 'p', 'v', 'm', 'f')";
+/**
+ * Functions the harness creates in a fixture schema (the count triggers' and the write
+ * counter's); dropped by name before the schema, which is then dropped RESTRICT.
+ */
+const FIXTURE_FUNCTIONS = ['collection_artifacts_count()', `${WRITE_COUNTER_FUNCTION}()`];
 
 /** A server that does not answer the connection within this long is unreachable (the CLI must fail within 10 s). */
 const CONNECT_TIMEOUT_MS = 5000;
@@ -94,11 +102,11 @@ export async function createPostgresAdapter(options: { url: string; onClose?: ()
     },
 
     async inspect(schema): Promise<NamespaceState> {
-      const exists = await admin('information_schema.schemata').where('schema_name', schema).first('schema_name');
+      // The catalog, not information_schema: that lists only the tables this role may use, and
+      // a table the harness cannot see is still someone else's.
+      const exists = await admin('pg_namespace').where('nspname', schema).first('nspname');
       if (exists === undefined) return { kind: 'absent' };
-      const tables = (
-        await admin('information_schema.tables').where('table_schema', schema).orderBy('table_name').select('table_name')
-      ).map((r: { table_name: string }) => r.table_name);
+      const tables = (await relationsIn(admin, schema)).map((r) => r.relname);
       if (tables.includes(MARKER_TABLE)) {
         const rows: { key: string; value: string }[] = await admin.withSchema(schema).from(MARKER_TABLE).select('key', 'value');
         return { kind: 'ours', marker: Object.fromEntries(rows.map((r) => [r.key, r.value])) };
@@ -111,12 +119,12 @@ export async function createPostgresAdapter(options: { url: string; onClose?: ()
     },
 
     async dropNamespace(schema) {
-      await admin.raw(`drop schema if exists ${ident(schema)} cascade`);
+      await admin.transaction((trx) => dropFixtureSchema(trx, schema));
     },
 
     async replaceNamespace(from, to) {
       await admin.transaction(async (trx) => {
-        await trx.raw(`drop schema if exists ${ident(to)} cascade`);
+        await dropFixtureSchema(trx, to);
         await trx.raw(`alter schema ${ident(from)} rename to ${ident(to)}`);
       });
     },
@@ -243,18 +251,12 @@ export async function createPostgresAdapter(options: { url: string; onClose?: ()
  * the system schemas and querygate's own.
  */
 async function claimDatabase(admin: Knex, location: string): Promise<void> {
-  const claimed = await admin('information_schema.tables')
-    .where({ table_schema: CLAIM_SCHEMA, table_name: MARKER_TABLE })
-    .first('table_name');
-  if (claimed !== undefined) return;
-  const foreign: { table_schema: string; table_name: string }[] = await admin('information_schema.tables')
-    .whereRaw(`table_schema not in ${SYSTEM_SCHEMAS}`)
-    .orderBy(['table_schema', 'table_name'])
-    .limit(5)
-    .select('table_schema', 'table_name');
+  const claimed = (await relationsIn(admin, CLAIM_SCHEMA)).some((r) => r.relname === MARKER_TABLE);
+  if (claimed) return;
+  const foreign = await relationsIn(admin, undefined, 5);
   if (foreign.length > 0) {
     throw new FixtureRefusedError(
-      `${location} holds tables querygate did not create (${foreign.map((t) => `${t.table_schema}.${t.table_name}`).join(', ')}) and no querygate marker; refusing to write. Give querygate an empty database of its own.`,
+      `${location} holds tables querygate did not create (${foreign.map((t) => `${t.nspname}.${t.relname}`).join(', ')}) and no querygate marker; refusing to write. Give querygate an empty database of its own.`,
     );
   }
   await admin.transaction(async (trx) => {
@@ -265,6 +267,46 @@ async function claimDatabase(admin: Knex, location: string): Promise<void> {
       [new Date().toISOString()],
     );
   });
+}
+
+/**
+ * Tables (and views) in one schema, or in every schema but the system's when `schema` is
+ * undefined, read from the catalog: every relation, whatever this role's privileges on it.
+ */
+async function relationsIn(db: Knex, schema: string | undefined, limit?: number): Promise<{ nspname: string; relname: string }[]> {
+  const query = db('pg_class as c')
+    .join('pg_namespace as n', 'n.oid', 'c.relnamespace')
+    .whereRaw(`c.relkind in ${TABLE_KINDS}`)
+    .orderBy(['n.nspname', 'c.relname'])
+    .select('n.nspname', 'c.relname');
+  if (schema !== undefined) query.where('n.nspname', schema);
+  else query.whereRaw(`n.nspname not in ${SYSTEM_SCHEMAS} and n.nspname not like 'pg\\_temp\\_%' and n.nspname not like 'pg\\_toast\\_temp\\_%'`);
+  if (limit !== undefined) query.limit(limit);
+  return query;
+}
+
+/**
+ * Drops a fixture schema: the harness's own tables and functions by name, then the schema
+ * RESTRICT, so that anything else in it (someone's table, view or function) makes the drop
+ * fail instead of vanishing with it.
+ */
+async function dropFixtureSchema(trx: Knex.Transaction, schema: string): Promise<void> {
+  const found = await trx('pg_namespace').where('nspname', schema).first('nspname');
+  if (found === undefined) return;
+  const ours = [...TABLES, MARKER_TABLE, WRITE_COUNTER_TABLE];
+  const others = (await relationsIn(trx, schema)).map((r) => r.relname).filter((name) => !(ours as readonly string[]).includes(name));
+  const refuse = (what: string) =>
+    new FixtureRefusedError(`schema ${schema} holds ${what} querygate did not create; refusing to drop it (remove them, or drop the schema yourself)`);
+  if (others.length > 0) throw refuse(others.slice(0, 5).join(', '));
+  try {
+    await trx.raw(`drop table if exists ${ours.map((t) => `${ident(schema)}.${ident(t)}`).join(', ')} restrict`);
+    for (const fn of FIXTURE_FUNCTIONS) await trx.raw(`drop function if exists ${ident(schema)}.${fn} restrict`);
+    await trx.raw(`drop schema ${ident(schema)} restrict`);
+  } catch (error) {
+    // 2BP01: something of someone else's depends on one of ours, or lives in the schema.
+    if ((error as { code?: string }).code === '2BP01') throw refuse('objects (functions, types, sequences, or views on its tables)');
+    throw error;
+  }
 }
 
 function walkPlan(node: unknown, visit: (node: Record<string, unknown>) => void): void {
