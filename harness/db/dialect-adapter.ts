@@ -59,6 +59,11 @@ export interface DialectAdapter {
   /** Settings for a bulk load, and statistics afterwards (plans depend on them). */
   beforeBulkLoad(db: Knex): Promise<void>;
   afterBulkLoad(db: Knex): Promise<void>;
+  /**
+   * Makes the database count every write to `tables` in the one-row table WRITE_COUNTER_TABLE
+   * (column `writes`, starting at 0): triggers, so that writes from any client are counted.
+   */
+  installWriteCounter(db: Knex, tables: readonly string[]): Promise<void>;
   serverVersion(db: Knex): Promise<string>;
   /** The plan of a statement, and the large tables it reads in full. */
   explain(db: Knex, sql: string, bindings: readonly unknown[], tableRows: Record<string, number>): Promise<QueryPlan>;

@@ -215,6 +215,25 @@ export async function createPostgresAdapter(options: { url: string; onClose?: ()
       }
     },
 
+    async installWriteCounter(db, tables) {
+      // Statement triggers: one increment per statement that writes (TRUNCATE included), however
+      // many rows. The counter is found in the written table's schema (tg_table_schema), so it
+      // survives the rename of the scratch schema into place and any client's search_path.
+      await db.raw(`create table ${ident(WRITE_COUNTER_TABLE)} (writes bigint not null)`);
+      await db.raw(`insert into ${ident(WRITE_COUNTER_TABLE)} (writes) values (0)`);
+      await db.raw(`create function ${WRITE_COUNTER_FUNCTION}() returns trigger language plpgsql as $$
+        begin
+          execute format('update %I.${WRITE_COUNTER_TABLE} set writes = writes + 1', tg_table_schema);
+          return null;
+        end
+        $$`);
+      for (const table of tables) {
+        await db.raw(
+          `create trigger ${ident(`${WRITE_COUNTER_TABLE}_${table}`)} after insert or update or delete or truncate on ${ident(table)} for each statement execute function ${WRITE_COUNTER_FUNCTION}()`,
+        );
+      }
+    },
+
     async serverVersion(db) {
       const rows = (await db.raw('show server_version')) as { rows: { server_version: string }[] };
       return `PostgreSQL ${rows.rows[0]?.server_version ?? '?'}`;

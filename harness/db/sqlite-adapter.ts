@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import knex, { type Knex } from 'knex';
 import type { QueryPlan } from '../result.js';
-import { MARKER_TABLE, type DialectAdapter } from './dialect-adapter.js';
+import { MARKER_TABLE, WRITE_COUNTER_TABLE, type DialectAdapter } from './dialect-adapter.js';
 import { tablesByAlias } from './sql-aliases.js';
 
 const SQLITE_HEADER = 'SQLite format 3\0';
@@ -130,6 +130,19 @@ export function createSqliteAdapter(options: { dir: string; file?: string | unde
     async afterBulkLoad(db) {
       await db.raw('analyze');
       await db.raw('pragma journal_mode = delete');
+    },
+
+    async installWriteCounter(db, tables) {
+      // SQLite has row triggers only: one increment per row written, three triggers per table.
+      await db.raw(`create table ${WRITE_COUNTER_TABLE} (writes integer not null)`);
+      await db.raw(`insert into ${WRITE_COUNTER_TABLE} (writes) values (0)`);
+      for (const table of tables) {
+        for (const op of ['insert', 'update', 'delete']) {
+          await db.raw(
+            `create trigger ${WRITE_COUNTER_TABLE}_${table}_${op} after ${op} on ${table} begin update ${WRITE_COUNTER_TABLE} set writes = writes + 1; end`,
+          );
+        }
+      }
     },
 
     async serverVersion(db) {
