@@ -153,6 +153,8 @@ export async function createPostgresAdapter(options: { url: string; onClose?: ()
         await conn.query(`truncate ${ident(table)}`);
         const copy = conn.query(copyFrom(`copy ${ident(table)} (${columns.map(ident).join(', ')}) from stdin with (freeze)`));
         const done = finished(copy);
+        // Awaited below; handled now, so an error while the generator runs is never "unhandled".
+        done.catch(() => undefined);
         let loaded = 0;
         for (const rows of batches) {
           let text = '';
