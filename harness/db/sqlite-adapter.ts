@@ -10,6 +10,7 @@ const SQLITE_HEADER = 'SQLite format 3\0';
 /** Rows per INSERT statement: well under SQLite's 32766 variables for our widest table. */
 const ROWS_PER_STATEMENT = 200;
 const SCAN_BATCH = 10_000;
+const STAGE_TABLE = 'querygate_stage';
 /** Page cache while building a fixture (KiB): big enough for the xl fixture's indexes. */
 const BUILD_CACHE_KIB = 2 * 1024 * 1024;
 
@@ -73,13 +74,26 @@ export function createSqliteAdapter(options: { dir: string; file?: string | unde
     async bulkLoad(db, table, columns, batches, onBatch) {
       const conn = (await db.client.acquireConnection()) as Database.Database;
       try {
+        // Rows arrive in generation order, their primary keys in random order: inserted directly,
+        // each lands at a random place of the key's B-tree. Staged in a key-less temporary table
+        // and copied over sorted by the key, they append instead. Measured at large: the link
+        // tables (narrow rows, composite keys) load in half the time; artifacts (wide rows, one
+        // key column) slower, the copy costing more than it saves, so only composite keys stage.
+        const keys = (conn.prepare(`pragma table_info(${table})`).all() as { name: string; pk: number }[])
+          .filter((c) => c.pk > 0)
+          .sort((a, b) => a.pk - b.pk)
+          .map((c) => c.name);
+        const staged = keys.length > 1;
+        const list = columns.join(', ');
+        const target = staged ? `temp.${STAGE_TABLE}` : table;
         const row = `(${columns.map(() => '?').join(', ')})`;
-        const sql = (n: number) => `insert into ${table} (${columns.join(', ')}) values ${Array(n).fill(row).join(', ')}`;
-        const full = conn.prepare(sql(ROWS_PER_STATEMENT));
+        const sql = (n: number) => `insert into ${target} (${list}) values ${Array(n).fill(row).join(', ')}`;
         const values = new Array<unknown>(ROWS_PER_STATEMENT * columns.length);
         let loaded = 0;
         // One transaction for the whole table: a commit per batch cost more than the inserts.
         conn.transaction(() => {
+          if (staged) conn.exec(`create temp table ${STAGE_TABLE} as select ${list} from main.${table} where 0`);
+          const full = conn.prepare(sql(ROWS_PER_STATEMENT));
           for (const rows of batches) {
             let i = 0;
             for (; i + ROWS_PER_STATEMENT <= rows.length; i += ROWS_PER_STATEMENT) {
@@ -93,6 +107,10 @@ export function createSqliteAdapter(options: { dir: string; file?: string | unde
             if (i < rows.length) conn.prepare(sql(rows.length - i)).run(rows.slice(i).flatMap((r) => columns.map((c) => r[c] ?? null)));
             loaded += rows.length;
             onBatch?.(rows.length);
+          }
+          if (staged) {
+            conn.exec(`insert into main.${table} (${list}) select ${list} from temp.${STAGE_TABLE} order by ${keys.join(', ')}`);
+            conn.exec(`drop table temp.${STAGE_TABLE}`);
           }
         })();
         return loaded;
