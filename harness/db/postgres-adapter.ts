@@ -1,8 +1,9 @@
 import { once } from 'node:events';
+import { StringDecoder } from 'node:string_decoder';
 import { finished } from 'node:stream/promises';
 import knex, { type Knex } from 'knex';
 import pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import type { QueryPlan } from '../result.js';
 import { TABLES } from '../../src/schema.js';
 import { MARKER_TABLE, WRITE_COUNTER_FUNCTION, WRITE_COUNTER_TABLE, type DialectAdapter, type NamespaceState } from './dialect-adapter.js';
@@ -11,7 +12,6 @@ import { redactSecretsInText, redactUrl } from './pg-url.js';
 
 /** The schema that marks a whole database as claimed by querygate. */
 const CLAIM_SCHEMA = 'querygate';
-const SCAN_BATCH = 10_000;
 const SYSTEM_SCHEMAS = "('pg_catalog', 'information_schema', 'pg_toast')";
 /** Relation kinds that hold or show data: tables, partitioned tables, views, materialized views, foreign tables. */
 const TABLE_KINDS = "('r', 'p', 'v', 'm', 'f')";
@@ -53,6 +53,14 @@ function copyField(value: unknown): string {
   if (value === null || value === undefined) return '\\N';
   const text = String(value);
   return /[\\\n\r\t]/.test(text) ? text.replace(/[\\\n\r\t]/g, (c) => COPY_ESCAPES[c] ?? c) : text;
+}
+
+const COPY_UNESCAPES: Readonly<Record<string, string>> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\' };
+
+/** A field of COPY TO's text format: null for \N, the sequences COPY TO emits unescaped. */
+function copyValue(field: string): string | null {
+  if (field === '\\N') return null;
+  return field.includes('\\') ? field.replace(/\\(.)/g, (_, c: string) => COPY_UNESCAPES[c] ?? c) : field;
 }
 
 /**
@@ -179,19 +187,26 @@ export async function createPostgresAdapter(options: { url: string; onClose?: ()
     },
 
     async *scanTable(db, table, columns) {
+      // COPY TO STDOUT, parsed here: a third of the time of fetching the same rows through a
+      // cursor (measured at large). Integer columns arrive as their decimal text.
       const conn = (await db.client.acquireConnection()) as pg.Client;
       try {
-        await conn.query('begin read only');
-        await conn.query(`declare querygate_scan no scroll cursor for select ${columns.map(ident).join(', ')} from ${ident(table)}`);
-        for (;;) {
-          const { rows } = await conn.query(`fetch ${SCAN_BATCH} from querygate_scan`);
-          if (rows.length === 0) break;
-          yield rows as Record<string, unknown>[];
+        const stream = conn.query(copyTo(`copy (select ${columns.map(ident).join(', ')} from ${ident(table)}) to stdout`));
+        const decoder = new StringDecoder('utf8');
+        let rest = '';
+        for await (const chunk of stream as AsyncIterable<Buffer>) {
+          const lines = (rest + decoder.write(chunk)).split('\n');
+          rest = lines.pop() ?? '';
+          const batch: Record<string, unknown>[] = [];
+          for (const line of lines) {
+            const fields = line.split('\t');
+            const row: Record<string, unknown> = {};
+            for (let k = 0; k < columns.length; k++) row[columns[k] as string] = copyValue(fields[k] ?? '\\N');
+            batch.push(row);
+          }
+          if (batch.length > 0) yield batch;
         }
-        await conn.query('commit');
-      } catch (error) {
-        await conn.query('rollback').catch(() => undefined);
-        throw error;
+        if (rest !== '') throw new Error(`COPY of ${table} ended inside a row`);
       } finally {
         await db.client.releaseConnection(conn);
       }
