@@ -1,6 +1,8 @@
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { openFixture, writesSinceSeeding } from '../harness/fixture-store.js';
-import { openTestAdapter, TEST_DIALECTS } from './support/databases.js';
+import { openTestAdapter, testFolder, TEST_DIALECTS } from './support/databases.js';
+import { runCli, showExit } from './support/run-cli.js';
 import { startHttpEndpoint } from './support/http-endpoint.js';
 
 /**
@@ -61,5 +63,27 @@ describe.each(TEST_DIALECTS)('reusing a fixture on %s', (dialect) => {
     } finally {
       await adapter.close();
     }
+  });
+});
+
+describe('querygate seed after a write to the fixture', () => {
+  it('says the fixture was not what was seeded, rebuilds it, and prints the seeded checksum', async () => {
+    const cacheDir = testFolder('seed-after-write');
+    const seed = () => runCli(['seed', '--db', 'sqlite', '--profile', 'small'], { QUERYGATE_CACHE_DIR: cacheDir }, 60_000);
+    const first = await seed();
+    expect(first.code, showExit(first)).toBe(0);
+    const checksum = /^checksum: (\w+)$/m.exec(first.stdout)?.[1];
+    expect(checksum).toMatch(/^[0-9a-f]{64}$/);
+    const file = /at (\S+\.sqlite):/.exec(first.stdout)?.[1] ?? '';
+    const raw = new Database(file);
+    raw.prepare('update artifacts set description = ? where rowid = 1').run('edited by hand');
+    raw.close();
+    const second = await seed();
+    expect(second.code, showExit(second)).toBe(0);
+    expect(second.stderr).toMatch(/fixture \S+ was not what was seeded \(1 write to it since it was seeded\): rebuilt it/);
+    expect(second.stdout).toMatch(/: rebuilt in /);
+    expect(second.stdout).toContain(`checksum: ${checksum}`);
+    const third = await seed();
+    expect(third.stdout).toMatch(/: reused in .* \(unchanged since seeding\)/);
   });
 });
