@@ -2,13 +2,13 @@ import type { Knex } from 'knex';
 import { FixtureChecksum } from '../fixtures/checksum.js';
 import { generateFixture } from '../fixtures/generator.js';
 import { GENERATOR_VERSION, PROFILES, type ProfileName } from '../fixtures/profiles.js';
-import { COLUMNS, createSchema, finishSchema, PRIMARY_KEYS, TABLES, type TableName } from '../src/schema.js';
-import { MARKER_TABLE, type DialectAdapter, type NamespaceState } from './db/dialect-adapter.js';
+import { COLUMNS, createIndexes, createTables, finishSchema, PRIMARY_KEYS, TABLES, type TableName } from '../src/schema.js';
+import { MARKER_TABLE, WRITE_COUNTER_TABLE, type DialectAdapter, type NamespaceState } from './db/dialect-adapter.js';
 import { FixtureRefusedError } from './db/fixture-refused-error.js';
 import type { FixtureInfo } from './result.js';
 
 /** Version of the stored layout (schema, marker). Bump when createSchema or finishSchema changes. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 const READ_BACK_BATCH = 10_000;
 
 export interface SeedProgress {
@@ -36,6 +36,11 @@ export interface OpenedFixture {
   info: FixtureInfo;
   /** True when an existing fixture was found matching and reused as it was. */
   reused: boolean;
+  /**
+   * Why a fixture whose marker matched was rebuilt: it was written to since it was seeded
+   * (a `serve` write endpoint, a test, a hand edit). Undefined when it was reused or was missing or stale.
+   */
+  rebuiltBecause?: string;
 }
 
 /**
@@ -54,17 +59,51 @@ export async function openFixture(options: OpenFixtureOptions): Promise<OpenedFi
 
   let state = await adapter.inspect(namespace);
   refuseForeign(namespace, state);
-  if (!reusable(state)) {
+  // A matching marker is not enough: the data must still be what was seeded (cheap checks).
+  let changed = reusable(state) ? await changedSinceSeeding(adapter, namespace, state) : undefined;
+  if (!reusable(state) || changed !== undefined) {
     await adapter.withBuildLock(namespace, async () => {
       state = await adapter.inspect(namespace);
       refuseForeign(namespace, state);
-      if (!reusable(state)) await build(adapter, namespace, wanted, options);
+      changed = reusable(state) ? await changedSinceSeeding(adapter, namespace, state) : undefined;
+      if (!reusable(state) || changed !== undefined) await build(adapter, namespace, wanted, options);
     });
     state = await adapter.inspect(namespace);
     if (!matching(state)) throw new Error(`fixture ${namespace} is not usable after seeding`);
-    return { db: adapter.connect(namespace), namespace, info: infoFrom(state), reused: false };
+    return { db: adapter.connect(namespace), namespace, info: infoFrom(state), reused: false, ...(changed === undefined ? {} : { rebuiltBecause: changed }) };
   }
   return { db: adapter.connect(namespace), namespace, info: infoFrom(state), reused: true };
+}
+
+/**
+ * How the fixture differs from what was seeded, or undefined when it does not: no write counted
+ * by the database's triggers since seeding, and every table's row count as the marker records.
+ */
+async function changedSinceSeeding(adapter: DialectAdapter, namespace: string, state: NamespaceState): Promise<string | undefined> {
+  if (state.kind !== 'ours') return 'it has no marker';
+  const db = adapter.connect(namespace, { pool: 1 });
+  try {
+    const writes = await writesSinceSeeding(db);
+    if (writes > 0) return `${writes} write${writes === 1 ? '' : 's'} to it since it was seeded`;
+    const expected = JSON.parse(state.marker.row_counts ?? '{}') as Record<string, number>;
+    for (const table of TABLES) {
+      const row = (await db(table).count({ n: '*' }).first()) as { n: number | string } | undefined;
+      const n = Number(row?.n ?? -1);
+      if (n !== expected[table]) return `${table} holds ${n} rows, seeded with ${expected[table] ?? '?'}`;
+    }
+    return undefined;
+  } catch (error) {
+    return `it cannot be verified (${error instanceof Error ? error.message.split('\n')[0] : String(error)})`;
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** Writes to the fixture's tables since it was seeded, as counted by the database's triggers. */
+export async function writesSinceSeeding(db: Knex): Promise<number> {
+  const row = (await db(WRITE_COUNTER_TABLE).first('writes')) as { writes: number | string } | undefined;
+  if (row === undefined) throw new Error(`${WRITE_COUNTER_TABLE} is empty`);
+  return Number(row.writes);
 }
 
 function refuseForeign(namespace: string, state: NamespaceState): void {
@@ -105,12 +144,15 @@ async function build(
       t.text('value').notNullable();
     });
     await db(MARKER_TABLE).insert({ key: 'state', value: 'building' });
-    await createSchema(db);
+    await createTables(db, { foreignKeys: !adapter.foreignKeysAfterLoad });
     await adapter.beforeBulkLoad(db);
     const rowCounts = await load(adapter, db, options);
+    await createIndexes(db, { foreignKeys: adapter.foreignKeysAfterLoad });
     await finishSchema(db);
+    // Last, so the load and finishSchema count nothing: from here on every write is counted.
+    await adapter.installWriteCounter(db, TABLES);
     await adapter.afterBulkLoad(db);
-    const checksum = await readBackChecksum(db);
+    const checksum = await readBackChecksum(db, adapter);
     await db(MARKER_TABLE).where('key', 'state').delete();
     await db(MARKER_TABLE).insert(
       Object.entries({ ...wanted, checksum, row_counts: JSON.stringify(rowCounts), created_at: new Date().toISOString(), state: 'ready' }).map(
@@ -123,7 +165,12 @@ async function build(
     throw error;
   }
   await db.destroy();
-  await adapter.replaceNamespace(scratch, namespace);
+  try {
+    await adapter.replaceNamespace(scratch, namespace);
+  } catch (error) {
+    await adapter.dropNamespace(scratch);
+    throw error;
+  }
 }
 
 async function load(adapter: DialectAdapter, db: Knex, options: OpenFixtureOptions): Promise<Record<string, number>> {
@@ -133,23 +180,26 @@ async function load(adapter: DialectAdapter, db: Knex, options: OpenFixtureOptio
   const counts: Record<string, number> = {};
   let done = 0;
   for (const table of TABLES) {
-    counts[table] = 0;
-    for (const batch of fixture.rows(table)) {
-      await adapter.bulkInsert(db, table, COLUMNS[table], batch as unknown as readonly Record<string, unknown>[]);
-      counts[table] += batch.length;
-      done += batch.length;
+    const batches = fixture.rows(table) as Iterable<readonly Record<string, unknown>[]>;
+    counts[table] = await adapter.bulkLoad(db, table, COLUMNS[table], batches, (rows) => {
+      done += rows;
       options.onProgress?.({ table, done, total });
-    }
+    });
   }
   return counts;
 }
 
 /**
- * The checksum of what the database holds, read back in keyset order: proof that both dialects
- * stored the same rows, not just that the generator produced them.
+ * The checksum of what the database holds, read back: proof that both dialects stored the same
+ * rows, not just that the generator produced them. With the adapter, each table is read in one
+ * plain scan (the checksum does not depend on row order); without, in keyset order through knex.
  */
-export async function readBackChecksum(db: Knex): Promise<string> {
+export async function readBackChecksum(db: Knex, adapter?: DialectAdapter): Promise<string> {
   const checksum = new FixtureChecksum();
+  if (adapter !== undefined) {
+    for (const table of TABLES) for await (const rows of adapter.scanTable(db, table, COLUMNS[table])) checksum.add(table, rows);
+    return checksum.digest();
+  }
   for (const table of TABLES) {
     const keys = PRIMARY_KEYS[table] as readonly string[];
     let last: unknown[] | null = null;

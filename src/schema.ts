@@ -23,7 +23,39 @@ export type TableName = (typeof TABLES)[number];
  * Timestamps are ISO-8601 UTC strings, as the original service stored them on SQLite.
  */
 export async function createSchema(db: Knex): Promise<void> {
+  await createTables(db);
+  await createIndexes(db);
+}
+
+/** Foreign keys: [table, column, referenced table (its `id`)], all ON DELETE CASCADE. */
+const FOREIGN_KEYS = [
+  ['collection_artifacts', 'collection_id', 'collections'],
+  ['groups', 'collection_id', 'collections'],
+  ['group_artifacts', 'group_id', 'groups'],
+  ['artifact_tags', 'artifact_id', 'artifacts'],
+  ['artifact_tags', 'tag_id', 'tags'],
+] as const;
+
+export interface CreateTablesOptions {
+  /**
+   * Declare the foreign keys with the tables; false leaves them to `createIndexes`, so that a
+   * bulk load does not check them row by row (only where ALTER TABLE can add them: Postgres).
+   * @default true
+   */
+  readonly foreignKeys?: boolean;
+}
+
+/**
+ * The tables with their primary keys, without secondary indexes: a bulk load into them, then
+ * `createIndexes`, builds each index once by sorting instead of row by row.
+ */
+export async function createTables(db: Knex, options: CreateTablesOptions = {}): Promise<void> {
   const ordered = dialectOf(db).orderedText;
+  const inline = options.foreignKeys ?? true;
+  const references = (t: Knex.CreateTableBuilder, table: string) => {
+    if (!inline) return;
+    for (const [from, column, to] of FOREIGN_KEYS) if (from === table) t.foreign(column).references('id').inTable(to).onDelete('CASCADE');
+  };
   await db.schema.createTable('artifacts', (t) => {
     t.string('id', 300).primary();
     t.specificType('name', ordered(200)).notNullable();
@@ -33,11 +65,10 @@ export async function createSchema(db: Knex): Promise<void> {
     t.text('description').nullable();
     t.string('created_at', 32).notNullable();
     t.string('updated_at', 32).notNullable();
-    t.unique(['type', 'name'], { indexName: 'artifacts_type_name_uq' });
   });
   await db.schema.createTable('collections', (t) => {
     t.string('id', 64).primary();
-    t.specificType('name', ordered(200)).notNullable().unique({ indexName: 'collections_name_uq' });
+    t.specificType('name', ordered(200)).notNullable();
     t.text('description').nullable();
     t.string('created_at', 32).notNullable();
     t.string('updated_at', 32).notNullable();
@@ -48,36 +79,55 @@ export async function createSchema(db: Knex): Promise<void> {
   });
   // No foreign key on artifact_id, as in the original service.
   await db.schema.createTable('collection_artifacts', (t) => {
-    t.string('collection_id', 64).notNullable().references('id').inTable('collections').onDelete('CASCADE');
+    t.string('collection_id', 64).notNullable();
     t.string('artifact_id', 300).notNullable();
     t.string('added_at', 32).notNullable();
     t.primary(['collection_id', 'artifact_id'], 'collection_artifacts_pk');
-    t.index(['artifact_id'], 'collection_artifacts_artifact_id_idx');
+    references(t, 'collection_artifacts');
   });
   await db.schema.createTable('groups', (t) => {
     t.string('id', 64).primary();
-    t.string('collection_id', 64).notNullable().references('id').inTable('collections').onDelete('CASCADE');
+    t.string('collection_id', 64).notNullable();
     t.string('name', 200).notNullable();
     t.integer('position').notNullable();
-    t.index(['collection_id'], 'groups_collection_id_idx');
+    references(t, 'groups');
   });
   await db.schema.createTable('group_artifacts', (t) => {
-    t.string('group_id', 64).notNullable().references('id').inTable('groups').onDelete('CASCADE');
+    t.string('group_id', 64).notNullable();
     t.string('artifact_id', 300).notNullable();
     t.integer('position').notNullable();
     t.primary(['group_id', 'artifact_id'], 'group_artifacts_pk');
-    t.index(['artifact_id'], 'group_artifacts_artifact_id_idx');
+    references(t, 'group_artifacts');
   });
   await db.schema.createTable('tags', (t) => {
     t.integer('id').primary();
-    t.specificType('name', ordered(64)).notNullable().unique({ indexName: 'tags_name_uq' });
+    t.specificType('name', ordered(64)).notNullable();
   });
   await db.schema.createTable('artifact_tags', (t) => {
-    t.string('artifact_id', 300).notNullable().references('id').inTable('artifacts').onDelete('CASCADE');
-    t.integer('tag_id').notNullable().references('id').inTable('tags').onDelete('CASCADE');
+    t.string('artifact_id', 300).notNullable();
+    t.integer('tag_id').notNullable();
     t.primary(['artifact_id', 'tag_id'], 'artifact_tags_pk');
-    t.index(['tag_id'], 'artifact_tags_tag_id_idx');
+    references(t, 'artifact_tags');
   });
+}
+
+/**
+ * The secondary indexes (unique ones included) of the tables of `createTables`, and the foreign
+ * keys when `createTables` left them out.
+ */
+export async function createIndexes(db: Knex, options: { readonly foreignKeys?: boolean } = {}): Promise<void> {
+  if (options.foreignKeys === true) {
+    for (const [from, column, to] of FOREIGN_KEYS) {
+      await db.schema.alterTable(from, (t) => t.foreign(column).references('id').inTable(to).onDelete('CASCADE'));
+    }
+  }
+  await db.schema.alterTable('artifacts', (t) => t.unique(['type', 'name'], { indexName: 'artifacts_type_name_uq' }));
+  await db.schema.alterTable('collections', (t) => t.unique(['name'], { indexName: 'collections_name_uq' }));
+  await db.schema.alterTable('collection_artifacts', (t) => t.index(['artifact_id'], 'collection_artifacts_artifact_id_idx'));
+  await db.schema.alterTable('groups', (t) => t.index(['collection_id'], 'groups_collection_id_idx'));
+  await db.schema.alterTable('group_artifacts', (t) => t.index(['artifact_id'], 'group_artifacts_artifact_id_idx'));
+  await db.schema.alterTable('tags', (t) => t.unique(['name'], { indexName: 'tags_name_uq' }));
+  await db.schema.alterTable('artifact_tags', (t) => t.index(['tag_id'], 'artifact_tags_tag_id_idx'));
 }
 
 /**

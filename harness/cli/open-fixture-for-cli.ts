@@ -29,6 +29,9 @@ export async function openFixtureForCli(args: CliDatabaseArgs): Promise<{ adapte
       onProgress: bar === undefined ? undefined : (p) => bar(dialect, p),
     });
     clearProgress();
+    if (fixture.rebuiltBecause !== undefined) {
+      process.stderr.write(`querygate: the ${dialect} fixture ${fixture.namespace} was not what was seeded (${fixture.rebuiltBecause}): rebuilt it\n`);
+    }
     return { adapter, fixture, ms: performance.now() - started };
   } catch (error) {
     await adapter.close();

@@ -5,6 +5,7 @@ import { answerClientErrorsWithJson } from '../../src/http/client-errors.js';
 import { createRequestHandler } from '../../src/http/request-handler.js';
 import { EnvironmentError } from '../errors.js';
 import { CURSOR_SECRET } from '../runner/resolve-requests.js';
+import { writesSinceSeeding } from '../fixture-store.js';
 import { openFixtureForCli, type CliDatabaseArgs } from './open-fixture-for-cli.js';
 import { watchParent } from './parent-watch.js';
 
@@ -45,6 +46,10 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
   }
   server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
+  // The write endpoints change the cached fixture; the database counted it, and the next seed or
+  // run rebuilds it rather than reuse changed data under the seeded checksum.
+  const writes = await writesSinceSeeding(fixture.db).catch(() => 0);
+  if (writes > 0) process.stderr.write(`querygate: ${writes} write${writes === 1 ? '' : 's'} changed the fixture ${fixture.namespace}; the next seed or run rebuilds it\n`);
   await adapter.close();
   return 0;
 }

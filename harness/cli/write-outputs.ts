@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { accessSync, appendFileSync, constants, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { renderJunit } from '../../reports/junit-report.js';
 import { renderMarkdown } from '../../reports/markdown-report.js';
 import { EnvironmentError } from '../errors.js';
@@ -56,24 +56,68 @@ export function ensureOutputDir(dir: string): string {
   return out;
 }
 
+/** The files of a run's verdict, by name. */
+export const RUN_OUTPUT_FILES = ['result.json', 'report.md', 'junit.xml'] as const;
+
+/**
+ * Writes `files` (name -> text) into DIR as a whole: into a fresh sibling folder first, which
+ * then takes DIR's place in one rename (files of DIR under other names move along). Where DIR
+ * cannot be swapped (a mount point, or a parent that is not writable), the fresh folder is made
+ * inside DIR and its files renamed over DIR's one by one. When any write fails, DIR keeps none
+ * of `files`' names either, so that no earlier run's report or JUnit file stands there as if it
+ * were this run's verdict. `write` is the file writer (tests inject failures with it).
+ */
+export function replaceOutputs(dir: string, files: ReadonlyMap<string, string>, write: (path: string, text: string) => void = writeFileAtomic): string[] {
+  const out = resolve(dir);
+  mkdirSync(out, { recursive: true });
+  const swap = canSwap(out);
+  const stage = swap ? join(dirname(out), `.${basename(out)}.writing-${process.pid}`) : join(out, `.writing-${process.pid}`);
+  rmSync(stage, { recursive: true, force: true });
+  try {
+    mkdirSync(stage);
+    for (const [name, text] of files) write(join(stage, name), text);
+  } catch (error) {
+    rmSync(stage, { recursive: true, force: true });
+    for (const name of files.keys()) rmSync(join(out, name), { force: true });
+    const code = (error as { code?: string }).code ?? String(error);
+    throw error instanceof EnvironmentError ? error : new EnvironmentError(`cannot write into ${stage}: ${code}`);
+  }
+  try {
+    if (swap) {
+      const old = join(dirname(out), `.${basename(out)}.old-${process.pid}`);
+      for (const entry of readdirSync(out)) if (!files.has(entry)) renameSync(join(out, entry), join(stage, entry));
+      renameSync(out, old);
+      renameSync(stage, out);
+      rmSync(old, { recursive: true, force: true });
+    } else {
+      for (const name of files.keys()) renameSync(join(stage, name), join(out, name));
+      rmSync(stage, { recursive: true, force: true });
+    }
+  } catch (error) {
+    throw new EnvironmentError(`cannot move the outputs from ${stage} into ${out}: ${(error as { code?: string }).code ?? String(error)}`);
+  }
+  return [...files.keys()].map((name) => join(out, name));
+}
+
+/** Whether DIR can be replaced by a sibling folder: same file system as its parent, parent writable. */
+function canSwap(out: string): boolean {
+  const parent = dirname(out);
+  if (parent === out || statSync(parent).dev !== statSync(out).dev) return false;
+  try {
+    accessSync(parent, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** result.json, report.md and junit.xml into DIR; the step summary and a git note when asked. */
 export async function writeRunOutputs(result: RunResult, dir: string, options: { attachNote: boolean }): Promise<WrittenOutputs> {
   const out = ensureOutputDir(dir);
   const markdown = renderMarkdown(result);
-  const files = [join(out, 'result.json'), join(out, 'report.md'), join(out, 'junit.xml')];
-  // All or nothing: when one write fails (disk full), the others of this run are removed again,
-  // so that no report or JUnit file claims a verdict that result.json does not hold.
   const texts = [`${JSON.stringify(result, null, 1)}\n`, markdown, renderJunit(result)];
-  const written: string[] = [];
-  try {
-    files.forEach((file, i) => {
-      writeFileAtomic(file, texts[i] as string);
-      written.push(file);
-    });
-  } catch (error) {
-    for (const file of written) rmSync(file, { force: true });
-    throw error;
-  }
+  // All or nothing, and nothing stale: see replaceOutputs.
+  const files = replaceOutputs(out, new Map(RUN_OUTPUT_FILES.map((name, i) => [name, texts[i] as string])));
   const summary = process.env.GITHUB_STEP_SUMMARY;
   if (summary !== undefined && summary !== '') {
     try {

@@ -17,6 +17,11 @@ export type NamespaceState =
  */
 export interface DialectAdapter {
   readonly dialect: Dialect;
+  /**
+   * Whether a build adds the foreign keys after the bulk load (one validating pass) rather than
+   * with the tables (checked row by row). False where ALTER TABLE cannot add them (SQLite).
+   */
+  readonly foreignKeysAfterLoad: boolean;
   /** Where this adapter's databases live, password-free, for messages. */
   readonly location: string;
   /** The default namespace for a fixture (file path or schema name). */
@@ -34,11 +39,31 @@ export interface DialectAdapter {
   replaceNamespace(from: string, to: string): Promise<void>;
   /** Serializes builders of one namespace across processes. */
   withBuildLock<T>(namespace: string, fn: () => Promise<T>): Promise<T>;
-  /** Loads rows through the database's bulk path. */
-  bulkInsert(db: Knex, table: string, columns: readonly string[], rows: readonly Record<string, unknown>[]): Promise<void>;
+  /**
+   * Loads a table's rows, batch by batch, through the database's fastest path (multi-row
+   * prepared inserts in one transaction on SQLite, COPY on Postgres); calls `onBatch` with each
+   * batch's size once it is stored. Returns the rows loaded.
+   */
+  bulkLoad(
+    db: Knex,
+    table: string,
+    columns: readonly string[],
+    batches: Iterable<readonly Record<string, unknown>[]>,
+    onBatch?: (rows: number) => void,
+  ): Promise<number>;
+  /**
+   * Every row of a table, `columns` only, in batches and in no particular order (a checksum that
+   * does not depend on order needs none, and a plain scan is the cheapest read).
+   */
+  scanTable(db: Knex, table: string, columns: readonly string[]): AsyncIterable<Record<string, unknown>[]>;
   /** Settings for a bulk load, and statistics afterwards (plans depend on them). */
   beforeBulkLoad(db: Knex): Promise<void>;
   afterBulkLoad(db: Knex): Promise<void>;
+  /**
+   * Makes the database count every write to `tables` in the one-row table WRITE_COUNTER_TABLE
+   * (column `writes`, starting at 0): triggers, so that writes from any client are counted.
+   */
+  installWriteCounter(db: Knex, tables: readonly string[]): Promise<void>;
   serverVersion(db: Knex): Promise<string>;
   /** The plan of a statement, and the large tables it reads in full. */
   explain(db: Knex, sql: string, bindings: readonly unknown[], tableRows: Record<string, number>): Promise<QueryPlan>;
@@ -48,3 +73,8 @@ export interface DialectAdapter {
 
 /** The table that marks a namespace as the harness's own. */
 export const MARKER_TABLE = 'querygate_fixture';
+
+/** The table in which the database counts writes to the fixture's tables (triggers installed by the adapter). */
+export const WRITE_COUNTER_TABLE = 'querygate_writes';
+/** Postgres: the function behind the write-counting triggers. */
+export const WRITE_COUNTER_FUNCTION = 'querygate_count_write';

@@ -1,7 +1,12 @@
+import { once } from 'node:events';
+import { StringDecoder } from 'node:string_decoder';
+import { finished } from 'node:stream/promises';
 import knex, { type Knex } from 'knex';
 import pg from 'pg';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import type { QueryPlan } from '../result.js';
-import { MARKER_TABLE, type DialectAdapter, type NamespaceState } from './dialect-adapter.js';
+import { TABLES } from '../../src/schema.js';
+import { MARKER_TABLE, WRITE_COUNTER_FUNCTION, WRITE_COUNTER_TABLE, type DialectAdapter, type NamespaceState } from './dialect-adapter.js';
 import { FixtureRefusedError } from './fixture-refused-error.js';
 import { redactSecretsInText, redactUrl } from './pg-url.js';
 import { EnvironmentError } from '../errors.js';
@@ -9,10 +14,14 @@ import { buildLockTimeoutMs, poolAcquireTimeoutMs, seconds } from '../timeouts.j
 
 /** The schema that marks a whole database as claimed by querygate. */
 const CLAIM_SCHEMA = 'querygate';
-const ROWS_PER_STATEMENT = 5000;
-/** Integer columns of the schema; every other column loads as text. */
-const INTEGER_COLUMNS = new Set(['tags.id', 'artifact_tags.tag_id', 'groups.position', 'group_artifacts.position']);
 const SYSTEM_SCHEMAS = "('pg_catalog', 'information_schema', 'pg_toast')";
+/** Relation kinds that hold or show data: tables, partitioned tables, views, materialized views, foreign tables. */
+const TABLE_KINDS = "('r', 'p', 'v', 'm', 'f')";
+/**
+ * Functions the harness creates in a fixture schema (the count triggers' and the write
+ * counter's); dropped by name before the schema, which is then dropped RESTRICT.
+ */
+const FIXTURE_FUNCTIONS = ['collection_artifacts_count()', `${WRITE_COUNTER_FUNCTION}()`];
 
 /** A server that does not answer the connection within this long is unreachable (the CLI must fail within 10 s). */
 const CONNECT_TIMEOUT_MS = 5000;
@@ -38,6 +47,23 @@ function logLine(level: string, message: unknown): void {
 }
 
 const ident = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+
+const COPY_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** A value in COPY's text format: \N for null, backslash escapes for the four special characters. */
+function copyField(value: unknown): string {
+  if (value === null || value === undefined) return '\\N';
+  const text = String(value);
+  return /[\\\n\r\t]/.test(text) ? text.replace(/[\\\n\r\t]/g, (c) => COPY_ESCAPES[c] ?? c) : text;
+}
+
+const COPY_UNESCAPES: Readonly<Record<string, string>> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\' };
+
+/** A field of COPY TO's text format: null for \N, the sequences COPY TO emits unescaped. */
+function copyValue(field: string): string | null {
+  if (field === '\\N') return null;
+  return field.includes('\\') ? field.replace(/\\(.)/g, (_, c: string) => COPY_UNESCAPES[c] ?? c) : field;
+}
 
 /**
  * Postgres: one fixture per schema (`qg_<profile>_s<seed>`) inside a database that querygate
@@ -66,6 +92,7 @@ export async function createPostgresAdapter(options: { url: string; onClose?: ()
 
   return {
     dialect: 'postgres',
+    foreignKeysAfterLoad: true,
     location,
     namespaceFor: (profile, seed) => `qg_${profile}_s${seed}`,
 
@@ -86,11 +113,11 @@ export async function createPostgresAdapter(options: { url: string; onClose?: ()
     },
 
     async inspect(schema): Promise<NamespaceState> {
-      const exists = await admin('information_schema.schemata').where('schema_name', schema).first('schema_name');
+      // The catalog, not information_schema: that lists only the tables this role may use, and
+      // a table the harness cannot see is still someone else's.
+      const exists = await admin('pg_namespace').where('nspname', schema).first('nspname');
       if (exists === undefined) return { kind: 'absent' };
-      const tables = (
-        await admin('information_schema.tables').where('table_schema', schema).orderBy('table_name').select('table_name')
-      ).map((r: { table_name: string }) => r.table_name);
+      const tables = (await relationsIn(admin, schema)).map((r) => r.relname);
       if (tables.includes(MARKER_TABLE)) {
         const rows: { key: string; value: string }[] = await admin.withSchema(schema).from(MARKER_TABLE).select('key', 'value');
         return { kind: 'ours', marker: Object.fromEntries(rows.map((r) => [r.key, r.value])) };
@@ -103,12 +130,12 @@ export async function createPostgresAdapter(options: { url: string; onClose?: ()
     },
 
     async dropNamespace(schema) {
-      await admin.raw(`drop schema if exists ${ident(schema)} cascade`);
+      await admin.transaction((trx) => dropFixtureSchema(trx, schema));
     },
 
     async replaceNamespace(from, to) {
       await admin.transaction(async (trx) => {
-        await trx.raw(`drop schema if exists ${ident(to)} cascade`);
+        await dropFixtureSchema(trx, to);
         await trx.raw(`alter schema ${ident(from)} rename to ${ident(to)}`);
       });
     },
@@ -137,21 +164,63 @@ export async function createPostgresAdapter(options: { url: string; onClose?: ()
       }
     },
 
-    async bulkInsert(db, table, columns, rows) {
-      // unnest() over one array per column: one statement and N parameters per batch, whatever its size.
-      const types = columns.map((c) => (INTEGER_COLUMNS.has(`${table}.${c}`) ? 'int' : 'text'));
-      const sql = `insert into ${ident(table)} (${columns.map(ident).join(', ')}) select * from unnest(${types
-        .map((t, i) => `$${i + 1}::${t}[]`)
-        .join(', ')})`;
+    async bulkLoad(db, table, columns, batches, onBatch) {
+      // COPY FROM STDIN in text format: one statement per table, no parameters, no plans. FREEZE
+      // (allowed after a TRUNCATE in the same transaction; the build's tables are new and hold no
+      // foreign keys yet) writes the rows frozen and all-visible, so the VACUUM afterwards has
+      // next to nothing left to do.
       const conn = (await db.client.acquireConnection()) as pg.Client;
       try {
-        for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
-          const chunk = rows.slice(i, i + ROWS_PER_STATEMENT);
-          await conn.query(
-            sql,
-            columns.map((c) => chunk.map((r) => r[c] ?? null)),
-          );
+        await conn.query('begin');
+        await conn.query(`truncate ${ident(table)}`);
+        const copy = conn.query(copyFrom(`copy ${ident(table)} (${columns.map(ident).join(', ')}) from stdin with (freeze)`));
+        const done = finished(copy);
+        // Awaited below; handled now, so an error while the generator runs is never "unhandled".
+        done.catch(() => undefined);
+        let loaded = 0;
+        for (const rows of batches) {
+          let text = '';
+          for (const row of rows) {
+            for (let k = 0; k < columns.length; k++) text += (k === 0 ? '' : '\t') + copyField(row[columns[k] as string]);
+            text += '\n';
+          }
+          if (!copy.write(text)) await Promise.race([once(copy, 'drain'), done]);
+          loaded += rows.length;
+          onBatch?.(rows.length);
         }
+        copy.end();
+        await done;
+        await conn.query('commit');
+        return loaded;
+      } catch (error) {
+        await conn.query('rollback').catch(() => undefined);
+        throw error;
+      } finally {
+        await db.client.releaseConnection(conn);
+      }
+    },
+
+    async *scanTable(db, table, columns) {
+      // COPY TO STDOUT, parsed here: a third of the time of fetching the same rows through a
+      // cursor (measured at large). Integer columns arrive as their decimal text.
+      const conn = (await db.client.acquireConnection()) as pg.Client;
+      try {
+        const stream = conn.query(copyTo(`copy (select ${columns.map(ident).join(', ')} from ${ident(table)}) to stdout`));
+        const decoder = new StringDecoder('utf8');
+        let rest = '';
+        for await (const chunk of stream as AsyncIterable<Buffer>) {
+          const lines = (rest + decoder.write(chunk)).split('\n');
+          rest = lines.pop() ?? '';
+          const batch: Record<string, unknown>[] = [];
+          for (const line of lines) {
+            const fields = line.split('\t');
+            const row: Record<string, unknown> = {};
+            for (let k = 0; k < columns.length; k++) row[columns[k] as string] = copyValue(fields[k] ?? '\\N');
+            batch.push(row);
+          }
+          if (batch.length > 0) yield batch;
+        }
+        if (rest !== '') throw new Error(`COPY of ${table} ended inside a row`);
       } finally {
         await db.client.releaseConnection(conn);
       }
@@ -174,6 +243,25 @@ export async function createPostgresAdapter(options: { url: string; onClose?: ()
         if (pending.length === 0) return;
         if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 200));
         for (const { relname } of pending) await db.raw(`vacuum (freeze, analyze) ${ident(relname)}`);
+      }
+    },
+
+    async installWriteCounter(db, tables) {
+      // Statement triggers: one increment per statement that writes (TRUNCATE included), however
+      // many rows. The counter is found in the written table's schema (tg_table_schema), so it
+      // survives the rename of the scratch schema into place and any client's search_path.
+      await db.raw(`create table ${ident(WRITE_COUNTER_TABLE)} (writes bigint not null)`);
+      await db.raw(`insert into ${ident(WRITE_COUNTER_TABLE)} (writes) values (0)`);
+      await db.raw(`create function ${WRITE_COUNTER_FUNCTION}() returns trigger language plpgsql as $$
+        begin
+          execute format('update %I.${WRITE_COUNTER_TABLE} set writes = writes + 1', tg_table_schema);
+          return null;
+        end
+        $$`);
+      for (const table of tables) {
+        await db.raw(
+          `create trigger ${ident(`${WRITE_COUNTER_TABLE}_${table}`)} after insert or update or delete or truncate on ${ident(table)} for each statement execute function ${WRITE_COUNTER_FUNCTION}()`,
+        );
       }
     },
 
@@ -213,18 +301,12 @@ export async function createPostgresAdapter(options: { url: string; onClose?: ()
  * the system schemas and querygate's own.
  */
 async function claimDatabase(admin: Knex, location: string): Promise<void> {
-  const claimed = await admin('information_schema.tables')
-    .where({ table_schema: CLAIM_SCHEMA, table_name: MARKER_TABLE })
-    .first('table_name');
-  if (claimed !== undefined) return;
-  const foreign: { table_schema: string; table_name: string }[] = await admin('information_schema.tables')
-    .whereRaw(`table_schema not in ${SYSTEM_SCHEMAS}`)
-    .orderBy(['table_schema', 'table_name'])
-    .limit(5)
-    .select('table_schema', 'table_name');
+  const claimed = (await relationsIn(admin, CLAIM_SCHEMA)).some((r) => r.relname === MARKER_TABLE);
+  if (claimed) return;
+  const foreign = await relationsIn(admin, undefined, 5);
   if (foreign.length > 0) {
     throw new FixtureRefusedError(
-      `${location} holds tables querygate did not create (${foreign.map((t) => `${t.table_schema}.${t.table_name}`).join(', ')}) and no querygate marker; refusing to write. Give querygate an empty database of its own.`,
+      `${location} holds tables querygate did not create (${foreign.map((t) => `${t.nspname}.${t.relname}`).join(', ')}) and no querygate marker; refusing to write. Give querygate an empty database of its own.`,
     );
   }
   await admin.transaction(async (trx) => {
@@ -238,6 +320,46 @@ async function claimDatabase(admin: Knex, location: string): Promise<void> {
       [new Date().toISOString()],
     );
   });
+}
+
+/**
+ * Tables (and views) in one schema, or in every schema but the system's when `schema` is
+ * undefined, read from the catalog: every relation, whatever this role's privileges on it.
+ */
+async function relationsIn(db: Knex, schema: string | undefined, limit?: number): Promise<{ nspname: string; relname: string }[]> {
+  const query = db('pg_class as c')
+    .join('pg_namespace as n', 'n.oid', 'c.relnamespace')
+    .whereRaw(`c.relkind in ${TABLE_KINDS}`)
+    .orderBy(['n.nspname', 'c.relname'])
+    .select('n.nspname', 'c.relname');
+  if (schema !== undefined) query.where('n.nspname', schema);
+  else query.whereRaw(`n.nspname not in ${SYSTEM_SCHEMAS} and n.nspname not like 'pg\\_temp\\_%' and n.nspname not like 'pg\\_toast\\_temp\\_%'`);
+  if (limit !== undefined) query.limit(limit);
+  return query;
+}
+
+/**
+ * Drops a fixture schema: the harness's own tables and functions by name, then the schema
+ * RESTRICT, so that anything else in it (someone's table, view or function) makes the drop
+ * fail instead of vanishing with it.
+ */
+async function dropFixtureSchema(trx: Knex.Transaction, schema: string): Promise<void> {
+  const found = await trx('pg_namespace').where('nspname', schema).first('nspname');
+  if (found === undefined) return;
+  const ours = [...TABLES, MARKER_TABLE, WRITE_COUNTER_TABLE];
+  const others = (await relationsIn(trx, schema)).map((r) => r.relname).filter((name) => !(ours as readonly string[]).includes(name));
+  const refuse = (what: string) =>
+    new FixtureRefusedError(`schema ${schema} holds ${what} querygate did not create; refusing to drop it (remove them, or drop the schema yourself)`);
+  if (others.length > 0) throw refuse(others.slice(0, 5).join(', '));
+  try {
+    await trx.raw(`drop table if exists ${ours.map((t) => `${ident(schema)}.${ident(t)}`).join(', ')} restrict`);
+    for (const fn of FIXTURE_FUNCTIONS) await trx.raw(`drop function if exists ${ident(schema)}.${fn} restrict`);
+    await trx.raw(`drop schema ${ident(schema)} restrict`);
+  } catch (error) {
+    // 2BP01: something of someone else's depends on one of ours, or lives in the schema.
+    if ((error as { code?: string }).code === '2BP01') throw refuse('objects (functions, types, sequences, or views on its tables)');
+    throw error;
+  }
 }
 
 function walkPlan(node: unknown, visit: (node: Record<string, unknown>) => void): void {

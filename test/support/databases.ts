@@ -16,11 +16,12 @@ let databaseCounter = 0;
 
 /**
  * A fresh, empty Postgres database of this test run's own (`createdb`), so tests that claim,
- * refuse or write never meet each other's data. Returns its URL.
+ * refuse or write never meet each other's data. Returns its URL. Its name holds the run's token:
+ * the global teardown drops it (test/support/global-setup.ts).
  */
 export async function createTestDatabase(prefix = 'qg_test'): Promise<string> {
   const serverUrl = inject('pgUrl');
-  const name = `${prefix}_${process.pid}_${Date.now().toString(36)}_${databaseCounter++}`;
+  const name = `${prefix}_${inject('runToken')}_${process.pid}_${databaseCounter++}`;
   const admin = knex({ client: 'pg', connection: { connectionString: serverUrl }, pool: { min: 0, max: 1 } });
   try {
     await admin.raw(`create database "${name}" template template0 encoding 'UTF8' lc_collate 'C' lc_ctype 'C'`);
