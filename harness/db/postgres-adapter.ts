@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { QueryPlan } from '../result.js';
 import { MARKER_TABLE, type DialectAdapter, type NamespaceState } from './dialect-adapter.js';
 import { FixtureRefusedError } from './fixture-refused-error.js';
+import { readPostgresPlan } from './postgres-plan.js';
 import { redactSecretsInText, redactUrl } from './pg-url.js';
 
 /** The schema that marks a whole database as claimed by querygate. */
@@ -170,18 +171,15 @@ export async function createPostgresAdapter(options: { url: string; onClose?: ()
 
     async explain(db, sql, bindings, tableRows): Promise<QueryPlan> {
       const conn = (await db.client.acquireConnection()) as pg.Client;
+      // ANALYZE executes the statement: inside a transaction that is always rolled back, so a
+      // write leaves nothing behind. TIMING OFF: the figures kept are exact ones, not clock readings.
+      await conn.query('begin');
       try {
-        const result = await conn.query(`explain (format json) ${sql}`, bindings as unknown[]);
-        const plan: unknown = (result.rows[0] as Record<string, unknown>)['QUERY PLAN'];
-        const fullScans = new Set<string>();
-        walkPlan(plan, (node) => {
-          const relation = node['Relation Name'];
-          if (node['Node Type'] === 'Seq Scan' && typeof relation === 'string' && (tableRows[relation] ?? 0) > 1000) {
-            fullScans.add(relation);
-          }
-        });
-        return { fingerprint: '', plan, fullScans: [...fullScans] };
+        const result = await conn.query(`explain (analyze, buffers, timing off, format json) ${sql}`, bindings as unknown[]);
+        const read = readPostgresPlan((result.rows[0] as Record<string, unknown>)['QUERY PLAN'], tableRows);
+        return { ...read, fingerprint: '', fullScans: (read.scannedTables ?? []).filter((t) => (tableRows[t] ?? 0) > 1000) };
       } finally {
+        await conn.query('rollback').catch(() => undefined);
         await db.client.releaseConnection(conn);
       }
     },
@@ -223,13 +221,3 @@ async function claimDatabase(admin: Knex, location: string): Promise<void> {
   });
 }
 
-function walkPlan(node: unknown, visit: (node: Record<string, unknown>) => void): void {
-  if (Array.isArray(node)) {
-    for (const child of node) walkPlan(child, visit);
-    return;
-  }
-  if (node === null || typeof node !== 'object') return;
-  const record = node as Record<string, unknown>;
-  if ('Node Type' in record) visit(record);
-  for (const value of Object.values(record)) if (typeof value === 'object') walkPlan(value, visit);
-}

@@ -2,7 +2,7 @@ import { Bench } from 'tinybench';
 import type { Knex } from 'knex';
 import type { Scenario } from '../../scenarios/scenario.js';
 import type { QueryRecorder, RequestLog } from '../instrument/query-recorder.js';
-import type { Dialect, N1Suspect, QueryStats, ScenarioResult } from '../result.js';
+import type { Dialect, N1Suspect, QueryStats, RecordedStatement, ScenarioResult } from '../result.js';
 import { bootstrapRatioCi, summarize } from '../statistics.js';
 import type { SamplingOptions } from './sampling-options.js';
 import { LoopbackEndpoint, type Exchange } from './loopback-endpoint.js';
@@ -191,8 +191,12 @@ function queryStats(requests: readonly ResolvedRequest[], exchanges: readonly Ex
   const fingerprints = new Map<string, number>();
   const suspects = new Map<string, N1Suspect>();
   const examples: Record<string, { sql: string; bindings: unknown[] }> = {};
+  const requestStatements: Record<string, RecordedStatement[]> = {};
   logs.forEach((log, i) => {
     const label = requests[i]?.label ?? String(i);
+    requestStatements[label] ??= log.queries
+      .filter((q) => !q.transactionControl)
+      .map((q) => ({ sql: q.sql, bindings: [...q.bindings], rows: q.rows }));
     byRequest[label] = Math.max(byRequest[label] ?? 0, log.count);
     for (const f of log.fingerprints()) {
       fingerprints.set(f.sql, Math.max(fingerprints.get(f.sql) ?? 0, f.count));
@@ -210,6 +214,7 @@ function queryStats(requests: readonly ResolvedRequest[], exchanges: readonly Ex
     n1Suspects: [...suspects.values()].sort((a, b) => b.count - a.count),
     byRequest,
     examples,
+    requestStatements,
   };
 }
 

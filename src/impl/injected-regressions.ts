@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import { implementationFromLoader } from './artifact-page.js';
-import { loadFixedItems } from './fixed.js';
+import type { CollectionRef } from '../contract.js';
+import { assembleItem, groupBy } from './assemble-items.js';
+import { loadFixedItems, loadTags } from './fixed.js';
 import type { ArtifactRecord } from './implementation.js';
 
 /** What one more loopback round trip to the database costs, ms: the injected slowdown per artifact. */
@@ -33,5 +35,35 @@ export const fixedInjectedSlowdown = implementationFromLoader(
     const items = await loadFixedItems(db, rows);
     for (let i = 0; i < rows.length; i++) await pause(ROUND_TRIP_MS);
     return items;
+  },
+);
+
+/**
+ * fixed with a count statement that cannot use the membership index: the same five statements and
+ * the same answers, but each collection's count reads every membership (`collection_id || ''` is an
+ * expression, not the indexed column). Only the plan shows it; the query gates cannot.
+ */
+export const fixedInjectedScan = implementationFromLoader(
+  'fixed-injected-scan',
+  "fixed whose count statement defeats the membership index (collection_id || ''): same statements, same answers, a full scan per collection",
+  async (db: Knex, rows: readonly ArtifactRecord[]) => {
+    const ids = rows.map((r) => r.id);
+    const [memberships, tags, counts] = await Promise.all([
+      db('collection_artifacts as ca')
+        .join('collections as c', 'c.id', 'ca.collection_id')
+        .whereIn('ca.artifact_id', ids)
+        .select('ca.artifact_id', 'c.id', 'c.name') as Promise<{ artifact_id: string; id: string; name: string }[]>,
+      loadTags(db, ids),
+      db('collections as c')
+        .whereIn('c.id', db('collection_artifacts').whereIn('artifact_id', ids).select('collection_id'))
+        .select('c.id', db('collection_artifacts as ca').count('*').whereRaw("ca.collection_id || '' = c.id").as('n')) as Promise<
+        { id: string; n: number | string }[]
+      >,
+    ]);
+    const countById = new Map(counts.map((c) => [c.id, Number(c.n)]));
+    const collections = groupBy(
+      memberships.map((m) => [m.artifact_id, { id: m.id, name: m.name, artifact_count: countById.get(m.id) ?? 0 }] as const),
+    );
+    return rows.map((row) => assembleItem(row, tags.get(row.id) ?? [], collections.get(row.id) ?? ([] as CollectionRef[])));
   },
 );

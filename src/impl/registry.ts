@@ -3,7 +3,7 @@ import { denormalized } from './denormalized.js';
 import { fixed } from './fixed.js';
 import { floor } from './floor.js';
 import type { Implementation } from './implementation.js';
-import { fixedInjectedN1, fixedInjectedSlowdown } from './injected-regressions.js';
+import { fixedInjectedN1, fixedInjectedScan, fixedInjectedSlowdown } from './injected-regressions.js';
 
 /** Every implementation of the endpoint, by name. */
 export const IMPLEMENTATIONS: Readonly<Record<string, Implementation>> = {
@@ -22,6 +22,7 @@ export const IMPLEMENTATION_NAMES = Object.keys(IMPLEMENTATIONS);
 export const INJECTED_REGRESSIONS: Readonly<Record<string, Implementation>> = {
   [fixedInjectedN1.name]: fixedInjectedN1,
   [fixedInjectedSlowdown.name]: fixedInjectedSlowdown,
+  [fixedInjectedScan.name]: fixedInjectedScan,
 };
 
 export const INJECTED_REGRESSION_NAMES = Object.keys(INJECTED_REGRESSIONS);
