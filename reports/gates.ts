@@ -2,6 +2,7 @@ import type { GateId, Scenario } from '../scenarios/scenario.js';
 import type { GateResult, RatioResult, ScenarioResult } from '../harness/result.js';
 import { formatMs } from './format.js';
 import { REFERENCE_IMPL } from '../harness/runner/run-scenario.js';
+import { FINGERPRINT_VERSION } from '../harness/instrument/fingerprint.js';
 
 /** Gate thresholds. */
 export interface Thresholds {
@@ -11,9 +12,11 @@ export interface Thresholds {
   maxQueries: number;
   /** The detail p95 may be at most this much above the baseline's before it counts as a regression (%). @default 10 */
   detailTolerancePct: number;
+  /** `no-new-full-scan`: a table read in full counts above this many rows. @default 1000 */
+  fullScanRows: number;
 }
 
-export const DEFAULT_THRESHOLDS: Thresholds = { p95Ms: 200, maxQueries: 5, detailTolerancePct: 10 };
+export const DEFAULT_THRESHOLDS: Thresholds = { p95Ms: 200, maxQueries: 5, detailTolerancePct: 10, fullScanRows: 1000 };
 
 
 /**
@@ -96,7 +99,66 @@ function judge(
         `p95 ratio not above ${limit.toFixed(2)}, queries <= ${REFERENCE_IMPL}'s`,
         `${moreQueries ? 'more queries than baseline; ' : ''}${slower ? 'significantly slower than baseline; ' : ''}${ratioText}`);
     }
+    case 'no-new-full-scan':
+      return judgeFullScans(result, t);
+    case 'same-queries-as-snapshot':
+      return judgeSnapshot(result);
   }
+}
+
+/** Exact: every table over the threshold that a plan reads in full must be accepted in the snapshot. */
+function judgeFullScans(result: ScenarioResult, t: Thresholds): GateResult {
+  const id = 'no-new-full-scan';
+  const threshold = `no table over ${t.fullScanRows} rows read in full unless accepted`;
+  if (result.queries.plans === undefined) return notJudged(id, threshold, 'plans were not gathered (--no-plans)');
+  const accepted = new Set(result.queries.snapshot?.acceptedScans ?? []);
+  const scans = new Set<string>();
+  for (const plan of result.queries.plans) {
+    const sql = plan.fingerprint.split('\u0000')[0] ?? plan.fingerprint;
+    for (const table of plan.fullScans) scans.add(`${table} <- ${sql}`);
+  }
+  const fresh = [...scans].filter((s) => !accepted.has(s)).sort();
+  const where = result.queries.snapshot?.file ?? 'no snapshot';
+  if (fresh.length === 0) {
+    const n = scans.size;
+    return gate(id, true, n === 0 ? 'none' : `${n} accepted`, threshold,
+      n === 0 ? `no table over ${t.fullScanRows} rows read in full` : `${n} full scan${n === 1 ? '' : 's'}, each accepted in ${where}: ${[...scans].map((s) => s.split(' <- ')[0]).join(', ')}`);
+  }
+  const first = fresh[0] ?? '';
+  return gate(id, false, `${fresh.length} new`, threshold,
+    `reads ${first.replace(' <- ', ' in full: ').slice(0, 160)}${fresh.length > 1 ? ` (+${fresh.length - 1} more)` : ''}; not accepted in ${where}`);
+}
+
+function judgeSnapshot(result: ScenarioResult): GateResult {
+  const id = 'same-queries-as-snapshot';
+  const snapshot = result.queries.snapshot;
+  if (snapshot === undefined) return notJudged(id, 'identical to the snapshot', 'no snapshot was checked (plans off, or not asked for)');
+  const threshold = `identical to ${snapshot.file}`;
+  switch (snapshot.status) {
+    case 'matched':
+      return gate(id, true, 'identical', threshold, `statements, plan shapes and exact costs identical to ${snapshot.file}`);
+    case 'written':
+      return gate(id, true, 'written', threshold, `no snapshot yet: wrote ${snapshot.file} (review and commit it)`);
+    case 'updated':
+      return gate(id, true, 'updated', threshold, `rewrote ${snapshot.file} (--update-snapshots): review its diff`);
+    case 'missing':
+      return gate(id, false, 'missing', threshold, `no snapshot ${snapshot.file} and CI is set: run \`npx querygate run --update-snapshots\` and commit it`);
+    case 'not-judged':
+      return notJudged(id, threshold, `no snapshot for this fixture profile and seed (${snapshot.file}): not judged; \`--update-snapshots\` writes one`);
+    case 'differs': {
+      const version = snapshot.normalizationVersion;
+      const why = version !== undefined && version !== FINGERPRINT_VERSION
+        ? `fingerprint normalization changed from v${version} to v${FINGERPRINT_VERSION}, so fingerprints may differ; `
+        : '';
+      const changed = (snapshot.diff ?? '').split('\n').filter((l) => l.startsWith('- ') || l.startsWith('+ '));
+      return gate(id, false, `${changed.length} lines differ`, threshold,
+        `${why}differs from ${snapshot.file} (- snapshot, + this run): ${changed.slice(0, 3).join(' | ').slice(0, 300)}${changed.length > 3 ? ' | ...' : ''}`);
+    }
+  }
+}
+
+function notJudged(id: string, threshold: string, why: string): GateResult {
+  return { id, pass: true, actual: 'not judged', threshold, message: why, judged: false };
 }
 
 function gate(id: string, pass: boolean, actual: string, threshold: string, message: string): GateResult {

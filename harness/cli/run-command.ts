@@ -5,6 +5,7 @@ import { DEFAULT_THRESHOLDS } from '../../reports/gates.js';
 import type { Dialect } from '../result.js';
 import { DIALECTS } from '../result.js';
 import { run } from '../runner/run.js';
+import { DEFAULT_SNAPSHOT_DIR } from '../runner/query-snapshot.js';
 import { FLOOR_IMPL, REFERENCE_IMPL } from '../runner/run-scenario.js';
 import { DEFAULT_SAMPLING, QUICK_SAMPLING } from '../runner/sampling-options.js';
 import { withSignals } from './signals.js';
@@ -29,6 +30,8 @@ export interface RunArgs {
   'max-queries': number;
   'detail-tolerance': number;
   plans: boolean;
+  'update-snapshots': boolean;
+  'full-scan-rows': number;
   'attach-note': boolean;
   concurrency: number;
   rtt?: number | undefined;
@@ -70,9 +73,10 @@ export async function runCommand(args: RunArgs): Promise<number> {
       seed: args.seed,
       target,
       sampling,
-      thresholds: { ...DEFAULT_THRESHOLDS, p95Ms: args['p95-ms'], maxQueries: args['max-queries'], detailTolerancePct: args['detail-tolerance'] },
+      thresholds: { ...DEFAULT_THRESHOLDS, p95Ms: args['p95-ms'], maxQueries: args['max-queries'], detailTolerancePct: args['detail-tolerance'], fullScanRows: args['full-scan-rows'] },
       measureOverhead: true,
       plans: args.plans,
+      snapshots: { dir: DEFAULT_SNAPSHOT_DIR, update: args['update-snapshots'], ci: process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false' },
       onProgress: progressLine,
       onSeedProgress: seedProgressBar(),
       signal,

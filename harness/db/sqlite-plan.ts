@@ -17,6 +17,13 @@ export interface SqlitePlanRow {
  */
 export function readSqlitePlan(rows: readonly SqlitePlanRow[], sql: string): Omit<QueryPlan, 'fingerprint' | 'fullScans'> {
   const aliases = tablesByAlias(sql);
+  // A SCAN that walks an index in ORDER BY order under a LIMIT stops at the limit (the first page
+  // of a keyset listing): it is not a full scan. Only for the outermost loop of a statement with
+  // no aggregate and no temp B-tree for the ordering, where that reading is certain.
+  const stopsAtLimit =
+    /\border\s+by\b[^()]*\blimit\b[^()]*$/i.test(sql) &&
+    !/\b(count|sum|avg|min|max|group_concat)\s*\(|\bgroup\s+by\b/i.test(sql) &&
+    !rows.some((r) => r.detail.includes('USE TEMP B-TREE'));
   const scanned = new Set<string>();
   const depth = new Map<number, number>([[0, -1]]);
   const shape: string[] = [];
@@ -25,7 +32,8 @@ export function readSqlitePlan(rows: readonly SqlitePlanRow[], sql: string): Omi
     depth.set(id, level);
     const resolved = detail.replace(/^(SCAN|SEARCH) (\w+)/, (_m, verb: string, name: string) => `${verb} ${aliases.get(name) ?? name}`);
     const match = /^SCAN (\w+)/.exec(resolved);
-    if (match?.[1] !== undefined) scanned.add(match[1]);
+    const bounded = stopsAtLimit && level === 0 && shape.length === 0 && / USING (COVERING )?INDEX /.test(resolved);
+    if (match?.[1] !== undefined && !bounded) scanned.add(match[1]);
     shape.push(`${'  '.repeat(level)}${resolved}`);
   }
   return { plan: rows.map((r) => r.detail), shape, scannedTables: [...scanned].sort() };

@@ -1,4 +1,12 @@
 /**
+ * Version of the normalization below. Committed query snapshots record it: a change of what
+ * counts as the same statement changes every snapshot, so it must be stated, never silent.
+ * v1: literals and placeholders as ?, identifier quotes dropped, whitespace and case folded,
+ * IN-lists and VALUES lists of any length as one shape.
+ */
+export const FINGERPRINT_VERSION = 1;
+
+/**
  * The shape of a statement, with its values taken out: the same query issued with other values,
  * on either dialect, gets the same fingerprint.
  */

@@ -13,6 +13,7 @@ import { RESULT_SCHEMA_VERSION, type Dialect, type EnvironmentInfo, type Fixture
 import { bootstrapRatioCi } from '../statistics.js';
 import { describeEnvironment } from './environment.js';
 import { attachPlans } from './query-plans.js';
+import { checkSnapshot, type SnapshotOptions } from './query-snapshot.js';
 import { REFERENCE_IMPL, runScenario } from './run-scenario.js';
 import type { SamplingOptions } from './sampling-options.js';
 
@@ -31,6 +32,8 @@ export interface RunOptions {
   measureOverhead: boolean;
   /** EXPLAIN each distinct statement of the implementation under test. */
   plans: boolean;
+  /** Compare the implementation under test with its committed query snapshot (needs plans). Absent: not judged. */
+  snapshots?: SnapshotOptions | undefined;
   onProgress: (message: string) => void;
   onSeedProgress: ((dialect: Dialect, progress: SeedProgress) => void) | undefined;
   /** Raised by SIGINT/SIGTERM: stop between measurements. */
@@ -85,7 +88,15 @@ export async function run(options: RunOptions): Promise<RunResult> {
             overheadImpl: options.measureOverhead && scenario.name === 'list-50' ? options.implUnderTest : undefined,
             signal: options.signal,
           }));
-          if (options.plans) await watch.guard(attachPlans(adapter, opened.db, measured, options.implUnderTest, opened.info.rowCounts));
+          if (options.plans) {
+            await watch.guard(attachPlans(adapter, opened.db, measured, options.implUnderTest, opened.info.rowCounts, options.thresholds.fullScanRows));
+            const snapshots = options.snapshots;
+            if (snapshots !== undefined) {
+              for (const r of measured) {
+                if (r.impl === options.implUnderTest && r.state === 'completed') r.queries.snapshot = checkSnapshot(r, options.profile, options.seed, snapshots);
+              }
+            }
+          }
           results.push(...measured);
         } catch (error) {
           options.signal?.throwIfAborted();
