@@ -17,8 +17,9 @@ export function lineDiff(before: string, after: string, context = 1): string {
   let j = 0;
   while (i < a.length || j < b.length) {
     if (i < a.length && j < b.length && a[i] === b[j]) ops.push({ kind: ' ', line: a[i++] ?? '' }), j++;
-    else if (j < b.length && (i >= a.length || (lcs[i]?.[j + 1] ?? 0) >= (lcs[i + 1]?.[j] ?? 0))) ops.push({ kind: '+', line: b[j++] ?? '' });
-    else ops.push({ kind: '-', line: a[i++] ?? '' });
+    // Removals before additions, as diff prints them.
+    else if (i < a.length && (j >= b.length || (lcs[i + 1]?.[j] ?? 0) >= (lcs[i]?.[j + 1] ?? 0))) ops.push({ kind: '-', line: a[i++] ?? '' });
+    else ops.push({ kind: '+', line: b[j++] ?? '' });
   }
   if (ops.every((o) => o.kind === ' ')) return '';
   const keep = ops.map((_o, k) => ops.slice(Math.max(0, k - context), k + context + 1).some((n) => n.kind !== ' '));
