@@ -3,8 +3,10 @@ import { describe, expect, it } from 'vitest';
 import type { GateResult, QueryPlan, ScenarioResult } from '../harness/result.js';
 import { checkSnapshot, snapshotPath, type SnapshotOptions } from '../harness/runner/query-snapshot.js';
 import { applyGates, DEFAULT_THRESHOLDS } from '../reports/gates.js';
+import { renderJunit } from '../reports/junit-report.js';
+import { renderMarkdown } from '../reports/markdown-report.js';
 import { list50 } from '../scenarios/list-50.js';
-import { makeScenarioResult } from './fixtures/sample-result.js';
+import { makeRun, makeScenarioResult } from './fixtures/sample-result.js';
 import { testFolder } from './support/databases.js';
 
 const TOTAL = 'select count(*) as n from artifacts limit ?';
@@ -123,5 +125,29 @@ describe('committed query snapshots', () => {
     after.queries.snapshot = checkSnapshot(after, 'default', 42, options(dir));
     expect(after.queries.snapshot.status).toBe('matched');
     expect(judge(after)['no-new-full-scan']?.pass).toBe(true);
+  });
+
+  it('shows cost, plan shapes and the diff in report.md, and the new gates as JUnit testcases (not judged: skipped)', () => {
+    const dir = testFolder('snapshots');
+    checkSnapshot(measured(), 'default', 42, options(dir));
+    const extra = measured('extra-statement');
+    extra.queries.snapshot = checkSnapshot(extra, 'default', 42, options(dir));
+    judge(extra);
+    const markdown = renderMarkdown(makeRun([extra], { implUnderTest: 'fixed' }));
+    expect(markdown).toContain('## Exact cost per request');
+    expect(markdown).toMatch(/\| page 1 +\| +2 \| +21 \| +10960 \| +120 \| none +\|/);
+    expect(markdown).toContain(`\`\`\`diff\n`);
+    expect(markdown).toContain(`+ 50x ${EXTRA}`);
+    expect(markdown).toContain('Aggregate > Seq Scan on artifacts');
+    const junit = renderJunit(makeRun([extra], { implUnderTest: 'fixed' }));
+    expect(junit).toMatch(/name="fixed: same-queries-as-snapshot"[^\n]*>\n\s*<failure [^>]*>[^<]*\+ 50x select artifacts\.id/);
+    expect(junit).toContain('name="fixed: no-new-full-scan"');
+
+    const small = measured();
+    small.queries.snapshot = checkSnapshot(small, 'small', 42, options(dir));
+    judge(small);
+    const skipped = renderJunit(makeRun([small], { implUnderTest: 'fixed' }));
+    expect(skipped).toMatch(/name="fixed: same-queries-as-snapshot"[^\n]*>\n\s*<skipped message="no snapshot for this fixture profile/);
+    expect(skipped).toMatch(/skipped="1"/);
   });
 });
