@@ -146,6 +146,8 @@ export interface QueryStats {
   costs?: RequestCost[];
   /** The committed query snapshot against this run (implementation under test). */
   snapshot?: SnapshotCheck;
+  /** Wall time of gathering the exact costs (EXPLAINs) of this result, ms: the price of the figures above. */
+  costPassMs?: number;
   /** Query counts per request-kind label, e.g. { "limit=10": 4, "limit=100": 4 }. */
   byRequest: Record<string, number>;
 }

@@ -23,6 +23,7 @@ export async function attachPlans(
   const large = (tables: readonly string[] | undefined) => (tables ?? []).filter((t) => (tableRows[t] ?? 0) > fullScanRows);
   for (const result of results) {
     if (result.impl !== impl || result.state !== 'completed') continue;
+    const started = performance.now();
     const plans = new Map<string, QueryPlan>();
     const costs: RequestCost[] = [];
     const explain = async (sql: string, bindings: readonly unknown[], key: string): Promise<QueryPlan> => {
@@ -72,5 +73,6 @@ export async function attachPlans(
     }
     result.queries.plans = [...plans.values()];
     result.queries.costs = costs;
+    result.queries.costPassMs = Math.round((performance.now() - started) * 10) / 10;
   }
 }
