@@ -118,7 +118,12 @@ function judgeFullScans(result: ScenarioResult, t: Thresholds): GateResult {
     for (const table of plan.fullScans) scans.add(`${table} <- ${sql}`);
   }
   const fresh = [...scans].filter((s) => !accepted.has(s)).sort();
-  const where = result.queries.snapshot?.file ?? 'no snapshot';
+  const snapshot = result.queries.snapshot;
+  // Whether a scan is acceptable depends on the data's size: only a snapshot of this profile can say.
+  if (fresh.length > 0 && (snapshot === undefined || snapshot.status === 'not-judged' || snapshot.status === 'missing')) {
+    return notJudged(id, threshold, `${fresh.length} full scan${fresh.length === 1 ? '' : 's'} (${[...new Set(fresh.map((s) => s.split(' <- ')[0]))].join(', ')}) and no snapshot of this profile to accept or refuse them: not judged`);
+  }
+  const where = snapshot?.file ?? 'no snapshot';
   if (fresh.length === 0) {
     const n = scans.size;
     return gate(id, true, n === 0 ? 'none' : `${n} accepted`, threshold,
