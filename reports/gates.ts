@@ -156,8 +156,9 @@ function judgeSnapshot(result: ScenarioResult): GateResult {
         ? `fingerprint normalization changed from v${version} to v${FINGERPRINT_VERSION}, so fingerprints may differ; `
         : '';
       const changed = (snapshot.diff ?? '').split('\n').filter((l) => l.startsWith('- ') || l.startsWith('+ '));
+      const first = changed[0] ?? '';
       return gate(id, false, `${changed.length} lines differ`, threshold,
-        `${why}differs from ${snapshot.file} (- snapshot, + this run): ${changed.slice(0, 3).join(' | ').slice(0, 300)}${changed.length > 3 ? ' | ...' : ''}`);
+        `${why}differs from ${snapshot.file} (- snapshot, + this run): ${first.length > 160 ? `${first.slice(0, 157)}...` : first}${changed.length > 1 ? ` (+${changed.length - 1} more changed lines)` : ''}`);
     }
   }
 }
