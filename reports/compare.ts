@@ -1,6 +1,7 @@
 import type { Dialect, FingerprintCount, ImplName, RunResult, ScenarioResult } from '../harness/result.js';
 import { bootstrapCorrectedRatioCi, bootstrapRatioCi, defaultBootstrapIterations, defaultConfidence, defaultSeed } from '../harness/statistics.js';
 import { formatInterval, formatRatio } from './format.js';
+import { exactCostRegressions } from './exact-cost-growth.js';
 import { groupResults } from './result-groups.js';
 
 /** Options of {@link compareRuns}. */
@@ -255,6 +256,7 @@ function comparePair(
 
   const q = pair.queriesPerRequest;
   if (q.after > q.before) pair.regressions.push(`queries per request grew ${q.before} -> ${q.after} (${where})`);
+  pair.regressions.push(...exactCostRegressions(before, after, where));
   for (const [name, change] of [['p50', pair.p50], ['p95', pair.p95]] as const) {
     if (change.verdict === 'regressed' && change.ci !== null) {
       const judged = change.corrected ?? { ratio: change.ratio, ci: change.ci };
