@@ -3,6 +3,7 @@ import type { GateResult, RatioResult, ScenarioResult } from '../harness/result.
 import { formatMs } from './format.js';
 import { REFERENCE_IMPL } from '../harness/runner/run-scenario.js';
 import { FINGERPRINT_VERSION } from '../harness/instrument/fingerprint.js';
+import { fullScansOf } from '../harness/runner/query-snapshot.js';
 
 /** Gate thresholds. */
 export interface Thresholds {
@@ -112,11 +113,7 @@ function judgeFullScans(result: ScenarioResult, t: Thresholds): GateResult {
   const threshold = `no table over ${t.fullScanRows} rows read in full unless accepted`;
   if (result.queries.plans === undefined) return notJudged(id, threshold, 'plans were not gathered (--no-plans)');
   const accepted = new Set(result.queries.snapshot?.acceptedScans ?? []);
-  const scans = new Set<string>();
-  for (const plan of result.queries.plans) {
-    const sql = plan.fingerprint.split('\u0000')[0] ?? plan.fingerprint;
-    for (const table of plan.fullScans) scans.add(`${table} <- ${sql}`);
-  }
+  const scans = new Set(fullScansOf(result));
   const fresh = [...scans].filter((s) => !accepted.has(s)).sort();
   const snapshot = result.queries.snapshot;
   // Whether a scan is acceptable depends on the data's size: only a snapshot of this profile can say.
@@ -131,7 +128,7 @@ function judgeFullScans(result: ScenarioResult, t: Thresholds): GateResult {
   }
   const first = fresh[0] ?? '';
   return gate(id, false, `${fresh.length} new`, threshold,
-    `reads ${first.replace(' <- ', ' in full: ').slice(0, 160)}${fresh.length > 1 ? ` (+${fresh.length - 1} more)` : ''}; not accepted in ${where}`);
+    `reads ${first.replace(' <- ', ' in full: ').slice(0, 220)}${fresh.length > 1 ? ` (+${fresh.length - 1} more)` : ''}; not accepted in ${where}`);
 }
 
 function judgeSnapshot(result: ScenarioResult): GateResult {

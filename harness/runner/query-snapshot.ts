@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { FINGERPRINT_VERSION } from '../instrument/fingerprint.js';
+import { FINGERPRINT_VERSION, snapshotStatement } from '../instrument/fingerprint.js';
 import type { ScenarioResult, SnapshotCheck } from '../result.js';
 import { lineDiff } from './line-diff.js';
 
@@ -38,15 +38,15 @@ export function renderSnapshot(result: ScenarioResult, profile: string, seed: nu
     `fingerprint-normalization: v${FINGERPRINT_VERSION}`,
     '',
     '## statements per request (executions per fingerprint, max over requests)',
-    ...[...q.fingerprints].sort((a, b) => (a.sql < b.sql ? -1 : a.sql > b.sql ? 1 : 0)).map((f) => `${f.count}x ${f.sql}`),
+    ...q.fingerprints.map((f) => `${f.count}x ${snapshotStatement(f.sql)}`).sort(bySql),
     '',
     '## plan shape per fingerprint',
   ];
-  const plans = [...(q.plans ?? [])].sort((a, b) => (a.fingerprint < b.fingerprint ? -1 : a.fingerprint > b.fingerprint ? 1 : 0));
-  for (const plan of plans) {
+  const plans = (q.plans ?? []).map((plan) => {
     const [sql, request] = plan.fingerprint.split('\u0000');
-    lines.push(`${sql}${request === undefined ? '' : `  (shape of ${request})`}`, ...(plan.shape ?? []).map((l) => `  ${l}`));
-  }
+    return { key: `${snapshotStatement(sql ?? '')}${request === undefined ? '' : `  (shape of ${request})`}`, shape: plan.shape ?? [] };
+  });
+  for (const plan of plans.sort((a, b) => bySql(a.key, b.key))) lines.push(plan.key, ...plan.shape.map((l) => `  ${l}`));
   lines.push('', '## cost per request (rows returned; Postgres also rows read by scans and shared buffers)');
   for (const c of q.costs ?? []) {
     const parts = [`${c.statements} statements`, `${c.rowsReturned} rows returned`];
@@ -58,11 +58,13 @@ export function renderSnapshot(result: ScenarioResult, profile: string, seed: nu
   return lines.join('\n');
 }
 
-/** Full scans of this run, "table <- fingerprint". */
+const bySql = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Full scans of this run, "table <- statement" (statements as snapshots spell them). */
 export function fullScansOf(result: ScenarioResult): string[] {
   const scans = new Set<string>();
   for (const plan of result.queries.plans ?? []) {
-    const sql = plan.fingerprint.split('\u0000')[0] ?? plan.fingerprint;
+    const sql = snapshotStatement(plan.fingerprint.split('\u0000')[0] ?? plan.fingerprint);
     for (const table of plan.fullScans) scans.add(`${table} <- ${sql}`);
   }
   return [...scans].sort();
