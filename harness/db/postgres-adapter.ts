@@ -173,8 +173,8 @@ export async function createPostgresAdapter(options: { url: string; onClose?: ()
       const conn = (await db.client.acquireConnection()) as pg.Client;
       // ANALYZE executes the statement: inside a transaction that is always rolled back, so a
       // write leaves nothing behind. TIMING OFF: the figures kept are exact ones, not clock readings.
-      await conn.query('begin');
       try {
+        await conn.query('begin');
         const result = await conn.query(`explain (analyze, buffers, timing off, format json) ${sql}`, bindings as unknown[]);
         const read = readPostgresPlan((result.rows[0] as Record<string, unknown>)['QUERY PLAN'], tableRows);
         return { ...read, fingerprint: '', fullScans: (read.scannedTables ?? []).filter((t) => (tableRows[t] ?? 0) > 1000) };
