@@ -1,4 +1,7 @@
+import type { Knex } from 'knex';
 import { describe, expect, it } from 'vitest';
+import type { DialectAdapter } from '../harness/db/dialect-adapter.js';
+import { attachPlans } from '../harness/runner/query-plans.js';
 import type { QueryPlan, RequestCost, ScenarioResult } from '../harness/result.js';
 import { exactCostRegressions } from '../reports/exact-cost-growth.js';
 import { makeScenarioResult } from './fixtures/sample-result.js';
@@ -42,5 +45,30 @@ describe('compare: exact growth checks', () => {
     const without = measured(INDEXED, [], {});
     delete without.queries.plans;
     expect(exactCostRegressions(without, measured(SCANNED, ['collection_artifacts'], { rowsRead: 99_999 }), 'x')).toEqual([]);
+  });
+});
+
+describe('plans of one statement that differ between request kinds', () => {
+  it('are kept apart under their request kind, so that comparing a run with itself finds nothing', async () => {
+    // A page of 10 and a page of 100 run the same statement; the planner picks another join for 100.
+    const adapter = {
+      explain: async (_db: unknown, _sql: string, bindings: readonly unknown[]) =>
+        ({ fingerprint: '', plan: null, fullScans: [], shape: [bindings.length > 10 ? 'Nested Loop' : 'Hash Join'], rowsRead: { collections: bindings.length } }),
+    } as unknown as DialectAdapter;
+    const sql = `select * from collections where id in (${'?, '.repeat(99)}?)`;
+    const result = makeScenarioResult({
+      scenario: 'page-sizes', dialect: 'postgres', impl: 'fixed', rawSamples: [3],
+      queries: {
+        perRequest: 1, perRequestMin: 1, transactionControl: 0, fingerprints: [], n1Suspects: [], byRequest: {},
+        requestStatements: {
+          'limit=10': [{ sql, bindings: Array.from({ length: 10 }, (_, i) => i), rows: 10 }],
+          'limit=100': [{ sql, bindings: Array.from({ length: 100 }, (_, i) => i), rows: 100 }],
+        },
+      },
+    });
+    await attachPlans(adapter, {} as Knex, [result], 'fixed', {});
+    expect(result.queries.plans?.map((p) => [p.fingerprint.split('\u0000')[1] ?? null, p.shape])).toEqual([[null, ['Hash Join']], ['limit=100', ['Nested Loop']]]);
+    expect(result.queries.costs?.map((c) => [c.request, c.rowsRead, c.rowsReturned])).toEqual([['limit=10', 10, 10], ['limit=100', 100, 100]]);
+    expect(exactCostRegressions(result, structuredClone(result), 'page-sizes, postgres')).toEqual([]);
   });
 });

@@ -52,7 +52,11 @@ export async function attachPlans(
         if (plan.rowsRead !== undefined) rowsRead = (rowsRead ?? 0) + runs * Object.values(plan.rowsRead).reduce((a, b) => a + b, 0);
         if (plan.sharedHit !== undefined) buffers = (buffers ?? 0) + runs * (plan.sharedHit + (plan.sharedRead ?? 0));
         if (!plans.has(key)) plans.set(key, plan);
-        else if (plans.get(key)?.shape?.join('\n') !== plan.shape?.join('\n')) plans.set(`${key}\u0000${request}`, plan);
+        else if (plans.get(key)?.shape?.join('\n') !== plan.shape?.join('\n')) {
+          // Another shape of the same statement in this request kind (a larger page, another plan): kept apart.
+          plan.fingerprint = `${key}\u0000${request}`;
+          plans.set(plan.fingerprint, plan);
+        }
       }
       costs.push({
         request,
