@@ -1,4 +1,5 @@
-import type { GateResult, RatioResult, RunResult, ScenarioResult } from '../harness/result.js';
+import { snapshotStatement } from '../harness/instrument/fingerprint.js';
+import type { GateResult, QueryPlan, RatioResult, RunResult, ScenarioResult } from '../harness/result.js';
 import { formatCount, formatInterval, formatMs, formatRatio, formatSeconds } from './format.js';
 import { latencyChart } from './latency-chart.js';
 import { inlineCode, markdownTable, truncate, type Align } from './markdown.js';
@@ -223,7 +224,7 @@ function plansSection(run: RunResult): string | null {
       r.scenario,
       r.dialect,
       inlineCode(truncate(planFingerprint(plan), 100)),
-      plan.fullScans.length > 0 ? `FULL SCAN: ${plan.fullScans.join(', ')}` : 'none',
+      plan.fullScans.length > 0 ? `FULL SCAN: ${plan.fullScans.map((t) => (isAccepted(r, plan, t) ? `${t} (accepted)` : t)).join(', ')}` : 'none',
       planLine(plan, 120),
     ]));
   const scans = withPlans.reduce((n, r) => n + (r.queries.plans ?? []).filter((p) => p.fullScans.length > 0).length, 0);
@@ -234,6 +235,12 @@ function plansSection(run: RunResult): string | null {
     '',
     markdownTable(['impl', 'scenario', 'database', 'statement', 'full scans', 'plan'], rows),
   ].join('\n');
+}
+
+/** The scan is listed as accepted in the result's snapshot. */
+function isAccepted(result: ScenarioResult, plan: QueryPlan, table: string): boolean {
+  const sql = snapshotStatement(plan.fingerprint.split('\u0000')[0] ?? plan.fingerprint);
+  return result.queries.snapshot?.acceptedScans.includes(`${table} <- ${sql}`) === true;
 }
 
 /** The run's no-new-full-scan threshold, from its options (results of older runs: the default). */

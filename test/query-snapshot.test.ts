@@ -150,6 +150,7 @@ describe('committed query snapshots', () => {
     expect(markdown).toContain(`\`\`\`diff\n`);
     expect(markdown).toContain(`+ 50x ${EXTRA}`);
     expect(markdown).toContain('Aggregate > Seq Scan on artifacts');
+    expect(markdown).toContain('FULL SCAN: artifacts (accepted)');
     const junit = renderJunit(makeRun([extra], { implUnderTest: 'fixed' }));
     expect(junit).toMatch(/name="fixed: same-queries-as-snapshot"[^\n]*>\n\s*<failure [^>]*>[^<]*\+ 50x select artifacts\.id/);
     expect(junit).toContain('name="fixed: no-new-full-scan"');
