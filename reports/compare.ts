@@ -2,6 +2,7 @@ import { normalQuantile } from '../harness/normal-distribution.js';
 import { PROBE_IMPL, type Dialect, type FingerprintCount, type ImplName, type RunResult, type ScenarioResult } from '../harness/result.js';
 import { bootstrapCorrectedRatioCi, bootstrapRatioCi, defaultBootstrapIterations, defaultConfidence, defaultSeed } from '../harness/statistics.js';
 import { formatInterval, formatRatio } from './format.js';
+import { exactCostRegressions } from './exact-cost-growth.js';
 import { groupResults } from './result-groups.js';
 
 /** Options of {@link compareRuns}. */
@@ -316,6 +317,7 @@ function comparePair(
     if (maxGrew && kind.before === q.before && kind.after === q.after) continue;
     pair.regressions.push(`queries per request of ${kind.label} grew ${kind.before} -> ${kind.after} (${where})`);
   }
+  pair.regressions.push(...exactCostRegressions(before, after, where));
   for (const [name, change] of [['p50', pair.p50], ['p95', pair.p95]] as const) {
     if (change.verdict === 'regressed' && change.ci !== null) {
       const judged = change.corrected ?? { ratio: change.ratio, ci: change.ci };

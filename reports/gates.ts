@@ -2,6 +2,7 @@ import type { GateId, Scenario } from '../scenarios/scenario.js';
 import type { Thresholds } from '../scenarios/thresholds.js';
 import { REFERENCE_IMPL, type GateResult, type MeasuredRun, type RatioResult, type RunResult, type ScenarioResult } from '../harness/result.js';
 import { minSamplesForQuantileInterval, quantileInterval } from '../harness/quantile-interval.js';
+import { FINGERPRINT_VERSION, fullScansOf } from '../harness/instrument/fingerprint.js';
 import { formatMs } from './format.js';
 
 export { DEFAULT_THRESHOLDS, type Thresholds } from '../scenarios/thresholds.js';
@@ -16,14 +17,14 @@ export function judgeRun(measured: MeasuredRun, scenarios: readonly Scenario[], 
   return { ...measured, verdict: gates === 'pass' && against === 'pass' && measured.errors.length === 0 ? 'pass' : 'fail' };
 }
 
+/** The fewest paired rounds whose signed-rank interval reaches 99%: fewer judge nothing. */
+const MIN_PAIRED_ROUNDS = 8;
+
 /**
  * `run --against REF`: the implementation under test must be no slower than REF's, judged on the
  * paired round ratios, and run no more statements than REF's in any request kind. Both gates are
  * added to every scenario of the implementation under test.
  */
-/** The fewest paired rounds whose signed-rank interval reaches 99%: fewer judge nothing. */
-const MIN_PAIRED_ROUNDS = 8;
-
 export function applyAgainstGates(measured: MeasuredRun): 'pass' | 'fail' {
   let pass = true;
   for (const pair of measured.pairs ?? []) {
@@ -140,7 +141,68 @@ function judge(
         `p95 ratio not above ${limit.toFixed(2)}, queries <= ${REFERENCE_IMPL}'s`,
         `${moreQueries ? 'more queries than baseline; ' : ''}${slower ? 'significantly slower than baseline; ' : ''}${ratioText}`);
     }
+    case 'no-new-full-scan':
+      return judgeFullScans(result, t);
+    case 'same-queries-as-snapshot':
+      return judgeSnapshot(result);
   }
+}
+
+/** Exact: every table over the threshold that a plan reads in full must be accepted in the snapshot. */
+function judgeFullScans(result: ScenarioResult, t: Thresholds): GateResult {
+  const id = 'no-new-full-scan';
+  const threshold = `no table over ${t.fullScanRows} rows read in full unless accepted`;
+  if (result.queries.plans === undefined) return notJudged(id, threshold, 'plans were not gathered (--no-plans)');
+  const accepted = new Set(result.queries.snapshot?.acceptedScans ?? []);
+  const scans = new Set(fullScansOf(result));
+  const fresh = [...scans].filter((s) => !accepted.has(s)).sort();
+  const snapshot = result.queries.snapshot;
+  // Whether a scan is acceptable depends on the data's size: only a snapshot of this profile can say.
+  if (fresh.length > 0 && (snapshot === undefined || snapshot.status === 'not-judged' || snapshot.status === 'missing')) {
+    return notJudged(id, threshold, `${fresh.length} full scan${fresh.length === 1 ? '' : 's'} (${[...new Set(fresh.map((s) => s.split(' <- ')[0]))].join(', ')}) and no snapshot of this profile to accept or refuse them: not judged`);
+  }
+  const where = snapshot?.file ?? 'no snapshot';
+  if (fresh.length === 0) {
+    const n = scans.size;
+    return gate(id, true, n === 0 ? 'none' : `${n} accepted`, threshold,
+      n === 0 ? `no table over ${t.fullScanRows} rows read in full` : `${n} full scan${n === 1 ? '' : 's'}, each accepted in ${where}: ${[...scans].map((s) => s.split(' <- ')[0]).join(', ')}`);
+  }
+  const first = fresh[0] ?? '';
+  return gate(id, false, `${fresh.length} new`, threshold,
+    `reads ${first.replace(' <- ', ' in full: ').slice(0, 220)}${fresh.length > 1 ? ` (+${fresh.length - 1} more)` : ''}; not accepted in ${where}`);
+}
+
+function judgeSnapshot(result: ScenarioResult): GateResult {
+  const id = 'same-queries-as-snapshot';
+  const snapshot = result.queries.snapshot;
+  if (snapshot === undefined) return notJudged(id, 'identical to the snapshot', 'no snapshot was checked (plans off, or not asked for)');
+  const threshold = `identical to ${snapshot.file}`;
+  switch (snapshot.status) {
+    case 'matched':
+      return gate(id, true, 'identical', threshold, `statements, plan shapes and exact costs identical to ${snapshot.file}`);
+    case 'written':
+      return gate(id, true, 'written', threshold, `no snapshot yet: wrote ${snapshot.file} (review and commit it)`);
+    case 'updated':
+      return gate(id, true, 'updated', threshold, `rewrote ${snapshot.file} (--update-snapshots): review its diff`);
+    case 'missing':
+      return gate(id, false, 'missing', threshold, `no snapshot ${snapshot.file} and CI is set: run \`npx querygate run --update-snapshots\` and commit it`);
+    case 'not-judged':
+      return notJudged(id, threshold, `no snapshot for this fixture profile and seed (${snapshot.file}): not judged; \`--update-snapshots\` writes one`);
+    case 'differs': {
+      const version = snapshot.normalizationVersion;
+      const why = version !== undefined && version !== FINGERPRINT_VERSION
+        ? `fingerprint normalization changed from v${version} to v${FINGERPRINT_VERSION}, so fingerprints may differ; `
+        : '';
+      const changed = (snapshot.diff ?? '').split('\n').filter((l) => l.startsWith('- ') || l.startsWith('+ '));
+      const first = changed[0] ?? '';
+      return gate(id, false, `${changed.length} lines differ`, threshold,
+        `${why}differs from ${snapshot.file} (- snapshot, + this run): ${first.length > 160 ? `${first.slice(0, 157)}...` : first}${changed.length > 1 ? ` (+${changed.length - 1} more changed lines)` : ''}`);
+    }
+  }
+}
+
+function notJudged(id: string, threshold: string, why: string): GateResult {
+  return { id, pass: true, actual: 'not judged', threshold, message: why, judged: false };
 }
 
 function gate(id: string, pass: boolean, actual: string, threshold: string, message: string): GateResult {

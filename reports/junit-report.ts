@@ -30,7 +30,7 @@ export function renderJunit(result: RunResult): string {
 }
 
 interface TestCase {
-  outcome: 'pass' | 'failure' | 'error';
+  outcome: 'pass' | 'failure' | 'error' | 'skipped';
   xml: string;
   timeMs: number;
 }
@@ -53,9 +53,9 @@ function suite(run: RunResult, name: string, cases: TestCase[], extra: Record<st
     ...extra,
   };
   const timeMs = cases.reduce((sum, c) => sum + c.timeMs, 0);
-  const s = { tests: cases.length, failures: count('failure'), errors: count('error') };
+  const s = { tests: cases.length, failures: count('failure'), errors: count('error'), skipped: count('skipped') };
   const xml = [
-    `  <testsuite name="${attr(name)}" tests="${s.tests}" failures="${s.failures}" errors="${s.errors}" skipped="0" time="${seconds(timeMs)}" timestamp="${attr(timestamp(run.startedAt))}">`,
+    `  <testsuite name="${attr(name)}" tests="${s.tests}" failures="${s.failures}" errors="${s.errors}" skipped="${s.skipped}" time="${seconds(timeMs)}" timestamp="${attr(timestamp(run.startedAt))}">`,
     '    <properties>',
     ...Object.entries(properties).map(([key, value]) => `      <property name="${attr(key)}" value="${attr(value)}"/>`),
     '    </properties>',
@@ -79,7 +79,11 @@ function testCases(result: ScenarioResult): TestCase[] {
 
 function gateCase(classname: string, result: ScenarioResult, gate: GateResult, timeMs: number): TestCase {
   const open = `    <testcase classname="${attr(classname)}" name="${attr(`${result.impl}: ${gate.id}`)}" time="${seconds(timeMs)}">`;
-  const detail = `gate: ${gate.id}\nactual: ${gate.actual}\nthreshold: ${gate.threshold}\n${gate.message}`;
+  const diff = gate.id === 'same-queries-as-snapshot' ? result.queries.snapshot?.diff : undefined;
+  const detail = `gate: ${gate.id}\nactual: ${gate.actual}\nthreshold: ${gate.threshold}\n${gate.message}${diff === undefined ? '' : `\n\n${diff}`}`;
+  if (gate.pass && gate.judged === false) {
+    return { outcome: 'skipped', timeMs, xml: [open, `      <skipped message="${attr(gate.message)}"/>`, '    </testcase>'].join('\n') };
+  }
   if (gate.pass) {
     return { outcome: 'pass', timeMs, xml: [open, `      <system-out>${text(detail)}</system-out>`, '    </testcase>'].join('\n') };
   }

@@ -1,10 +1,11 @@
-import type { GateResult, RatioResult, RunResult, ScenarioResult } from '../harness/result.js';
+import { snapshotStatement } from '../harness/instrument/fingerprint.js';
+import type { GateResult, QueryPlan, RatioResult, RunResult, ScenarioResult } from '../harness/result.js';
 import { formatCount, formatInterval, formatMs, formatRatio, formatSeconds } from './format.js';
 import { latencyChart } from './latency-chart.js';
 import { inlineCode, markdownTable, truncate, type Align } from './markdown.js';
 import { pairedSection } from './paired-report.js';
-import { planSummary } from './plan-summary.js';
 import { minSamplesForQuantileInterval, quantileInterval } from '../harness/quantile-interval.js';
+import { exactCostSection, planFingerprint, planLine } from './exact-cost-report.js';
 import { renderScalingSummary } from './scaling-report.js';
 import { dialectsOf, groupResults, type ResultGroup } from './result-groups.js';
 
@@ -29,6 +30,7 @@ export function renderMarkdown(result: RunResult): string {
     result.scaling === undefined ? null : renderScalingSummary(result.scaling),
     n1Section(result),
     plansSection(result),
+    exactCostSection(result),
     chartSection(result),
     environmentSection(result),
     fixtureSection(result),
@@ -262,18 +264,30 @@ function plansSection(run: RunResult): string | null {
       r.impl,
       r.scenario,
       r.dialect,
-      inlineCode(truncate(plan.fingerprint, 100)),
-      plan.fullScans.length > 0 ? `FULL SCAN: ${plan.fullScans.join(', ')}` : 'none',
-      planSummary(plan.plan, 120),
+      inlineCode(truncate(planFingerprint(plan), 100)),
+      plan.fullScans.length > 0 ? `FULL SCAN: ${plan.fullScans.map((t) => (isAccepted(r, plan, t) ? `${t} (accepted)` : t)).join(', ')}` : 'none',
+      planLine(plan, 120),
     ]));
   const scans = withPlans.reduce((n, r) => n + (r.queries.plans ?? []).filter((p) => p.fullScans.length > 0).length, 0);
   return [
     '## Query plans',
     '',
-    `${scans} of ${rows.length} plans read a table of over 1,000 rows in full.`,
+    `${scans} of ${rows.length} plans read a table of over ${fullScanRows(run).toLocaleString('en-US')} rows in full.`,
     '',
     markdownTable(['impl', 'scenario', 'database', 'statement', 'full scans', 'plan'], rows),
   ].join('\n');
+}
+
+/** The scan is listed as accepted in the result's snapshot. */
+function isAccepted(result: ScenarioResult, plan: QueryPlan, table: string): boolean {
+  const sql = snapshotStatement(plan.fingerprint.split('\u0000')[0] ?? plan.fingerprint);
+  return result.queries.snapshot?.acceptedScans.includes(`${table} <- ${sql}`) === true;
+}
+
+/** The run's no-new-full-scan threshold, from its options (results of older runs: the default). */
+function fullScanRows(run: RunResult): number {
+  const thresholds = run.options['thresholds'] as { fullScanRows?: unknown } | undefined;
+  return typeof thresholds?.fullScanRows === 'number' ? thresholds.fullScanRows : 1000;
 }
 
 function chartSection(run: RunResult): string | null {

@@ -4,5 +4,5 @@ export const detail: Scenario = {
   name: 'detail',
   description: 'the detail endpoint for artifacts drawn at random (seeded)',
   requests: [{ label: 'random id', detail: { random: 25 } }],
-  gates: ['queries-at-most-max', 'same-response-as-baseline', 'detail-no-regression'],
+  gates: ['queries-at-most-max', 'same-response-as-baseline', 'detail-no-regression', 'no-new-full-scan', 'same-queries-as-snapshot'],
 };

@@ -8,5 +8,5 @@ export const list50: Scenario = {
     { label: 'page 4', list: { limit: 50, page: 4 } },
     { label: 'page 20', list: { limit: 50, page: 20 } },
   ],
-  gates: ['p95-under-budget', 'queries-at-most-max', 'same-response-as-baseline'],
+  gates: ['p95-under-budget', 'queries-at-most-max', 'same-response-as-baseline', 'no-new-full-scan', 'same-queries-as-snapshot'],
 };

@@ -10,5 +10,5 @@ export const listFiltered: Scenario = {
     { label: 'collection #10', list: { limit: 50, collectionRank: 10 } },
     { label: 'top 3 tags', list: { limit: 50, topTags: 3 } },
   ],
-  gates: ['queries-at-most-max', 'same-response-as-baseline'],
+  gates: ['queries-at-most-max', 'same-response-as-baseline', 'no-new-full-scan', 'same-queries-as-snapshot'],
 };

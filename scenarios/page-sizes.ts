@@ -9,5 +9,5 @@ export const pageSizes: Scenario = {
     { label: 'limit=50', list: { limit: 50 } },
     { label: 'limit=100', list: { limit: 100 } },
   ],
-  gates: ['queries-at-most-max', 'queries-constant-in-page-size', 'same-response-as-baseline'],
+  gates: ['queries-at-most-max', 'queries-constant-in-page-size', 'same-response-as-baseline', 'no-new-full-scan', 'same-queries-as-snapshot'],
 };

@@ -8,6 +8,8 @@ export const GATE_IDS = [
   'queries-constant-in-page-size',
   'same-response-as-baseline',
   'detail-no-regression',
+  'no-new-full-scan',
+  'same-queries-as-snapshot',
 ] as const;
 export type GateId = (typeof GATE_IDS)[number];
 

@@ -87,13 +87,19 @@ describe('applyGates', () => {
     expect(verdict).toBe('pass');
     expect([...gates.keys()].sort()).toEqual([
       'detail/detail-no-regression',
+      'detail/no-new-full-scan',
       'detail/queries-at-most-max',
+      'detail/same-queries-as-snapshot',
       'detail/same-response-as-baseline',
+      'list-50/no-new-full-scan',
       'list-50/p95-under-budget',
       'list-50/queries-at-most-max',
+      'list-50/same-queries-as-snapshot',
       'list-50/same-response-as-baseline',
+      'page-sizes/no-new-full-scan',
       'page-sizes/queries-at-most-max',
       'page-sizes/queries-constant-in-page-size',
+      'page-sizes/same-queries-as-snapshot',
       'page-sizes/same-response-as-baseline',
     ]);
     for (const g of gates.values()) expect(g.pass, g.id).toBe(true);

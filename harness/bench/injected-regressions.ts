@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import { implementationFromLoader } from '../../src/impl/artifact-page.js';
-import { loadFixedItems } from '../../src/impl/fixed.js';
+import type { CollectionRef } from '../../src/contract.js';
+import { assembleItem, groupBy } from '../../src/impl/assemble-items.js';
+import { loadFixedItems, loadTags } from '../../src/impl/fixed.js';
 import type { ArtifactRecord, Implementation } from '../../src/impl/implementation.js';
 import { implementationHandler, type ExtraImplementations } from '../runner/served-implementation.js';
 
@@ -38,12 +40,43 @@ export const fixedInjectedSlowdown = implementationFromLoader(
 );
 
 /**
+ * fixed with a count statement that cannot use the membership index: the same five statements and
+ * the same answers, but each collection's count reads every membership (`collection_id || ''` is an
+ * expression, not the indexed column). Only the plan shows it; the query gates cannot.
+ */
+export const fixedInjectedScan = implementationFromLoader(
+  'fixed-injected-scan',
+  "fixed whose count statement defeats the membership index (collection_id || ''): same statements, same answers, a full scan per collection",
+  async (db: Knex, rows: readonly ArtifactRecord[]) => {
+    const ids = rows.map((r) => r.id);
+    const [memberships, tags, counts] = await Promise.all([
+      db('collection_artifacts as ca')
+        .join('collections as c', 'c.id', 'ca.collection_id')
+        .whereIn('ca.artifact_id', ids)
+        .select('ca.artifact_id', 'c.id', 'c.name') as Promise<{ artifact_id: string; id: string; name: string }[]>,
+      loadTags(db, ids),
+      db('collections as c')
+        .whereIn('c.id', db('collection_artifacts').whereIn('artifact_id', ids).select('collection_id'))
+        .select('c.id', db('collection_artifacts as ca').count('*').whereRaw("ca.collection_id || '' = c.id").as('n')) as Promise<
+        { id: string; n: number | string }[]
+      >,
+    ]);
+    const countById = new Map(counts.map((c) => [c.id, Number(c.n)]));
+    const collections = groupBy(
+      memberships.map((m) => [m.artifact_id, { id: m.id, name: m.name, artifact_count: countById.get(m.id) ?? 0 }] as const),
+    );
+    return rows.map((row) => assembleItem(row, tags.get(row.id) ?? [], collections.get(row.id) ?? ([] as CollectionRef[])));
+  },
+);
+
+/**
  * The injected regressions by name: the harness can serve them (`--impl fixed-injected-n1`), but
  * they live here, beside the benches that use them, not in the endpoint's own registry.
  */
 export const INJECTED_REGRESSIONS: Readonly<Record<string, Implementation>> = {
   [fixedInjectedN1.name]: fixedInjectedN1,
   [fixedInjectedSlowdown.name]: fixedInjectedSlowdown,
+  [fixedInjectedScan.name]: fixedInjectedScan,
 };
 
 export const INJECTED_REGRESSION_NAMES = Object.keys(INJECTED_REGRESSIONS);

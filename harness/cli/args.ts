@@ -32,6 +32,8 @@ export const runOptions = {
   'max-queries': { type: 'number', requiresArg: true, default: 5, describe: 'threshold of the query gate, statements per request' },
   'detail-tolerance': { type: 'number', requiresArg: true, default: 10, describe: 'detail p95 may exceed the baseline by this many % before it fails' },
   plans: { type: 'boolean', default: true, describe: 'EXPLAIN every distinct statement of the implementation under test' },
+  'update-snapshots': { type: 'boolean', default: false, describe: 'rewrite the query snapshots (scenarios/snapshots/) from this run; review the diff' },
+  'full-scan-rows': { type: 'number', requiresArg: true, default: 1000, describe: 'no-new-full-scan: tables read in full count above this many rows' },
   'attach-note': { type: 'boolean', default: false, describe: 'attach report.md (refs/notes/querygate) and the result (refs/notes/querygate-results) to HEAD as git notes' },
   against: {
     type: 'string',
@@ -118,6 +120,7 @@ export interface CheckedArgs {
   port?: number | undefined;
   'p95-ms'?: number | undefined;
   'max-queries'?: number | undefined;
+  'full-scan-rows'?: number | undefined;
   'detail-tolerance'?: number | undefined;
   'min-effect'?: number | undefined;
   'sqlite-file'?: string | undefined;
@@ -144,6 +147,7 @@ export function check(argv: CheckedArgs): true {
   integer('samples', 5, 100_000, '--samples 300');
   integer('port', 0, 65_535, '--port 8080');
   integer('max-queries', 0, 10_000, '--max-queries 5');
+  integer('full-scan-rows', 0, 1_000_000_000, '--full-scan-rows 1000');
   integer('concurrency', 1, 256, '--concurrency 8');
   if (argv.rtt !== undefined && (typeof argv.rtt !== 'number' || !Number.isFinite(argv.rtt) || argv.rtt < 0 || argv.rtt > 10_000)) {
     throw new UsageError(`--rtt must be a round trip in ms from 0 to 10000, got ${shown(argv.rtt)} (e.g. --rtt 1)`);

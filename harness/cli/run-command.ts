@@ -9,6 +9,7 @@ import { DIALECTS, FLOOR_IMPL, REFERENCE_IMPL, type Dialect, type RunResult } fr
 import { loadRevision } from '../runner/against-revision.js';
 import { parseShard, planUnits, shardUnits } from '../runner/shard.js';
 import { run } from '../runner/run.js';
+import { DEFAULT_SNAPSHOT_DIR } from '../runner/query-snapshot.js';
 import { DEFAULT_SAMPLING, QUICK_SAMPLING } from '../runner/sampling-options.js';
 import { INJECTED_HANDLERS } from '../bench/injected-regressions.js';
 import { withSignals } from './signals.js';
@@ -33,6 +34,8 @@ export interface RunArgs {
   'max-queries': number;
   'detail-tolerance': number;
   plans: boolean;
+  'update-snapshots': boolean;
+  'full-scan-rows': number;
   'attach-note': boolean;
   concurrency: number;
   rtt?: number | undefined;
@@ -74,7 +77,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
   }
   if (measured.length === 0 && scalingExit !== null) return scalingExit;
 
-  const thresholds = { ...DEFAULT_THRESHOLDS, p95Ms: args['p95-ms'], maxQueries: args['max-queries'], detailTolerancePct: args['detail-tolerance'] };
+  const thresholds = { ...DEFAULT_THRESHOLDS, p95Ms: args['p95-ms'], maxQueries: args['max-queries'], detailTolerancePct: args['detail-tolerance'], fullScanRows: args['full-scan-rows'] };
   const runOn = async (runDialects: Dialect[], runScenarios: Scenario[]): Promise<RunResult> => judgeRun(await withSignals((signal) =>
     run({
       dialects: runDialects,
@@ -91,6 +94,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
       against: against === undefined ? undefined : { impl: against.impl, info: against.info },
       minEffect: args['min-effect'] / 100,
       plans: args.plans,
+      snapshots: { dir: DEFAULT_SNAPSHOT_DIR, update: args['update-snapshots'], ci: process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false' },
       onProgress: progressLine,
       onSeedProgress: seedProgressBar(),
       signal,

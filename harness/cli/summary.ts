@@ -17,7 +17,16 @@ export function printSummary(result: RunResult, written: WrittenOutputs): void {
   const lines = rows.map((row) => row.map((cell, i) => (i >= 3 && i <= 6 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd());
   process.stdout.write(`${lines.join('\n')}\n\n`);
   for (const r of result.results) {
-    for (const g of r.gates) if (!g.pass) process.stdout.write(`FAIL ${g.id} (${r.dialect}, ${r.scenario}, ${r.impl}): ${g.message}\n`);
+    for (const g of r.gates) {
+      if (g.pass) continue;
+      process.stdout.write(`FAIL ${g.id} (${r.dialect}, ${r.scenario}, ${r.impl}): ${g.message}\n`);
+      const diff = g.id === 'same-queries-as-snapshot' ? r.queries.snapshot?.diff?.split('\n') : undefined;
+      if (diff !== undefined) {
+        const shown = diff.slice(0, SNAPSHOT_DIFF_LINES).map((l) => `    ${l.length > 200 ? `${l.slice(0, 197)}...` : l}`);
+        if (diff.length > SNAPSHOT_DIFF_LINES) shown.push(`    ... ${diff.length - SNAPSHOT_DIFF_LINES} more lines in report.md`);
+        process.stdout.write(`${shown.join('\n')}\n`);
+      }
+    }
     if (r.state === 'errored') process.stdout.write(`ERROR ${r.dialect} ${r.scenario} ${r.impl}: ${r.error ?? ''}\n`);
   }
   for (const e of result.errors) process.stdout.write(`ERROR ${e}\n`);
@@ -32,6 +41,9 @@ export function printSummary(result: RunResult, written: WrittenOutputs): void {
   );
   process.stdout.write(`wrote ${written.files.join(', ')}${written.note === null ? '' : `; note ${written.note}`}\n`);
 }
+
+/** Lines of a snapshot diff printed under its failed gate; report.md has it whole. */
+const SNAPSHOT_DIFF_LINES = 30;
 
 /**
  * One line per judged pair: the paired ratio with its interval, the rounds behind it and the

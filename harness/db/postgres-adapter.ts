@@ -8,6 +8,7 @@ import type { QueryPlan } from '../result.js';
 import { TABLES } from '../../src/schema.js';
 import { MARKER_TABLE, WRITE_COUNTER_FUNCTION, WRITE_COUNTER_TABLE, type DialectAdapter, type NamespaceState } from './dialect-adapter.js';
 import { FixtureRefusedError } from './fixture-refused-error.js';
+import { readPostgresPlan } from './postgres-plan.js';
 import { redactSecretsInText, redactUrl } from './pg-url.js';
 import { EnvironmentError } from '../errors.js';
 import { buildLockTimeoutMs, poolAcquireTimeoutMs, seconds } from '../timeouts.js';
@@ -272,18 +273,15 @@ export async function createPostgresAdapter(options: { url: string; onClose?: ()
 
     async explain(db, sql, bindings, tableRows): Promise<QueryPlan> {
       const conn = (await db.client.acquireConnection()) as pg.Client;
+      // ANALYZE executes the statement: inside a transaction that is always rolled back, so a
+      // write leaves nothing behind. TIMING OFF: the figures kept are exact ones, not clock readings.
       try {
-        const result = await conn.query(`explain (format json) ${sql}`, bindings as unknown[]);
-        const plan: unknown = (result.rows[0] as Record<string, unknown>)['QUERY PLAN'];
-        const fullScans = new Set<string>();
-        walkPlan(plan, (node) => {
-          const relation = node['Relation Name'];
-          if (node['Node Type'] === 'Seq Scan' && typeof relation === 'string' && (tableRows[relation] ?? 0) > 1000) {
-            fullScans.add(relation);
-          }
-        });
-        return { fingerprint: '', plan, fullScans: [...fullScans] };
+        await conn.query('begin');
+        const result = await conn.query(`explain (analyze, buffers, timing off, format json) ${sql}`, bindings as unknown[]);
+        const read = readPostgresPlan((result.rows[0] as Record<string, unknown>)['QUERY PLAN'], tableRows);
+        return { ...read, fingerprint: '', fullScans: (read.scannedTables ?? []).filter((t) => (tableRows[t] ?? 0) > 1000) };
       } finally {
+        await conn.query('rollback').catch(() => undefined);
         await db.client.releaseConnection(conn);
       }
     },
@@ -362,13 +360,3 @@ async function dropFixtureSchema(trx: Knex.Transaction, schema: string): Promise
   }
 }
 
-function walkPlan(node: unknown, visit: (node: Record<string, unknown>) => void): void {
-  if (Array.isArray(node)) {
-    for (const child of node) walkPlan(child, visit);
-    return;
-  }
-  if (node === null || typeof node !== 'object') return;
-  const record = node as Record<string, unknown>;
-  if ('Node Type' in record) visit(record);
-  for (const value of Object.values(record)) if (typeof value === 'object') walkPlan(value, visit);
-}

@@ -1,7 +1,8 @@
 /** Maps each alias (and table name) in a statement's FROM/JOIN clauses to its table. */
 export function tablesByAlias(sql: string): Map<string, string> {
   const map = new Map<string, string>();
-  const pattern = /\b(?:from|join)\s+"?(\w+)"?(?:\s+(?:as\s+)?"?(\w+)"?)?/gi;
+  // knex quotes identifiers with " on Postgres and ` on SQLite.
+  const pattern = /\b(?:from|join)\s+[`"]?(\w+)[`"]?(?:\s+(?:as\s+)?[`"]?(\w+)[`"]?)?/gi;
   const keywords = new Set(['where', 'inner', 'left', 'right', 'join', 'on', 'group', 'order', 'limit', 'using', 'cross', 'outer']);
   for (const match of sql.matchAll(pattern)) {
     const table = match[1];

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import knex, { type Knex } from 'knex';
 import type { QueryPlan } from '../result.js';
 import { MARKER_TABLE, WRITE_COUNTER_TABLE, type DialectAdapter } from './dialect-adapter.js';
-import { tablesByAlias } from './sql-aliases.js';
+import { readSqlitePlan, type SqlitePlanRow } from './sqlite-plan.js';
 
 const SQLITE_HEADER = 'SQLite format 3\0';
 /** Rows per INSERT statement: well under SQLite's 32766 variables for our widest table. */
@@ -169,16 +169,9 @@ export function createSqliteAdapter(options: { dir: string; file?: string | unde
     },
 
     async explain(db, sql, bindings, tableRows): Promise<QueryPlan> {
-      const rows = (await db.raw(`explain query plan ${sql}`, bindings as Knex.RawBinding[])) as { detail: string }[];
-      const aliases = tablesByAlias(sql);
-      const fullScans = new Set<string>();
-      for (const { detail } of rows) {
-        // "SCAN t" and "SCAN t USING COVERING INDEX i" both read every row; "SEARCH" does not.
-        const match = /^SCAN (\w+)/.exec(detail);
-        const table = match?.[1] === undefined ? undefined : (aliases.get(match[1]) ?? match[1]);
-        if (table !== undefined && (tableRows[table] ?? 0) > 1000) fullScans.add(table);
-      }
-      return { fingerprint: '', plan: rows.map((r) => r.detail), fullScans: [...fullScans] };
+      const rows = (await db.raw(`explain query plan ${sql}`, bindings as Knex.RawBinding[])) as SqlitePlanRow[];
+      const read = readSqlitePlan(rows, sql);
+      return { ...read, fingerprint: '', fullScans: (read.scannedTables ?? []).filter((t) => (tableRows[t] ?? 0) > 1000) };
     },
 
     async close() {

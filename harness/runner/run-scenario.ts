@@ -3,7 +3,7 @@ import type { Scenario } from '../../scenarios/scenario.js';
 import type { QueryRecorder, RequestLog } from '../instrument/query-recorder.js';
 import { pairedRatio, pairRounds } from '../paired-statistics.js';
 import { quantileInterval } from '../quantile-interval.js';
-import { PROBE_IMPL, REFERENCE_IMPL, type Dialect, type N1Suspect, type PairedComparison, type QueryStats, type ScenarioResult } from '../result.js';
+import { PROBE_IMPL, REFERENCE_IMPL, type Dialect, type N1Suspect, type PairedComparison, type QueryStats, type RecordedStatement, type ScenarioResult } from '../result.js';
 import { summarize } from '../statistics.js';
 import { LoopbackEndpoint, type Exchange } from './loopback-endpoint.js';
 import { resolveRequests, type ResolvedRequest } from './resolve-requests.js';
@@ -199,8 +199,12 @@ function queryStats(requests: readonly ResolvedRequest[], exchanges: readonly Ex
   const fingerprints = new Map<string, number>();
   const suspects = new Map<string, N1Suspect>();
   const examples: Record<string, { sql: string; bindings: unknown[] }> = {};
+  const requestStatements: Record<string, RecordedStatement[]> = {};
   logs.forEach((log, i) => {
     const label = requests[i]?.label ?? String(i);
+    requestStatements[label] ??= log.queries
+      .filter((q) => !q.transactionControl)
+      .map((q) => ({ sql: q.sql, bindings: [...q.bindings], rows: q.rows }));
     byRequest[label] = Math.max(byRequest[label] ?? 0, log.count);
     for (const f of log.fingerprints()) {
       fingerprints.set(f.sql, Math.max(fingerprints.get(f.sql) ?? 0, f.count));
@@ -218,6 +222,7 @@ function queryStats(requests: readonly ResolvedRequest[], exchanges: readonly Ex
     n1Suspects: [...suspects.values()].sort((a, b) => b.count - a.count),
     byRequest,
     examples,
+    requestStatements,
   };
 }
 

@@ -16,6 +16,7 @@ import { describeEnvironment } from './environment.js';
 import { startMeasuring, type MeasuringSession } from './measuring-registry.js';
 import { poolAcquireTimeoutMs, seconds } from '../timeouts.js';
 import { attachPlans } from './query-plans.js';
+import { checkSnapshot, type SnapshotOptions } from './query-snapshot.js';
 import { runScenario } from './run-scenario.js';
 import type { SamplingOptions } from './sampling-options.js';
 import type { ExtraImplementations } from './served-implementation.js';
@@ -44,6 +45,8 @@ export interface RunOptions {
   minEffect?: number | undefined;
   /** EXPLAIN each distinct statement of the implementation under test. */
   plans: boolean;
+  /** Compare the implementation under test with its committed query snapshot (needs plans). Absent: not judged. */
+  snapshots?: SnapshotOptions | undefined;
   onProgress: (message: string) => void;
   onSeedProgress: ((dialect: Dialect, progress: SeedProgress) => void) | undefined;
   /** Raised by SIGINT/SIGTERM: stop between measurements. */
@@ -118,7 +121,15 @@ async function measuredRun(options: RunOptions, measuring: MeasuringSession): Pr
             sampling: options.sampling,
             signal: options.signal,
           }));
-          if (options.plans) await watch.guard(attachPlans(adapter, opened.db, measured.results, options.implUnderTest, opened.info.rowCounts));
+          if (options.plans) {
+            await watch.guard(attachPlans(adapter, opened.db, measured.results, options.implUnderTest, opened.info.rowCounts, options.thresholds.fullScanRows));
+            const snapshots = options.snapshots;
+            if (snapshots !== undefined) {
+              for (const r of measured.results) {
+                if (r.impl === options.implUnderTest && r.state === 'completed') r.queries.snapshot = checkSnapshot(r, options.profile, options.seed, snapshots);
+              }
+            }
+          }
           results.push(...measured.results);
           pairs.push(...measured.pairs);
         } catch (error) {
