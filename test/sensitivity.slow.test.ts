@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { measureSensitivity, renderSensitivity, type SensitivityFigures, type Trial } from '../harness/bench/sensitivity.js';
-import { QUICK_SAMPLING } from '../harness/runner/sampling-options.js';
+import { DEFAULT_SAMPLING } from '../harness/runner/sampling-options.js';
 import { createTestDatabase, testFolder, TEST_DIALECTS } from './support/databases.js';
 
 /**
@@ -10,7 +10,7 @@ import { createTestDatabase, testFolder, TEST_DIALECTS } from './support/databas
  * alone, on both databases; run-against-run `compare` flags nothing between unchanged runs.
  * The README's rates come from the full bench; this keeps them from rotting.
  */
-describe('sensitivity of the latency verdicts (small profile, quick sampling, both databases)', () => {
+describe('sensitivity of the latency verdicts (small profile, default sampling, both databases)', () => {
   const saved = process.env.QUERYGATE_CACHE_DIR;
   let figures: SensitivityFigures;
   const trials = (filter: (t: Trial) => boolean) => figures.trials.filter(filter);
@@ -22,12 +22,12 @@ describe('sensitivity of the latency verdicts (small profile, quick sampling, bo
       profile: 'small',
       effects: [20],
       kinds: ['cpu', 'sql'],
-      pairs: 3,
-      aa: 4,
+      pairs: 2,
+      aa: 3,
       comparePairs: 0,
       compareEffect: 20,
-      compareAa: 3,
-      sampling: QUICK_SAMPLING,
+      compareAa: 2,
+      sampling: DEFAULT_SAMPLING,
       target: { pgUrl: await createTestDatabase(), sqliteFile: join(testFolder('sensitivity'), 'small.sqlite') },
       onProgress: () => {},
     });
@@ -40,19 +40,19 @@ describe('sensitivity of the latency verdicts (small profile, quick sampling, bo
 
   it('flags no unchanged comparison with run --against', () => {
     const aa = trials((t) => t.method === 'against' && t.kind === 'none');
-    expect(aa).toHaveLength(8);
+    expect(aa).toHaveLength(6);
     expect(aa.filter((t) => t.flagged)).toEqual([]);
   });
 
   it('flags a 20% slowdown, CPU or SQL, with run --against on both databases', () => {
     const slowed = trials((t) => t.method === 'against' && t.kind !== 'none');
-    expect(slowed).toHaveLength(12);
+    expect(slowed).toHaveLength(8);
     expect(slowed.filter((t) => !t.flagged)).toEqual([]);
   });
 
   it('flags no pair of unchanged runs with compare', () => {
     const aa = trials((t) => t.method === 'compare');
-    expect(aa).toHaveLength(6);
+    expect(aa).toHaveLength(4);
     expect(aa.filter((t) => t.flagged)).toEqual([]);
   });
 });

@@ -82,10 +82,10 @@ export async function measureSensitivity(o: SensitivityOptions): Promise<Sensiti
       const fixture = await openFixture({ adapter, profile: o.profile, seed: 42 });
       const recorder = new QueryRecorder(fixture.db).attach();
       try {
-        const p50Ms = await calibrate(fixture.db, recorder, dialect, o, head.extra);
         const stepMs = await sqlStepMs(fixture.db);
-        calibration.push({ dialect, p50Ms, sqlStepUs: stepMs * 1000 });
-        o.onProgress(`${dialect}: fixed list-50 p50 ${p50Ms.toFixed(2)} ms; one SQL step ${(stepMs * 1000).toFixed(3)} us`);
+        // fixed's p50 as the trials see it (beside the references, in rounds): from the unchanged
+        // trials, run first; without any, from a short sampling of fixed alone.
+        let p50Ms = 0;
         const amount = (kind: SlowdownKind, pct: number) => (kind === 'cpu' ? (p50Ms * pct) / 100 : Math.round((p50Ms * pct) / 100 / stepMs));
         const against = async (kind: SlowdownKind | 'none', pct: number, seed: number) => {
           const extra: ExtraImplementations = { ...head.extra, [SUBJECT]: kind === 'none' ? (db: Knex) => head.extra[head.impl]!(db) : slowedFixed(kind, amount(kind, pct)) };
@@ -100,6 +100,7 @@ export async function measureSensitivity(o: SensitivityOptions): Promise<Sensiti
           });
           const pair = out.pairs[0] as PairedComparison;
           const judged = out.results.find((r) => r.impl === subject);
+          if (kind === 'none' && judged !== undefined) aaP50s.push(judged.latencyMs.p50);
           trials.push({
             dialect, method: 'against', kind, effectPct: pct, flagged: pair.verdict === 'slower', ratio: pair.ratio, ci: pair.ci, mde: pair.mde,
             samples: judged?.samples ?? 0, rounds: pair.rounds, seconds: (performance.now() - began) / 1000,
@@ -107,7 +108,11 @@ export async function measureSensitivity(o: SensitivityOptions): Promise<Sensiti
           o.onProgress(`${dialect} against ${kind} ${pct}%: ${pair.ratio.toFixed(3)} [${pair.ci[0].toFixed(3)}, ${pair.ci[1].toFixed(3)}] ${pair.verdict} (${pair.rounds} rounds, ${judged?.samples ?? 0} samples)`);
         };
         let seed = 1;
+        const aaP50s: number[] = [];
         for (let i = 0; i < o.aa; i++) await against('none', 0, seed++);
+        p50Ms = aaP50s.length > 0 ? median(aaP50s) : await calibrate(fixture.db, recorder, dialect, o, head.extra);
+        calibration.push({ dialect, p50Ms, sqlStepUs: stepMs * 1000 });
+        o.onProgress(`${dialect}: fixed list-50 p50 ${p50Ms.toFixed(2)} ms; one SQL step ${(stepMs * 1000).toFixed(3)} us`);
         for (const kind of o.kinds) for (const pct of o.effects) for (let i = 0; i < o.pairs; i++) await against(kind, pct, seed++);
 
         // Run-against-run: separate runs (each its own rounds), compared as result files are.
@@ -156,6 +161,8 @@ export async function measureSensitivity(o: SensitivityOptions): Promise<Sensiti
   return { startedAt: new Date(Date.now() - (performance.now() - started)).toISOString(), options: kept, calibration, trials, seconds: (performance.now() - started) / 1000 };
 }
 
+const median = (xs: readonly number[]) => (xs.length === 0 ? Number.NaN : ([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number));
+
 /** fixed's list-50 p50 on this fixture, from a short sampling of fixed alone. */
 async function calibrate(db: Knex, recorder: QueryRecorder, dialect: Dialect, o: SensitivityOptions, extra: ExtraImplementations): Promise<number> {
   const out = await runScenario({ db, recorder, dialect, scenario: list50, impls: ['fixed'], implUnderTest: 'fixed', extra, seed: 42, sampling: { ...o.sampling, budgetMs: 2000 } });
@@ -180,7 +187,6 @@ export function renderSensitivity(f: SensitivityFigures): string {
     const key = `${t.method}\u0000${t.dialect}\u0000${t.kind}\u0000${t.effectPct}`;
     groups.set(key, [...(groups.get(key) ?? []), t]);
   }
-  const median = (xs: number[]) => (xs.length === 0 ? Number.NaN : [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number);
   for (const [key, ts] of groups) {
     const [method, dialect, kind, pct] = key.split('\u0000') as [string, string, string, string];
     const what = kind === 'none' ? 'none (unchanged code)' : `${pct}% of p50, ${kind === 'cpu' ? 'CPU in the loader' : 'slower SQL, same statements'}`;
