@@ -24,7 +24,7 @@ import { DIALECTS, FLOOR_IMPL, REFERENCE_IMPL, RESULT_SCHEMA_VERSION, type Diale
 import { loadRevision } from '../runner/against-revision.js';
 import { describeEnvironment } from '../runner/environment.js';
 import { runScenario } from '../runner/run-scenario.js';
-import { DEFAULT_SAMPLING, QUICK_SAMPLING, type SamplingOptions } from '../runner/sampling-options.js';
+import { againstSampling, DEFAULT_SAMPLING, QUICK_SAMPLING, type SamplingOptions } from '../runner/sampling-options.js';
 import type { ExtraImplementations } from '../runner/served-implementation.js';
 import { slowedFixed, sqlStepMs, type SlowdownKind } from './injected-slowdowns.js';
 
@@ -96,7 +96,7 @@ export async function measureSensitivity(o: SensitivityOptions): Promise<Sensiti
             db: fixture.db, recorder, dialect, scenario: list50,
             impls: [REFERENCE_IMPL, subject, FLOOR_IMPL, head.impl],
             implUnderTest: subject, against: head.impl, probe: true, extra, seed: 42,
-            sampling: { ...o.sampling, seed },
+            sampling: { ...againstSampling(o.sampling), seed },
           });
           const pair = out.pairs[0] as PairedComparison;
           const judged = out.results.find((r) => r.impl === subject);

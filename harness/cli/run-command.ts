@@ -10,7 +10,7 @@ import { loadRevision } from '../runner/against-revision.js';
 import { parseShard, planUnits, shardUnits } from '../runner/shard.js';
 import { run } from '../runner/run.js';
 import { DEFAULT_SNAPSHOT_DIR } from '../runner/query-snapshot.js';
-import { DEFAULT_SAMPLING, QUICK_SAMPLING } from '../runner/sampling-options.js';
+import { againstSampling, DEFAULT_SAMPLING, QUICK_SAMPLING } from '../runner/sampling-options.js';
 import { INJECTED_HANDLERS } from '../bench/injected-regressions.js';
 import { withSignals } from './signals.js';
 import { progressLine, seedProgressBar } from './progress.js';
@@ -58,7 +58,8 @@ export async function runCommand(args: RunArgs): Promise<number> {
     ...(against === undefined ? [] : [against.impl]),
   ];
   const scenarios = args.scenario === undefined ? [...DEFAULT_SCENARIOS] : SCENARIOS.filter((s) => args.scenario?.includes(s.name));
-  const base = args.quick ? QUICK_SAMPLING : DEFAULT_SAMPLING;
+  const plain = args.quick ? QUICK_SAMPLING : DEFAULT_SAMPLING;
+  const base = against === undefined ? plain : againstSampling(plain);
   // --samples N: the judged implementations take up to N samples each, with the budget to get them.
   const sized = args.samples === undefined ? base : { ...base, maxSamples: args.samples, budgetMs: Math.max(base.budgetMs, args.samples * 50) };
   const sampling = { ...sized, concurrency: args.concurrency };
