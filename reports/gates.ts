@@ -3,6 +3,7 @@ import type { Thresholds } from '../scenarios/thresholds.js';
 import { REFERENCE_IMPL, type GateResult, type MeasuredRun, type RatioResult, type RunResult, type ScenarioResult } from '../harness/result.js';
 import { minSamplesForQuantileInterval, quantileInterval } from '../harness/quantile-interval.js';
 import { FINGERPRINT_VERSION, fullScansOf } from '../harness/instrument/fingerprint.js';
+import { EXACT_GROWTH_TOLERANCE, exactCostRegressions } from './exact-cost-growth.js';
 import { formatMs } from './format.js';
 
 export { DEFAULT_THRESHOLDS, type Thresholds } from '../scenarios/thresholds.js';
@@ -50,6 +51,15 @@ export function applyAgainstGates(measured: MeasuredRun): 'pass' | 'fail' {
       gate('queries-not-above-ref', grown.length === 0, grown.length === 0 ? `${subject.queries.perRequest} vs ${reference.queries.perRequest}` : shown, `<= ${pair.reference} per request kind`,
         grown.length === 0 ? `no request kind runs more statements than at ${pair.reference}` : `more statements than ${pair.reference}: ${shown}`),
     );
+    // Exact cost, when both sides gathered plans: a new full scan, a plan shape change, rows read or buffers grown.
+    if (subject.queries.plans !== undefined && reference.queries.plans !== undefined) {
+      const grownCost = exactCostRegressions(reference, subject, `${pair.scenario}, ${pair.dialect}`);
+      subject.gates.push(
+        gate('exact-cost-not-above-ref', grownCost.length === 0, grownCost.length === 0 ? 'same' : `${grownCost.length} grown`,
+          `no new scan, plan change, or rows/buffers over +${Math.round(EXACT_GROWTH_TOLERANCE * 100)}% vs ${pair.reference}`,
+          grownCost.length === 0 ? `plans, rows read and buffers per request as at ${pair.reference}` : `${grownCost[0] ?? ''}${grownCost.length > 1 ? ` (+${grownCost.length - 1} more)` : ''}`),
+      );
+    }
     if (subject.gates.some((g) => !g.pass)) pass = false;
   }
   return pass ? 'pass' : 'fail';

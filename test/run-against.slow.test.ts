@@ -61,7 +61,10 @@ describe('querygate run --against REF in a fresh clone (small profile, SQLite, -
       `list-50 fixed fixed@${main} against`,
     ]);
     const judged = result.results.filter((r) => r.impl === 'fixed');
-    expect(judged.flatMap((r) => r.gates.map((g) => g.id))).toContain('no-slowdown-vs-ref');
+    const ids = judged.flatMap((r) => r.gates.map((g) => g.id));
+    expect(ids).toContain('no-slowdown-vs-ref');
+    // REF's plans are gathered too, and the same code has the same exact cost.
+    expect(judged.flatMap((r) => r.gates.filter((g) => g.id === 'exact-cost-not-above-ref').map((g) => g.pass))).toEqual([true, true]);
     expect(existsSync(join(clone, 'reports', 'out', '.revisions', main, 'src', 'index.ts'))).toBe(true);
   });
 

@@ -122,7 +122,10 @@ async function measuredRun(options: RunOptions, measuring: MeasuringSession): Pr
             signal: options.signal,
           }));
           if (options.plans) {
-            await watch.guard(attachPlans(adapter, opened.db, measured.results, options.implUnderTest, opened.info.rowCounts, options.thresholds.fullScanRows));
+            // REF's implementation too, with --against: its exact cost is what the working tree's is judged against.
+            for (const impl of [options.implUnderTest, ...(options.against === undefined ? [] : [options.against.impl])]) {
+              await watch.guard(attachPlans(adapter, opened.db, measured.results, impl, opened.info.rowCounts, options.thresholds.fullScanRows));
+            }
             const snapshots = options.snapshots;
             if (snapshots !== undefined) {
               for (const r of measured.results) {
