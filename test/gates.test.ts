@@ -295,6 +295,15 @@ describe('run --against: the paired gates', () => {
     expect(run.results[0]!.gates.find((g) => g.id === 'queries-not-above-ref')?.message).toBe('more statements than fixed@main: page 4: 2 -> 5');
   });
 
+  it('fails exact growth against REF: a statement that now reads a table in full', () => {
+    const run = measured(pair('same'));
+    const plan = (fullScans: string[]) => [{ fingerprint: 'select count(*) from collection_artifacts where collection_id = ?', plan: null, fullScans, shape: ['SEARCH collection_artifacts'] }];
+    run.results[0]!.queries.plans = plan(['collection_artifacts']);
+    run.results[1]!.queries.plans = plan([]);
+    expect(applyAgainstGates(run as never)).toBe('fail');
+    expect(run.results[0]!.gates.find((g) => g.id === 'exact-cost-not-above-ref')?.message).toMatch(/^new full scan of collection_artifacts in select count/);
+  });
+
   it('fails with too few paired rounds to judge', () => {
     const run = measured(pair('same', 1));
     expect(applyAgainstGates(run as never)).toBe('fail');
