@@ -47,11 +47,12 @@ export function renderSnapshot(result: ScenarioResult, profile: string, seed: nu
     return { key: `${snapshotStatement(sql ?? '')}${request === undefined ? '' : `  (shape of ${request})`}`, shape: plan.shape ?? [] };
   });
   for (const plan of plans.sort((a, b) => bySql(a.key, b.key))) lines.push(plan.key, ...plan.shape.map((l) => `  ${l}`));
-  lines.push('', '## cost per request (rows returned; Postgres also rows read by scans and shared buffers)');
+  // Shared buffers are left out: they follow the physical layout, which differs between two builds of
+  // the same fixture (measured 502 vs 251 for one request kind), so they are reported, never gated.
+  lines.push('', '## cost per request (rows returned; Postgres also rows read by scans)');
   for (const c of q.costs ?? []) {
     const parts = [`${c.statements} statements`, `${c.rowsReturned} rows returned`];
     if (c.rowsRead !== undefined) parts.push(`${c.rowsRead} rows read`);
-    if (c.sharedBuffers !== undefined) parts.push(`${c.sharedBuffers} buffers`);
     lines.push(`${c.request}: ${parts.join(', ')}`);
   }
   lines.push('', `${ACCEPTED} (tables over the threshold read in full: reviewed decisions)`, ...[...accepted].sort(), '');
