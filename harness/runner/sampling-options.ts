@@ -53,7 +53,7 @@ export const DEFAULT_SAMPLING: SamplingOptions = {
 
 export const QUICK_SAMPLING: SamplingOptions = {
   ...DEFAULT_SAMPLING,
-  budgetMs: 1500,
+  budgetMs: 1200,
   referenceSamples: 20,
   minRounds: 15,
   maxSamples: 1000,
