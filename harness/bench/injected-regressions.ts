@@ -1,10 +1,9 @@
 import type { Knex } from 'knex';
 import { implementationFromLoader } from '../../src/impl/artifact-page.js';
-import type { CollectionRef } from '../../src/contract.js';
-import { assembleItem, groupBy } from '../../src/impl/assemble-items.js';
-import { loadFixedItems, loadTags } from '../../src/impl/fixed.js';
+import { loadFixedItems } from '../../src/impl/fixed.js';
 import type { ArtifactRecord, Implementation } from '../../src/impl/implementation.js';
 import { implementationHandler, type ExtraImplementations } from '../runner/served-implementation.js';
+import { withBuilderEdit } from './rewritten-knex.js';
 
 /** What one more loopback round trip to the database costs, ms: the injected slowdown per artifact. */
 const ROUND_TRIP_MS = 0.2;
@@ -47,27 +46,15 @@ export const fixedInjectedSlowdown = implementationFromLoader(
 export const fixedInjectedScan = implementationFromLoader(
   'fixed-injected-scan',
   "fixed whose count statement defeats the membership index (collection_id || ''): same statements, same answers, a full scan per collection",
-  async (db: Knex, rows: readonly ArtifactRecord[]) => {
-    const ids = rows.map((r) => r.id);
-    const [memberships, tags, counts] = await Promise.all([
-      db('collection_artifacts as ca')
-        .join('collections as c', 'c.id', 'ca.collection_id')
-        .whereIn('ca.artifact_id', ids)
-        .select('ca.artifact_id', 'c.id', 'c.name') as Promise<{ artifact_id: string; id: string; name: string }[]>,
-      loadTags(db, ids),
-      db('collections as c')
-        .whereIn('c.id', db('collection_artifacts').whereIn('artifact_id', ids).select('collection_id'))
-        .select('c.id', db('collection_artifacts as ca').count('*').whereRaw("ca.collection_id || '' = c.id").as('n')) as Promise<
-        { id: string; n: number | string }[]
-      >,
-    ]);
-    const countById = new Map(counts.map((c) => [c.id, Number(c.n)]));
-    const collections = groupBy(
-      memberships.map((m) => [m.artifact_id, { id: m.id, name: m.name, artifact_count: countById.get(m.id) ?? 0 }] as const),
-    );
-    return rows.map((row) => assembleItem(row, tags.get(row.id) ?? [], collections.get(row.id) ?? ([] as CollectionRef[])));
-  },
+  (db: Knex, rows: readonly ArtifactRecord[]) => loadFixedItems(withBuilderEdit(db, 'collection_artifacts as ca', defeatCountIndex), rows),
 );
+
+/** fixed's per-collection count compares an expression, not the indexed column. */
+function defeatCountIndex(builder: Knex.QueryBuilder): Knex.QueryBuilder {
+  const whereRaw = builder.whereRaw.bind(builder) as (sql: string, ...rest: unknown[]) => Knex.QueryBuilder;
+  (builder as unknown as { whereRaw: typeof whereRaw }).whereRaw = (sql, ...rest) => whereRaw(sql.replace('ca.collection_id = c.id', "ca.collection_id || '' = c.id"), ...rest);
+  return builder;
+}
 
 /**
  * The injected regressions by name: the harness can serve them (`--impl fixed-injected-n1`), but

@@ -2,7 +2,13 @@ import type { Knex } from 'knex';
 import { implementationFromLoader } from '../../src/impl/artifact-page.js';
 import { loadFixedItems } from '../../src/impl/fixed.js';
 import type { HandlerFactory } from '../runner/served-implementation.js';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createRequestHandler } from '../../src/http/request-handler.js';
+import { createLogger } from '../../src/logger.js';
+import { CURSOR_SECRET } from '../runner/resolve-requests.js';
 import { implementationHandler } from '../runner/served-implementation.js';
+import { withBuilderEdit } from './rewritten-knex.js';
 
 /**
  * Slowdowns of a known size injected into copies of `fixed`, for measuring how small a slowdown
@@ -17,33 +23,51 @@ function spin(ms: number): void {
   while (performance.now() < until);
 }
 
+const silent = createLogger('querygate:http', 'silent');
+
 /** An uncorrelated scalar subquery both databases evaluate once per statement: K steps of database work. */
 const SLOW_PREDICATE = '(WITH RECURSIVE qg_slow(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM qg_slow WHERE x < ?) SELECT count(*) FROM qg_slow) > 0';
 
-/**
- * knex with the tags statement of fixed made slower by `steps` of recursion: a proxy that adds
- * the predicate to the builder of `artifact_tags as at`, so fixed's own code runs unchanged.
- */
+/** knex with the tags statement of fixed made slower by `steps` of recursion. */
 function slowTagsDb(db: Knex, steps: number): Knex {
-  return new Proxy(db, {
-    apply(target, thisArg, args: unknown[]) {
-      const builder = Reflect.apply(target, thisArg, args) as Knex.QueryBuilder;
-      return args[0] === 'artifact_tags as at' ? builder.whereRaw(SLOW_PREDICATE, [steps]) : builder;
-    },
-  });
+  return withBuilderEdit(db, 'artifact_tags as at', (builder) => builder.whereRaw(SLOW_PREDICATE, [steps]));
+}
+
+/** The endpoint's building blocks a slowed copy is made of: this process's, or those of a copy of src/. */
+export interface EndpointModules {
+  implementationFromLoader: typeof implementationFromLoader;
+  loadFixedItems: typeof loadFixedItems;
+  createRequestHandler: typeof createRequestHandler;
+}
+
+/**
+ * The building blocks from the copy of src/ under `dir` (a module graph of its own, as the
+ * working tree's side of `run --against` has), so that a slowed copy is measured on equal terms
+ * with the other side's graph.
+ */
+export async function endpointModulesAt(dir: string): Promise<EndpointModules> {
+  const load = async <T>(file: string) => (await import(pathToFileURL(join(dir, 'src', file)).href)) as T;
+  const [page, fixed, http] = await Promise.all([
+    load<{ implementationFromLoader: typeof implementationFromLoader }>('impl/artifact-page.ts'),
+    load<{ loadFixedItems: typeof loadFixedItems }>('impl/fixed.ts'),
+    load<{ createRequestHandler: typeof createRequestHandler }>('http/request-handler.ts'),
+  ]);
+  return { implementationFromLoader: page.implementationFromLoader, loadFixedItems: fixed.loadFixedItems, createRequestHandler: http.createRequestHandler };
 }
 
 /** A copy of fixed slowed by `amount`: ms of CPU per request (cpu) or recursion steps (sql). */
-export function slowedFixed(kind: SlowdownKind, amount: number, name = `fixed+${kind}`): HandlerFactory {
-  const impl = implementationFromLoader(name, `fixed slowed by ${amount} ${kind === 'cpu' ? 'ms of CPU' : 'steps of SQL'} per request`, async (db, rows) => {
+export function slowedFixed(kind: SlowdownKind, amount: number, name = `fixed+${kind}`, modules?: EndpointModules): HandlerFactory {
+  const m = modules ?? { implementationFromLoader, loadFixedItems, createRequestHandler };
+  const impl = m.implementationFromLoader(name, `fixed slowed by ${amount} ${kind === 'cpu' ? 'ms of CPU' : 'steps of SQL'} per request`, async (db, rows) => {
     if (kind === 'cpu') {
-      const items = await loadFixedItems(db, rows);
+      const items = await m.loadFixedItems(db, rows);
       spin(amount);
       return items;
     }
-    return loadFixedItems(slowTagsDb(db, amount), rows);
+    return m.loadFixedItems(slowTagsDb(db, amount), rows);
   });
-  return (db) => implementationHandler(db, impl);
+  if (modules === undefined) return (db) => implementationHandler(db, impl);
+  return (db) => m.createRequestHandler(db, impl, { cursorSecret: CURSOR_SECRET, logger: silent });
 }
 
 /** Milliseconds per recursion step of SLOW_PREDICATE on this database: the median of a few timings. */

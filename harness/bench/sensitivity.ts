@@ -26,7 +26,7 @@ import { describeEnvironment } from '../runner/environment.js';
 import { runScenario } from '../runner/run-scenario.js';
 import { againstSampling, DEFAULT_SAMPLING, QUICK_SAMPLING, type SamplingOptions } from '../runner/sampling-options.js';
 import type { ExtraImplementations } from '../runner/served-implementation.js';
-import { slowedFixed, sqlStepMs, type SlowdownKind } from './injected-slowdowns.js';
+import { endpointModulesAt, slowedFixed, sqlStepMs, type SlowdownKind } from './injected-slowdowns.js';
 
 export interface SensitivityOptions {
   dialects: Dialect[];
@@ -74,6 +74,8 @@ const SUBJECT = 'fixed+slowdown';
 export async function measureSensitivity(o: SensitivityOptions): Promise<SensitivityFigures> {
   const started = performance.now();
   const head = await loadRevision('HEAD', 'fixed');
+  // Slowed copies are built from the working tree's own module graph, as its side of --against is.
+  const modules = await endpointModulesAt(head.workingTreeDir);
   const trials: Trial[] = [];
   const calibration: SensitivityFigures['calibration'] = [];
   for (const dialect of o.dialects) {
@@ -88,7 +90,7 @@ export async function measureSensitivity(o: SensitivityOptions): Promise<Sensiti
         let p50Ms = 0;
         const amount = (kind: SlowdownKind, pct: number) => (kind === 'cpu' ? (p50Ms * pct) / 100 : Math.round((p50Ms * pct) / 100 / stepMs));
         const against = async (kind: SlowdownKind | 'none', pct: number, seed: number) => {
-          const extra: ExtraImplementations = { ...head.extra, [SUBJECT]: kind === 'none' ? (db: Knex) => head.extra[head.impl]!(db) : slowedFixed(kind, amount(kind, pct)) };
+          const extra: ExtraImplementations = { ...head.extra, [SUBJECT]: kind === 'none' ? (db: Knex) => head.extra[head.impl]!(db) : slowedFixed(kind, amount(kind, pct), SUBJECT, modules) };
           // Unchanged code: the working tree's fixed against HEAD's, two module instances as in a real --against HEAD.
           const subject = kind === 'none' ? 'fixed' : SUBJECT;
           const began = performance.now();

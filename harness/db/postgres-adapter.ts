@@ -299,18 +299,20 @@ export async function createPostgresAdapter(options: { url: string; onClose?: ()
  * the system schemas and querygate's own.
  */
 async function claimDatabase(admin: Knex, location: string): Promise<void> {
-  const claimed = (await relationsIn(admin, CLAIM_SCHEMA)).some((r) => r.relname === MARKER_TABLE);
-  if (claimed) return;
-  const foreign = await relationsIn(admin, undefined, 5);
-  if (foreign.length > 0) {
-    throw new FixtureRefusedError(
-      `${location} holds tables querygate did not create (${foreign.map((t) => `${t.nspname}.${t.relname}`).join(', ')}) and no querygate marker; refusing to write. Give querygate an empty database of its own.`,
-    );
-  }
+  const isClaimed = async (db: Knex) => (await relationsIn(db, CLAIM_SCHEMA)).some((r) => r.relname === MARKER_TABLE);
+  if (await isClaimed(admin)) return;
   await admin.transaction(async (trx) => {
-    // Two processes claiming a fresh database at once: "if not exists" alone still races on the
-    // catalogue's unique index; the second waits here, then sees the first one's schema.
+    // Two processes claiming a fresh database at once: the second waits here, then finds the
+    // first one's marker. Checked again under the lock: seen before it, the first one's marker
+    // table would read as someone else's table.
     await trx.raw(`select pg_advisory_xact_lock(hashtext('querygate:claim'))`);
+    if (await isClaimed(trx)) return;
+    const foreign = await relationsIn(trx, undefined, 5);
+    if (foreign.length > 0) {
+      throw new FixtureRefusedError(
+        `${location} holds tables querygate did not create (${foreign.map((t) => `${t.nspname}.${t.relname}`).join(', ')}) and no querygate marker; refusing to write. Give querygate an empty database of its own.`,
+      );
+    }
     await trx.raw(`create schema if not exists ${ident(CLAIM_SCHEMA)}`);
     await trx.raw(`create table if not exists ${ident(CLAIM_SCHEMA)}.${ident(MARKER_TABLE)} (key text primary key, value text not null)`);
     await trx.raw(

@@ -38,9 +38,18 @@ const PROBE_SQL = 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM 
  */
 export function probeHandler(db: Knex): RequestHandler {
   return async (_req, res) => {
-    const rows: unknown = await db.raw(PROBE_SQL);
-    const body = JSON.stringify({ probe: Array.isArray(rows) ? rows.length : 1 });
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    // Like the endpoint, it answers a failure (a lost server) with a 500: the run reads failures
+    // from the responses and the connection watch, never from an unhandled rejection.
+    let status = 200;
+    let body: string;
+    try {
+      const rows: unknown = await db.raw(PROBE_SQL);
+      body = JSON.stringify({ probe: Array.isArray(rows) ? rows.length : 1 });
+    } catch (error) {
+      status = 500;
+      body = JSON.stringify({ detail: error instanceof Error ? error.message : String(error) });
+    }
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
     res.end(body);
   };
 }
