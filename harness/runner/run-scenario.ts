@@ -3,6 +3,7 @@ import type { Scenario } from '../../scenarios/scenario.js';
 import type { QueryRecorder, RequestLog } from '../instrument/query-recorder.js';
 import { pairedRatio, pairRounds } from '../paired-statistics.js';
 import { quantileInterval } from '../quantile-interval.js';
+import { blockBootstrapRatioCi } from '../round-bootstrap.js';
 import { PROBE_IMPL, REFERENCE_IMPL, type Dialect, type N1Suspect, type PairedComparison, type QueryStats, type RecordedStatement, type ScenarioResult } from '../result.js';
 import { summarize } from '../statistics.js';
 import { LoopbackEndpoint, type Exchange } from './loopback-endpoint.js';
@@ -118,7 +119,9 @@ export async function runScenario(input: ScenarioRunInput): Promise<ScenarioRunO
       pairs.push(paired);
       const owner = results.find((r) => r.impl === subject);
       if (owner !== undefined && paired.kind === 'aa') {
-        owner.aaRatio = { p50: paired.ratio, p50Ci: paired.ci, p95: paired.ratio, p95Ci: paired.ci };
+        // p50: the paired verdict's ratio; p95: the two copies' p95s, resampling whole rounds.
+        const p95 = blockBootstrapRatioCi({ samples: a.samples, rounds: a.rounds }, { samples: b.samples, rounds: b.rounds }, 95);
+        owner.aaRatio = { p50: paired.ratio, p50Ci: paired.ci, p95: p95.ratio, p95Ci: p95.ci };
       }
     }
     return { results, pairs };
