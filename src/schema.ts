@@ -113,22 +113,31 @@ export async function createTables(db: Knex, options: CreateTablesOptions = {}):
 
 /**
  * The secondary indexes (unique ones included) of the tables of `createTables`, and the foreign
- * keys when `createTables` left them out.
+ * keys when `createTables` left them out; of `tables` only when given (a build indexes each table
+ * right after loading it; a foreign key needs its referenced table loaded).
  */
-export async function createIndexes(db: Knex, options: { readonly foreignKeys?: boolean } = {}): Promise<void> {
+export async function createIndexes(
+  db: Knex,
+  options: { readonly foreignKeys?: boolean; readonly tables?: readonly TableName[] } = {},
+): Promise<void> {
+  const wanted = (table: TableName) => options.tables === undefined || options.tables.includes(table);
   if (options.foreignKeys === true) {
     for (const [from, column, to] of FOREIGN_KEYS) {
-      await db.schema.alterTable(from, (t) => t.foreign(column).references('id').inTable(to).onDelete('CASCADE'));
+      if (wanted(from)) await db.schema.alterTable(from, (t) => t.foreign(column).references('id').inTable(to).onDelete('CASCADE'));
     }
   }
-  await db.schema.alterTable('artifacts', (t) => t.unique(['type', 'name'], { indexName: 'artifacts_type_name_uq' }));
-  await db.schema.alterTable('collections', (t) => t.unique(['name'], { indexName: 'collections_name_uq' }));
-  await db.schema.alterTable('collection_artifacts', (t) => t.index(['artifact_id'], 'collection_artifacts_artifact_id_idx'));
-  await db.schema.alterTable('groups', (t) => t.index(['collection_id'], 'groups_collection_id_idx'));
-  await db.schema.alterTable('group_artifacts', (t) => t.index(['artifact_id'], 'group_artifacts_artifact_id_idx'));
-  await db.schema.alterTable('tags', (t) => t.unique(['name'], { indexName: 'tags_name_uq' }));
-  await db.schema.alterTable('artifact_tags', (t) => t.index(['tag_id'], 'artifact_tags_tag_id_idx'));
+  for (const [table, index] of INDEXES) if (wanted(table)) await db.schema.alterTable(table, index);
 }
+
+const INDEXES: readonly (readonly [TableName, (t: Knex.AlterTableBuilder) => void])[] = [
+  ['artifacts', (t) => t.unique(['type', 'name'], { indexName: 'artifacts_type_name_uq' })],
+  ['collections', (t) => t.unique(['name'], { indexName: 'collections_name_uq' })],
+  ['collection_artifacts', (t) => t.index(['artifact_id'], 'collection_artifacts_artifact_id_idx')],
+  ['groups', (t) => t.index(['collection_id'], 'groups_collection_id_idx')],
+  ['group_artifacts', (t) => t.index(['artifact_id'], 'group_artifacts_artifact_id_idx')],
+  ['tags', (t) => t.unique(['name'], { indexName: 'tags_name_uq' })],
+  ['artifact_tags', (t) => t.index(['tag_id'], 'artifact_tags_tag_id_idx')],
+];
 
 /**
  * Completes the schema once the tables hold their initial rows: sets every collection's

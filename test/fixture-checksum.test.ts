@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FixtureChecksum, checksumRows } from '../fixtures/checksum.js';
 import { generateFixture } from '../fixtures/generator.js';
 import { PROFILES } from '../fixtures/profiles.js';
-import { TABLES } from '../src/schema.js';
+import { COLUMNS, TABLES } from '../src/schema.js';
 import type { TableName } from '../src/schema.js';
 
 type Rows = Partial<Record<TableName, object[]>>;
@@ -122,6 +122,29 @@ describe('FixtureChecksum', () => {
     expect(summary.tags.rows).toBe(100);
     expect(summary.tags.sum).toMatch(/^[0-9a-f]{16}$/);
     expect(summary.artifacts).toEqual({ rows: 0, sum: '0000000000000000' });
+  });
+
+  it('gives rows read as arrays in column order the digest of the same rows as objects', () => {
+    const asValues = new FixtureChecksum();
+    for (const table of TABLES) asValues.addValues(table, (rows[table] ?? []).map((r) => COLUMNS[table].map((c) => (r as Record<string, unknown>)[c])));
+    expect(asValues.digest()).toBe(base);
+    const short = new FixtureChecksum();
+    expect(() => short.addValues('tags', [[1]])).toThrow(/no column name/);
+  });
+
+  it('adds shares computed elsewhere as if their rows had been added here', () => {
+    // Two threads each checksum part of a table; the merged digest is the whole table's.
+    const [first, second] = [new FixtureChecksum(), new FixtureChecksum()];
+    const links = rows.artifact_tags ?? [];
+    first.add('artifact_tags', links.slice(0, 100));
+    second.add('artifact_tags', links.slice(100));
+    const merged = new FixtureChecksum();
+    for (const table of TABLES) if (table !== 'artifact_tags') merged.add(table, rows[table] ?? []);
+    merged.addShare('artifact_tags', first.summary().artifact_tags);
+    merged.addShare('artifact_tags', second.summary().artifact_tags);
+    expect(merged.digest()).toBe(base);
+    expect(() => merged.addShare('tags', { rows: 1, sum: 'xyz' })).toThrow(/malformed share/);
+    expect(() => merged.addShare('tags', { rows: -1, sum: '0000000000000000' })).toThrow(/malformed share/);
   });
 
   it('rejects rows that lack a column or hold values no driver returns', () => {

@@ -52,10 +52,24 @@ export interface DialectAdapter {
     onBatch?: (rows: number) => void,
   ): Promise<number>;
   /**
-   * Every row of a table, `columns` only, in batches and in no particular order (a checksum that
-   * does not depend on order needs none, and a plain scan is the cheapest read).
+   * Every row of a table as an array of the values of `columns` in that order, in batches and in
+   * no particular order (a checksum that does not depend on order needs none, and a plain scan
+   * of arrays is the cheapest read).
    */
-  scanTable(db: Knex, table: string, columns: readonly string[]): AsyncIterable<Record<string, unknown>[]>;
+  scanTable(db: Knex, table: string, columns: readonly string[]): AsyncIterable<unknown[][]>;
+  /**
+   * Whether a worker thread may bulk-load some tables of a namespace being built through its own
+   * connection while this thread loads the others (harness/fixture-build/side-load.ts).
+   */
+  readonly sideLoads: boolean;
+  /**
+   * Runs a step of a build that writes (a table's indexes and statistics) in one transaction
+   * that holds the namespace's write lock from its start, so that a side load's connection waits
+   * for it instead of failing on a lock upgrade (SQLite); as it is elsewhere.
+   */
+  writeStep(db: Knex, step: () => Promise<void>): Promise<void>;
+  /** Statistics of one loaded table where the database gathers them per table (SQLite's ANALYZE); nothing elsewhere. */
+  analyzeTable(db: Knex, table: string): Promise<void>;
   /** Settings for a bulk load, and statistics afterwards (plans depend on them). */
   beforeBulkLoad(db: Knex): Promise<void>;
   afterBulkLoad(db: Knex): Promise<void>;
