@@ -3,7 +3,7 @@ import { FixtureChecksum } from '../fixtures/checksum.js';
 import type { LinkTable } from '../fixtures/link-rows.js';
 import { generateFixture } from '../fixtures/generator.js';
 import { GENERATOR_VERSION, PROFILES, type ProfileName } from '../fixtures/profiles.js';
-import { COLUMNS, createTables, finishSchema, PRIMARY_KEYS, TABLES, type TableName } from '../src/schema.js';
+import { COLUMNS, createIndexes, createTables, finishSchema, PRIMARY_KEYS, TABLES, type TableName } from '../src/schema.js';
 import { finishTable } from './fixture-build/finish-table.js';
 import { startSideLoad, type SideLoad } from './fixture-build/side-load.js';
 import { MARKER_TABLE, WRITE_COUNTER_TABLE, type DialectAdapter, type NamespaceState } from './db/dialect-adapter.js';
@@ -152,10 +152,19 @@ async function build(
     done += rows;
     options.onProgress?.({ table, done, total });
   };
-  const sideTables: readonly TableName[] = adapter.sideLoads ? SIDE_TABLES : [];
+  const sideLoad = adapter.sideLoad;
+  const sideTables: readonly LinkTable[] = sideLoad === undefined ? [] : SIDE_TABLES;
+  const sideFiles = Object.fromEntries(sideTables.map((t) => [t, sideLoad?.namespaceFor(scratch, t) ?? ''])) as Record<LinkTable, string>;
+  const dropSideFiles = async () => {
+    for (const file of Object.values(sideFiles)) await sideLoad?.drop(file);
+  };
   let side: SideLoad | undefined;
   const db = adapter.connect(scratch, { pool: 1 });
   try {
+    if (sideTables.length > 0) {
+      await dropSideFiles();
+      side = startSideLoad({ files: sideFiles, profile: options.profile, seed: options.seed, tables: sideTables }, progress);
+    }
     await db.schema.createTable(MARKER_TABLE, (t) => {
       t.string('key', 64).primary();
       t.text('value').notNullable();
@@ -163,10 +172,9 @@ async function build(
     await db(MARKER_TABLE).insert({ key: 'state', value: 'building' });
     await createTables(db, { foreignKeys: !adapter.foreignKeysAfterLoad });
     await adapter.beforeBulkLoad(db);
-    if (sideTables.length > 0) side = startSideLoad({ file: scratch, profile: options.profile, seed: options.seed, tables: SIDE_TABLES }, progress);
     const loaded: Partial<Record<TableName, number>> = {};
     const checksum = new FixtureChecksum();
-    for (const table of TABLES.filter((t) => !sideTables.includes(t))) {
+    for (const table of TABLES.filter((t) => !(sideTables as readonly TableName[]).includes(t))) {
       const batches = fixture.rows(table) as Iterable<readonly Record<string, unknown>[]>;
       loaded[table] = await adapter.bulkLoad(db, table, COLUMNS[table], batches, (rows) => progress(table, rows));
       await finishTable(adapter, db, table);
@@ -174,14 +182,19 @@ async function build(
       // writes a checksummed column (artifact_count, set by finishSchema, is not one).
       if (side !== undefined) await readBack(checksum, adapter, db, table);
     }
-    if (side !== undefined) {
-      const { counts, shares } = await side.loaded;
-      for (const table of sideTables) {
-        const share = shares[table];
-        if (share === undefined || counts[table] !== share.rows) throw new Error(`side load of ${table}: ${counts[table] ?? '?'} rows loaded, ${share?.rows ?? '?'} read back`);
-        loaded[table] = share.rows;
-        checksum.addShare(table, share);
-      }
+    // Each of the worker's tables as soon as it is ready, while the worker goes on with the next.
+    for (const table of sideTables) {
+      if (side === undefined || sideLoad === undefined) break;
+      const { rows, share } = await side.ready(table);
+      // Indexes on the empty table first: the copy fills them with the worker's, in order.
+      await createIndexes(db, { foreignKeys: adapter.foreignKeysAfterLoad, tables: [table] });
+      await sideLoad.adopt(db, sideFiles[table], table);
+      await sideLoad.drop(sideFiles[table]);
+      // The worker read the table back from its own file; the copy must have moved every row.
+      const adopted = await countRows(db, table);
+      if (rows !== share.rows || adopted !== share.rows) throw new Error(`side load of ${table}: ${rows} rows loaded, ${share.rows} read back, ${adopted} adopted`);
+      loaded[table] = adopted;
+      checksum.addShare(table, share);
     }
     const rowCounts = Object.fromEntries(TABLES.map((t) => [t, loaded[t] ?? 0]));
     await finishSchema(db);
@@ -201,6 +214,7 @@ async function build(
   } catch (error) {
     await db.destroy();
     await side?.close();
+    await dropSideFiles();
     await adapter.dropNamespace(scratch);
     throw error;
   }

@@ -6,6 +6,7 @@ import type { CollectionNameStyle } from '../fixtures/collection-names.js';
 import { generateFixture } from '../fixtures/generator.js';
 import type { Fixture } from '../fixtures/generator.js';
 import { PROFILES, PROFILE_NAMES, isProfileName } from '../fixtures/profiles.js';
+import { iso } from '../fixtures/link-rows.js';
 import { MAX_TAGS, tagNames } from '../fixtures/tag-names.js';
 import * as vocabulary from '../fixtures/vocabulary.js';
 import { ARTIFACT_TYPES, PRIMARY_KEYS, TABLES } from '../src/schema.js';
@@ -254,5 +255,20 @@ describe('profiles', () => {
     const sizes = PROFILE_NAMES.map((n) => PROFILES[n].artifacts);
     expect(sizes).toEqual([1_000, 10_000, 100_000, 1_000_000]);
     expect(PROFILE_NAMES.map((n) => PROFILES[n].collections)).toEqual([20, 200, 1_000, 5_000]);
+  });
+});
+
+describe('iso', () => {
+  it('writes what toISOString writes, at day, hour and year boundaries and anywhere between', () => {
+    const day = 86_400_000;
+    const edges = [0, 1, 999, 1000, day - 1, day, Date.UTC(2023, 0, 1), Date.UTC(2024, 1, 29, 23, 59, 59, 999), Date.UTC(2025, 11, 31, 23, 59, 59, 999), Date.UTC(2026, 0, 1)];
+    let s = 12345;
+    const random = Array.from({ length: 20_000 }, () => {
+      s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+      return Date.UTC(2020, 0, 1) + (s % (10 * 365)) * day + ((s >>> 3) % day);
+    });
+    for (const ms of [...edges, ...random]) expect(iso(ms), String(ms)).toBe(new Date(ms).toISOString());
+    // Outside the fast path's range it is toISOString itself.
+    for (const ms of [-1, 253_402_300_800_000, 1.5]) expect(iso(ms)).toBe(new Date(ms).toISOString());
   });
 });

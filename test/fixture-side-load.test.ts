@@ -76,18 +76,41 @@ describe('a SQLite fixture built with a side load', () => {
 });
 
 describe('the side load worker', () => {
-  it('reports a failure as a rejection that names it, and closes cleanly after it', async () => {
-    const file = join(testFolder('side-load-fail'), 'no-tables.sqlite');
+  it('reports a failure as a rejection that names it, for every table not yet ready, and closes cleanly after it', async () => {
+    // A file that exists already: the worker refuses to create it.
+    const file = join(testFolder('side-load-fail'), 'taken.sqlite');
     new Database(file).close();
-    const side = startSideLoad({ file, profile: 'small', seed: 42, tables: ['artifact_tags'] });
-    await expect(side.loaded).rejects.toThrow(/side load worker: .*no such table: (main\.)?artifact_tags/s);
+    const side = startSideLoad({ files: { artifact_tags: file, collection_artifacts: `${file}.other` }, profile: 'small', seed: 42, tables: ['artifact_tags', 'collection_artifacts'] });
+    await expect(side.ready('artifact_tags')).rejects.toThrow(/side load worker: .*refusing to create .*taken\.sqlite: it exists/s);
+    await expect(side.ready('collection_artifacts')).rejects.toThrow(/side load worker/);
     await side.close();
     await side.close();
+  });
+
+  it('hands over each table loaded, read back and closed, before it finishes the next', async () => {
+    const dir = testFolder('side-load-tables');
+    const files = { collection_artifacts: join(dir, 'ca.sqlite'), artifact_tags: join(dir, 'at.sqlite') };
+    const side = startSideLoad({ files, profile: 'small', seed: 42, tables: ['collection_artifacts', 'artifact_tags'] });
+    try {
+      const expected = generateFixture(PROFILES.small, 42).counts();
+      for (const table of ['collection_artifacts', 'artifact_tags'] as const) {
+        const ready = await side.ready(table);
+        expect(ready.rows).toBe(expected[table]);
+        expect(ready.share.rows).toBe(expected[table]);
+        // Closed: the file can be opened, and holds the table with its index.
+        const db = new Database(files[table], { readonly: true });
+        expect(db.prepare(`select count(*) from ${table}`).pluck().get()).toBe(expected[table]);
+        expect((db.prepare(`select count(*) from sqlite_master where type = 'index' and tbl_name = ?`).pluck().get(table) as number) >= 2).toBe(true);
+        db.close();
+      }
+    } finally {
+      await side.close();
+    }
   });
 });
 
 describe('the SQLite adapter', () => {
-  it('scans every row once across gaps in the rowids', async () => {
+  it('scans every remaining row once, as arrays in the order of the columns asked for', async () => {
     const dir = testFolder('scan-gaps');
     const adapter = createSqliteAdapter({ dir });
     const file = adapter.namespaceFor('gaps', 1);
@@ -97,7 +120,7 @@ describe('the SQLite adapter', () => {
       await createTables(db);
       const tags = Array.from({ length: 25_000 }, (_, i) => ({ id: i + 1, name: `tag-${i + 1}` }));
       for (let k = 0; k < tags.length; k += 500) await db('tags').insert(tags.slice(k, k + 500));
-      // Gaps wider than one scan range, and a missing first and last row.
+      // Rows deleted in a block and at both ends.
       await db('tags').whereBetween('id', [10_001, 21_000]).orWhere('id', 1).orWhere('id', 25_000).delete();
       const seen: unknown[][] = [];
       for await (const batch of adapter.scanTable(db, 'tags', ['name', 'id'])) seen.push(...batch);

@@ -58,16 +58,21 @@ export interface DialectAdapter {
    */
   scanTable(db: Knex, table: string, columns: readonly string[]): AsyncIterable<unknown[][]>;
   /**
-   * Whether a worker thread may bulk-load some tables of a namespace being built through its own
-   * connection while this thread loads the others (harness/fixture-build/side-load.ts).
+   * Where a build may have a worker thread (harness/fixture-build/side-load.ts) load some tables
+   * into a namespace of its own while this thread loads the others, then adopt them; undefined
+   * where there is no such path.
    */
-  readonly sideLoads: boolean;
-  /**
-   * Runs a step of a build that writes (a table's indexes and statistics) in one transaction
-   * that holds the namespace's write lock from its start, so that a side load's connection waits
-   * for it instead of failing on a lock upgrade (SQLite); as it is elsewhere.
-   */
-  writeStep(db: Knex, step: () => Promise<void>): Promise<void>;
+  readonly sideLoad?: {
+    /** The worker's namespace for `table`, beside the scratch one. */
+    namespaceFor(scratch: string, table: string): string;
+    /**
+     * Moves `table` (loaded, indexed and analyzed in `side`; created with the same indexes and
+     * empty in `db`) into `db`'s namespace, statistics included.
+     */
+    adopt(db: Knex, side: string, table: string): Promise<void>;
+    /** Removes the worker's namespace. */
+    drop(side: string): Promise<void>;
+  };
   /** Statistics of one loaded table where the database gathers them per table (SQLite's ANALYZE); nothing elsewhere. */
   analyzeTable(db: Knex, table: string): Promise<void>;
   /** Settings for a bulk load, and statistics afterwards (plans depend on them). */

@@ -201,9 +201,6 @@ export async function createPostgresAdapter(options: { url: string; onClose?: ()
       }
     },
 
-    // Not yet: a worker would need a connection of its own to the server (a second COPY).
-    sideLoads: false,
-
     async *scanTable(db, table, columns) {
       // COPY TO STDOUT, parsed here: a third of the time of fetching the same rows through a
       // cursor (measured at large). Integer columns arrive as their decimal text.
@@ -229,8 +226,6 @@ export async function createPostgresAdapter(options: { url: string; onClose?: ()
         await db.client.releaseConnection(conn);
       }
     },
-
-    writeStep: (_db, step) => step(),
 
     // VACUUM ANALYZE of every table in afterBulkLoad.
     analyzeTable: async () => undefined,

@@ -13,8 +13,6 @@ const SCAN_BATCH = 10_000;
 const STAGE_TABLE = 'querygate_stage';
 /** Page cache while building a fixture (KiB): big enough for the xl fixture's indexes. */
 const BUILD_CACHE_KIB = 2 * 1024 * 1024;
-/** How long a build's connection waits for the other one's write lock: one table's load at xl is well under. */
-const BUILD_BUSY_MS = 10 * 60 * 1000;
 
 /** SQLite: one fixture per file, under the cache folder unless a file is named. */
 export function createSqliteAdapter(options: { dir: string; file?: string | undefined }): DialectAdapter {
@@ -109,57 +107,67 @@ export function createSqliteAdapter(options: { dir: string; file?: string | unde
             onBatch?.(rows.length);
           }
         };
-        // One transaction per table (a commit per batch cost more than the inserts), holding the
-        // file's write lock from its start (IMMEDIATE): a side load's connection waits for it
-        // rather than failing on a lock upgrade. Staging touches only this connection's
-        // temporary database, so it runs outside the lock, beside the other connection's load.
-        if (staged) {
-          conn.exec(`create temp table ${STAGE_TABLE} as select ${list} from main.${table} where 0`);
-          conn.transaction(insertAll)();
-          conn
-            .transaction(() => conn.exec(`insert into main.${table} (${list}) select ${list} from temp.${STAGE_TABLE} order by ${keys.join(', ')}`))
-            .immediate();
-          conn.exec(`drop table temp.${STAGE_TABLE}`);
-        } else {
-          conn.transaction(insertAll).immediate();
-        }
+        // One transaction for the whole table: a commit per batch cost more than the inserts.
+        conn.transaction(() => {
+          if (staged) conn.exec(`create temp table ${STAGE_TABLE} as select ${list} from main.${table} where 0`);
+          insertAll();
+          if (staged) {
+            conn.exec(`insert into main.${table} (${list}) select ${list} from temp.${STAGE_TABLE} order by ${keys.join(', ')}`);
+            conn.exec(`drop table temp.${STAGE_TABLE}`);
+          }
+        })();
         return loaded;
       } finally {
         await db.client.releaseConnection(conn);
       }
     },
 
-    // Two connections take turns at the file's write lock, each for one table's transaction
-    // (BEGIN IMMEDIATE, waiting up to BUILD_BUSY_MS), while generation, staging in a connection's
-    // own temporary table and reading back run on both cores.
-    sideLoads: true,
+    // Two writers to one file take turns at its lock (measured at xl: the worker's sorted copy
+    // of a link table waited 10 s for the artifacts' load), so the worker writes each table to a
+    // file of its own and the fixture adopts it: an xfer copy (same definitions, no triggers,
+    // foreign keys off) moves the records in key order without re-sorting.
+    sideLoad: {
+      namespaceFor: (scratch, table) => `${scratch}.${table}`,
+      async adopt(db, side, table) {
+        const conn = (await db.client.acquireConnection()) as Database.Database;
+        try {
+          conn.pragma('foreign_keys = off');
+          conn.prepare('attach database ? as side').run(side);
+          try {
+            const stats = (conn.prepare("select name from side.sqlite_master where type = 'table' and name like 'sqlite_stat%'").pluck().all() as string[]).filter(
+              (name) => conn.prepare("select 1 from main.sqlite_master where type = 'table' and name = ?").get(name) !== undefined,
+            );
+            conn.transaction(() => {
+              conn.exec(`insert into main.${table} select * from side.${table}`);
+              for (const stat of stats) conn.prepare(`insert into main.${stat} select * from side.${stat} where tbl = ?`).run(table);
+            })();
+          } finally {
+            conn.exec('detach database side');
+          }
+        } finally {
+          await db.client.releaseConnection(conn);
+        }
+      },
+      async drop(side) {
+        for (const suffix of ['', '-journal']) rmSync(`${side}${suffix}`, { force: true });
+      },
+    },
 
     async *scanTable(db, table, columns) {
       const conn = (await db.client.acquireConnection()) as Database.Database;
       try {
-        // Arrays, not objects: half the time of building a keyed object per row (measured at
-        // large). In ranges of rowids, one short statement each: a scan holds the file's read
-        // lock only while a range is read, so a side load's commit waits milliseconds, not the
-        // whole scan (every table here has rowids, numbered from 1 by its load).
-        const span = conn.prepare(`select min(rowid) as lo, max(rowid) as hi from ${table}`).get() as { lo: number | null; hi: number | null };
-        const range = conn.prepare(`select ${columns.join(', ')} from ${table} where rowid >= ? and rowid < ?`).raw(true);
-        for (let from = span.lo ?? 1; from <= (span.hi ?? 0); from += SCAN_BATCH) {
-          const rows = range.all(from, from + SCAN_BATCH) as unknown[][];
-          if (rows.length > 0) yield rows;
+        let batch: unknown[][] = [];
+        // Arrays, not objects: half the time of building a keyed object per row (measured at large).
+        for (const row of conn.prepare(`select ${columns.join(', ')} from ${table}`).raw(true).iterate()) {
+          batch.push(row as unknown[]);
+          if (batch.length === SCAN_BATCH) {
+            yield batch;
+            batch = [];
+          }
         }
+        if (batch.length > 0) yield batch;
       } finally {
         await db.client.releaseConnection(conn);
-      }
-    },
-
-    async writeStep(db, step) {
-      await db.raw('begin immediate');
-      try {
-        await step();
-        await db.raw('commit');
-      } catch (error) {
-        await db.raw('rollback');
-        throw error;
       }
     },
 
@@ -172,7 +180,6 @@ export function createSqliteAdapter(options: { dir: string; file?: string | unde
       // and a page cache that holds the whole build keeps index inserts off the disk. Foreign
       // keys (on by default in better-sqlite3) are checked once after the load, not row by row.
       await db.raw('pragma foreign_keys = off');
-      await db.raw(`pragma busy_timeout = ${BUILD_BUSY_MS}`);
       await db.raw('pragma journal_mode = off');
       await db.raw('pragma synchronous = off');
       await db.raw(`pragma cache_size = -${BUILD_CACHE_KIB}`);

@@ -7,8 +7,6 @@ import type { DialectAdapter } from '../db/dialect-adapter.js';
  * each table's own, right after its load, so that a side load's worker does its tables' share.
  */
 export async function finishTable(adapter: DialectAdapter, db: Knex, table: TableName): Promise<void> {
-  await adapter.writeStep(db, async () => {
-    await createIndexes(db, { foreignKeys: adapter.foreignKeysAfterLoad, tables: [table] });
-    await adapter.analyzeTable(db, table);
-  });
+  await createIndexes(db, { foreignKeys: adapter.foreignKeysAfterLoad, tables: [table] });
+  await adapter.analyzeTable(db, table);
 }
