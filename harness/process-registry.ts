@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { readProcStat } from './proc-stat.js';
 
 /**
  * A folder of entries, one file per live process, named `<pid>-<start time>.json`. A pid alone
@@ -23,15 +24,8 @@ export interface Registration {
 
 /** The start time of a live process, or null when it is gone or a zombie. */
 export function processStartTime(pid: number): string | null {
-  let stat: string;
-  try {
-    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return null;
-  }
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  if (fields[0] === 'Z' || fields[0] === 'X') return null;
-  return fields[19] ?? null;
+  const startTime = readProcStat(pid)?.startTime;
+  return startTime === undefined || startTime === '' ? null : startTime;
 }
 
 /** True while the process that had this start time runs. */

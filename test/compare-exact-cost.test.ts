@@ -4,22 +4,16 @@ import type { DialectAdapter } from '../harness/db/dialect-adapter.js';
 import { attachPlans } from '../harness/runner/query-plans.js';
 import type { QueryPlan, RequestCost, ScenarioResult } from '../harness/result.js';
 import { exactCostRegressions } from '../reports/exact-cost-growth.js';
-import { makeScenarioResult } from './fixtures/sample-result.js';
+import { fixedList50OnPostgres, makeScenarioResult } from './fixtures/sample-result.js';
 
 const COUNTS = 'select c.id, (select count(*) from collection_artifacts as ca where ca.collection_id = c.id) as n from collections as c';
 
 function measured(shape: string[], fullScans: string[], cost: Partial<RequestCost>): ScenarioResult {
   const plan: QueryPlan = { fingerprint: COUNTS, plan: null, shape, fullScans };
-  return makeScenarioResult({
-    scenario: 'list-50',
-    dialect: 'postgres',
-    impl: 'fixed',
-    rawSamples: [3],
-    queries: {
-      perRequest: 1, perRequestMin: 1, transactionControl: 0, fingerprints: [{ sql: COUNTS, count: 1 }], n1Suspects: [], byRequest: { 'page 1': 1 },
-      plans: [plan],
-      costs: [{ request: 'page 1', statements: 1, rowsReturned: 20, rowsRead: 1000, sharedBuffers: 100, fullScans, ...cost }],
-    },
+  return fixedList50OnPostgres({
+    perRequest: 1, perRequestMin: 1, transactionControl: 0, fingerprints: [{ sql: COUNTS, count: 1 }], n1Suspects: [], byRequest: { 'page 1': 1 },
+    plans: [plan],
+    costs: [{ request: 'page 1', statements: 1, rowsReturned: 20, rowsRead: 1000, sharedBuffers: 100, fullScans, ...cost }],
   });
 }
 

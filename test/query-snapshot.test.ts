@@ -7,7 +7,7 @@ import { applyGates, DEFAULT_THRESHOLDS } from '../reports/gates.js';
 import { renderJunit } from '../reports/junit-report.js';
 import { renderMarkdown } from '../reports/markdown-report.js';
 import { list50 } from '../scenarios/list-50.js';
-import { makeRun, makeScenarioResult } from './fixtures/sample-result.js';
+import { fixedList50OnPostgres, makeRun } from './fixtures/sample-result.js';
 import { testFolder } from './support/databases.js';
 
 const TOTAL = 'select count(*) as n from artifacts limit ?';
@@ -24,25 +24,19 @@ function measured(change: 'none' | 'scan' | 'extra-statement' = 'none'): Scenari
     ...(change === 'extra-statement' ? [{ sql: EXTRA, count: 50 }] : []),
   ];
   const counts = change === 'scan' ? ['Aggregate', '  Seq Scan on collection_artifacts'] : ['Aggregate', '  Index Only Scan on collection_artifacts using collection_artifacts_pk'];
-  return makeScenarioResult({
-    scenario: 'list-50',
-    dialect: 'postgres',
-    impl: 'fixed',
-    rawSamples: [3],
-    queries: {
-      perRequest: fingerprints.reduce((n, f) => n + f.count, 0),
-      perRequestMin: 2,
-      transactionControl: 0,
-      fingerprints,
-      n1Suspects: [],
-      byRequest: { 'page 1': 2 },
-      plans: [
-        plan(TOTAL, ['Aggregate', '  Seq Scan on artifacts'], ['artifacts']),
-        plan(COUNTS, counts, change === 'scan' ? ['collection_artifacts'] : []),
-        ...(change === 'extra-statement' ? [plan(EXTRA, ['Index Scan on artifacts using artifacts_pkey'])] : []),
-      ],
-      costs: [{ request: 'page 1', statements: 2, rowsReturned: 21, rowsRead: change === 'scan' ? 49_760 : 10_960, sharedBuffers: 120, fullScans: [] }],
-    },
+  return fixedList50OnPostgres({
+    perRequest: fingerprints.reduce((n, f) => n + f.count, 0),
+    perRequestMin: 2,
+    transactionControl: 0,
+    fingerprints,
+    n1Suspects: [],
+    byRequest: { 'page 1': 2 },
+    plans: [
+      plan(TOTAL, ['Aggregate', '  Seq Scan on artifacts'], ['artifacts']),
+      plan(COUNTS, counts, change === 'scan' ? ['collection_artifacts'] : []),
+      ...(change === 'extra-statement' ? [plan(EXTRA, ['Index Scan on artifacts using artifacts_pkey'])] : []),
+    ],
+    costs: [{ request: 'page 1', statements: 2, rowsReturned: 21, rowsRead: change === 'scan' ? 49_760 : 10_960, sharedBuffers: 120, fullScans: [] }],
   });
 }
 

@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { readProcStat } from '../../proc-stat.js';
 
 export interface ProcInfo {
   pid: number;
@@ -17,18 +18,9 @@ export interface ProcInfo {
 
 /** A live process (zombies count as gone), or null. */
 export function procInfo(pid: number): ProcInfo | null {
-  let stat: string;
-  try {
-    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return null;
-  }
-  const close = stat.lastIndexOf(')');
-  const comm = stat.slice(stat.indexOf('(') + 1, close);
-  const fields = stat.slice(close + 2).split(' ');
-  const state = fields[0] ?? '?';
-  if (state === 'Z' || state === 'X' || state === 'x') return null;
-  const ppid = Number(fields[1]);
+  const stat = readProcStat(pid);
+  if (stat === null) return null;
+  const { state, comm, ppid } = stat;
   let uid = -1;
   let cmdline: string[] = [];
   let cwd: string | null = null;
