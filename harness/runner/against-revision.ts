@@ -7,6 +7,7 @@ import type { Knex } from 'knex';
 import { UsageError } from '../errors.js';
 import type { AgainstInfo } from '../result.js';
 import { CURSOR_SECRET } from './resolve-requests.js';
+import { schemaDifference } from './schema-identity.js';
 import type { ExtraImplementations, HandlerFactory } from './served-implementation.js';
 
 /** The implementation under test at another git revision, ready to be served beside the working tree's. */
@@ -43,13 +44,10 @@ export async function loadRevision(ref: string, implUnderTest: string, cwd = pro
   const mergeBase = tryGit(root, ['merge-base', 'HEAD', sha]);
   const hasSrc = tryGit(root, ['cat-file', '-t', `${sha}:src/index.ts`]) === 'blob';
   if (!hasSrc) throw new UsageError(`--against ${ref} (${sha.slice(0, 12)}): that revision has no src/index.ts, so querygate cannot load its endpoint`);
-  // Any difference of the schema, committed or not, between REF and the working tree.
-  const schemaDiffers = spawnSync('git', ['diff', '--quiet', sha, '--', 'src/schema.ts'], { cwd: root }).status !== 0;
-  if (schemaDiffers) {
-    throw new UsageError(
-      `--against ${ref}: src/schema.ts differs between ${sha.slice(0, 12)} and the working tree; measuring two schemas side by side (a fixture per side) is not supported yet. Compare result files of two runs instead: querygate compare BEFORE.json AFTER.json`,
-    );
-  }
+  // The schema code (schema.ts, and the dialect files' triggers), committed or not, compared as
+  // text first; where the text differs, by the schemas it builds (a comment or a refactor then
+  // does not stop the run).
+  const schemaTextDiffers = spawnSync('git', ['diff', '--quiet', sha, '--', 'src/schema.ts', 'src/dialect'], { cwd: root }).status !== 0;
 
   const dir = join(root, 'reports', 'out', '.revisions', sha);
   materialize(dir, (scratch) => {
@@ -58,13 +56,24 @@ export async function loadRevision(ref: string, implUnderTest: string, cwd = pro
     const untar = spawnSync('tar', ['-x', '-C', scratch], { input: archive.stdout });
     if (untar.status !== 0) throw new Error(`unpacking ${sha}'s src/ failed: ${untar.stderr.toString().trim()}`);
   });
-  const impl = `${implUnderTest}@${ref}`;
-  const factory = await handlerFactoryOf(dir, implUnderTest, `--against ${ref}`);
   // The working tree's side gets a module graph of its own too: served from the process's own
   // modules, which baseline and floor share, it ran measurably slower than REF's graph, used by
   // REF's side alone (A/A on the small profile: 1.033x [1.026, 1.040] in CI). Both sides alike now.
   const own = await workingTreeCopy(root, implUnderTest);
-  return { info: { ref, sha, mergeBase, schemaDiffers }, impl, extra: { [impl]: factory, [implUnderTest]: own.factory }, dir, workingTreeDir: own.dir };
+  if (schemaTextDiffers) {
+    const difference = await schemaDifference(join(dir, 'src'), join(own.dir, 'src')).catch(
+      (error: unknown) => `they could not be compared: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+    );
+    if (difference !== undefined) {
+      throw new UsageError(
+        `--against ${ref}: the database schema differs between ${sha.slice(0, 12)} and the working tree (${difference}); measuring two schemas side by side (a fixture per side) is not supported yet. Compare result files of two runs instead: querygate compare BEFORE.json AFTER.json`,
+      );
+    }
+  }
+  const impl = `${implUnderTest}@${ref}`;
+  const factory = await handlerFactoryOf(dir, implUnderTest, `--against ${ref}`);
+  // schemaDiffers: a schema that differs was refused above (one fixture serves both sides).
+  return { info: { ref, sha, mergeBase, schemaDiffers: false }, impl, extra: { [impl]: factory, [implUnderTest]: own.factory }, dir, workingTreeDir: own.dir };
 }
 
 /**
