@@ -1,7 +1,7 @@
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { schemaDifference } from '../harness/runner/schema-identity.js';
+import { schemaDifference } from '../harness/db/schema-identity.js';
 import { testFolder } from './support/databases.js';
 
 // `run --against` shares one fixture between REF and the working tree only when both build the

@@ -7,7 +7,7 @@ import type { Knex } from 'knex';
 import { UsageError } from '../errors.js';
 import type { AgainstInfo } from '../result.js';
 import { CURSOR_SECRET } from './resolve-requests.js';
-import { schemaDifference } from './schema-identity.js';
+import { schemaDifference } from '../db/schema-identity.js';
 import type { ExtraImplementations, HandlerFactory } from './served-implementation.js';
 
 /** The implementation under test at another git revision, ready to be served beside the working tree's. */
