@@ -183,18 +183,19 @@ async function build(
       if (side !== undefined) await readBack(checksum, adapter, db, table);
     }
     // Each of the worker's tables as soon as it is ready, while the worker goes on with the next.
-    for (const table of sideTables) {
-      if (side === undefined || sideLoad === undefined) break;
-      const { rows, share } = await side.ready(table);
-      // Indexes on the empty table first: the copy fills them with the worker's, in order.
-      await createIndexes(db, { foreignKeys: adapter.foreignKeysAfterLoad, tables: [table] });
-      await sideLoad.adopt(db, sideFiles[table], table);
-      await sideLoad.drop(sideFiles[table]);
-      // The worker read the table back from its own file; the copy must have moved every row.
-      const adopted = await countRows(db, table);
-      if (rows !== share.rows || adopted !== share.rows) throw new Error(`side load of ${table}: ${rows} rows loaded, ${share.rows} read back, ${adopted} adopted`);
-      loaded[table] = adopted;
-      checksum.addShare(table, share);
+    if (side !== undefined && sideLoad !== undefined) {
+      for (const table of sideTables) {
+        const { rows, share } = await side.ready(table);
+        // Indexes on the empty table first: the copy fills them with the worker's, in order.
+        await createIndexes(db, { foreignKeys: adapter.foreignKeysAfterLoad, tables: [table] });
+        await sideLoad.adopt(db, sideFiles[table], table);
+        await sideLoad.drop(sideFiles[table]);
+        // The worker read the table back from its own file; the copy must have moved every row.
+        const adopted = await countRows(db, table);
+        if (rows !== share.rows || adopted !== share.rows) throw new Error(`side load of ${table}: ${rows} rows loaded, ${share.rows} read back, ${adopted} adopted`);
+        loaded[table] = adopted;
+        checksum.addShare(table, share);
+      }
     }
     const rowCounts = Object.fromEntries(TABLES.map((t) => [t, loaded[t] ?? 0]));
     await finishSchema(db);

@@ -90,7 +90,9 @@ export function createSqliteAdapter(options: { dir: string; file?: string | unde
         const sql = (n: number) => `insert into ${target} (${list}) values ${Array(n).fill(row).join(', ')}`;
         const values = new Array<unknown>(ROWS_PER_STATEMENT * columns.length);
         let loaded = 0;
-        const insertAll = () => {
+        // One transaction for the whole table: a commit per batch cost more than the inserts.
+        conn.transaction(() => {
+          if (staged) conn.exec(`create temp table ${STAGE_TABLE} as select ${list} from main.${table} where 0`);
           const full = conn.prepare(sql(ROWS_PER_STATEMENT));
           for (const rows of batches) {
             let i = 0;
@@ -106,11 +108,6 @@ export function createSqliteAdapter(options: { dir: string; file?: string | unde
             loaded += rows.length;
             onBatch?.(rows.length);
           }
-        };
-        // One transaction for the whole table: a commit per batch cost more than the inserts.
-        conn.transaction(() => {
-          if (staged) conn.exec(`create temp table ${STAGE_TABLE} as select ${list} from main.${table} where 0`);
-          insertAll();
           if (staged) {
             conn.exec(`insert into main.${table} (${list}) select ${list} from temp.${STAGE_TABLE} order by ${keys.join(', ')}`);
             conn.exec(`drop table temp.${STAGE_TABLE}`);
@@ -197,7 +194,7 @@ export function createSqliteAdapter(options: { dir: string; file?: string | unde
       await db.raw(`analyze ${MARKER_TABLE}`);
       await db.raw(`analyze ${WRITE_COUNTER_TABLE}`);
       const mode = (await db.raw('pragma journal_mode = delete')) as { journal_mode: string }[];
-      // A connection still open elsewhere (a side load's) keeps the file in WAL mode.
+      // The build ran without a journal: a mode that did not change back would ship it so.
       if (mode[0]?.journal_mode !== 'delete') throw new Error(`the fixture stayed in ${mode[0]?.journal_mode ?? '?'} journal mode after its build`);
     },
 
