@@ -1,33 +1,82 @@
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import knex, { type Knex } from 'knex';
 
 /** What querygate needs of a src/schema.ts. */
-interface SchemaModule {
+export interface SchemaModule {
   createSchema: (db: Knex) => Promise<void>;
   finishSchema: (db: Knex) => Promise<void>;
 }
 
+/** The schema a src/ tree builds, as each dialect sees it. */
+export interface SchemaDescription {
+  /** Its schema.ts, loaded: what a fixture of this schema is built with. */
+  module: SchemaModule;
+  /** The objects SQLite stores after createSchema and finishSchema, one line each. */
+  sqlite: string[];
+  /** The statements they send to Postgres. */
+  postgres: string[];
+  /** A short hash of both: fixtures of this schema are kept under it. */
+  identity: string;
+}
+
 /**
- * How the database schemas of two src/ trees differ, or undefined when they are the same: each
- * side's createSchema and finishSchema run on an in-memory SQLite database (the objects SQLite
- * stores are compared) and on a Postgres client that records its statements instead of sending
- * them (the DDL is compared statement by statement). So a comment or a refactor of the schema
- * code lets `run --against` measure both sides on one fixture, and a change in the dialect
- * files (triggers) counts as much as one in schema.ts.
+ * The schema of the src/ tree at `src`: its createSchema and finishSchema run on an in-memory
+ * SQLite database (the objects SQLite stores are read back) and on a Postgres client that
+ * records its statements instead of sending them.
+ */
+export async function describeSchema(src: string): Promise<SchemaDescription> {
+  const module = await loadSchema(src);
+  const sqlite = await sqliteSchema(module);
+  const postgres = await postgresStatements(module);
+  const identity = createHash('sha256').update(JSON.stringify({ sqlite, postgres })).digest('hex').slice(0, 12);
+  return { module, sqlite, postgres, identity };
+}
+
+/**
+ * How the database schemas of two src/ trees differ, or undefined when they are the same,
+ * compared as describeSchema sees them: a comment or a refactor of the schema code lets
+ * `run --against` measure both sides on one fixture, and a change in the dialect files
+ * (triggers) counts as much as one in schema.ts.
  */
 export async function schemaDifference(refSrc: string, ownSrc: string): Promise<string | undefined> {
-  const [ref, own] = await Promise.all([loadSchema(refSrc), loadSchema(ownSrc)]);
-  for (const [dialect, dump] of [
-    ['SQLite', sqliteSchema],
-    ['Postgres', postgresStatements],
-  ] as const) {
-    const [a, b] = [await dump(ref), await dump(own)];
+  return differenceBetween(await describeSchema(refSrc), await describeSchema(ownSrc));
+}
+
+/**
+ * How two described schemas differ (SQLite's objects first, then Postgres's statements): what
+ * only one side has, or, where both have the same lines, the first place their order differs.
+ * Undefined when they are the same.
+ */
+export function differenceBetween(ref: SchemaDescription, own: SchemaDescription): string | undefined {
+  for (const dialect of ['sqlite', 'postgres'] as const) {
+    const [a, b] = [ref[dialect], own[dialect]];
+    const name = dialect === 'sqlite' ? 'SQLite' : 'Postgres';
+    const onlyRef = a.filter((line) => !b.includes(line));
+    const onlyOwn = b.filter((line) => !a.includes(line));
+    if (onlyRef.length > 0 || onlyOwn.length > 0) {
+      const side = (who: string, lines: string[], other: string[]) =>
+        lines.length === 0 ? [] : [`only ${who} has ${excerpt(lines[0], closest(lines[0] ?? '', other))}${lines.length > 1 ? ` (and ${lines.length - 1} more)` : ''}`];
+      return `on ${name}, ${[...side('REF', onlyRef, onlyOwn), ...side('the working tree', onlyOwn, onlyRef)].join('; ')}`;
+    }
+    if (a.length !== b.length) return `on ${name}, REF repeats statements: ${a.length} where the working tree has ${b.length}`;
     const at = a.findIndex((line, k) => line !== b[k]);
-    const first = at >= 0 ? at : a.length !== b.length ? Math.min(a.length, b.length) : -1;
-    if (first >= 0) return `on ${dialect}, REF has ${excerpt(a[first], b[first])} where the working tree has ${excerpt(b[first], a[first])}`;
+    if (at >= 0) return `on ${name}, the same statements in another order: REF has ${excerpt(a[at], b[at])} where the working tree has ${excerpt(b[at], a[at])}`;
   }
   return undefined;
+}
+
+/** The line of `lines` sharing the longest prefix with `line` (to show where a changed line differs). */
+function closest(line: string, lines: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestShared = -1;
+  for (const other of lines) {
+    let k = 0;
+    while (k < line.length && line[k] === other[k]) k++;
+    if (k > bestShared) [best, bestShared] = [other, k];
+  }
+  return best;
 }
 
 async function loadSchema(src: string): Promise<SchemaModule> {
