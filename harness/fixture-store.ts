@@ -9,6 +9,7 @@ import { startSideLoad, type SideLoad } from './fixture-build/side-load.js';
 import { MARKER_TABLE, WRITE_COUNTER_TABLE, type DialectAdapter, type NamespaceState } from './db/dialect-adapter.js';
 import { FixtureRefusedError } from './db/fixture-refused-error.js';
 import type { FixtureInfo } from './result.js';
+import type { SchemaModule } from './db/schema-identity.js';
 
 /** Version of the stored layout (schema, marker). Bump when createSchema or finishSchema changes. */
 export const SCHEMA_VERSION = 4;
@@ -36,6 +37,18 @@ export interface OpenFixtureOptions {
   onProgress?: ((progress: SeedProgress) => void) | undefined;
   /** Rebuild even when a matching fixture exists. */
   rebuild?: boolean | undefined;
+  /**
+   * Build with this schema code instead of src/schema.ts's (`run --against` when REF's schema
+   * differs: each side's fixture from its own schema code, the same rows in both). The fixture
+   * lives in a namespace of its own, named and marked with the schema's identity.
+   */
+  schema?: FixtureSchema | undefined;
+}
+
+/** Another src/ tree's schema code, and a short hash of the schema it builds. */
+export interface FixtureSchema {
+  module: SchemaModule;
+  identity: string;
 }
 
 export interface OpenedFixture {
@@ -58,8 +71,9 @@ export interface OpenedFixture {
  */
 export async function openFixture(options: OpenFixtureOptions): Promise<OpenedFixture> {
   const { adapter, profile, seed } = options;
-  const namespace = options.namespace ?? adapter.namespaceFor(profile, seed);
-  const wanted = { tool: 'querygate', profile, seed: String(seed), generator_version: String(GENERATOR_VERSION), schema_version: String(SCHEMA_VERSION) };
+  const namespace = options.namespace ?? adapter.namespaceFor(profile, seed, options.schema === undefined ? undefined : `schema_${options.schema.identity}`);
+  const wanted: Record<string, string> = { tool: 'querygate', profile, seed: String(seed), generator_version: String(GENERATOR_VERSION), schema_version: String(SCHEMA_VERSION) };
+  if (options.schema !== undefined) wanted.schema = options.schema.identity;
 
   const matching = (state: NamespaceState) =>
     state.kind === 'ours' && Object.entries(wanted).every(([k, v]) => state.marker[k] === v) && state.marker.state === 'ready';
@@ -93,10 +107,11 @@ async function changedSinceSeeding(adapter: DialectAdapter, namespace: string, s
   try {
     const writes = await writesSinceSeeding(db);
     if (writes > 0) return `${writes} write${writes === 1 ? '' : 's'} to it since it was seeded`;
+    // The tables it was seeded with (a fixture of another revision's schema may lack one).
     const expected = JSON.parse(state.marker.row_counts ?? '{}') as Record<string, number>;
-    for (const table of TABLES) {
+    for (const [table, seeded] of Object.entries(expected)) {
       const n = await countRows(db, table);
-      if (n !== expected[table]) return `${table} holds ${n} rows, seeded with ${expected[table] ?? '?'}`;
+      if (n !== seeded) return `${table} holds ${n} rows, seeded with ${seeded}`;
     }
     return undefined;
   } catch (error) {
@@ -130,6 +145,7 @@ function infoFrom(state: NamespaceState): FixtureInfo {
     generatorVersion: Number(m.generator_version),
     checksum: m.checksum ?? '',
     rowCounts: JSON.parse(m.row_counts ?? '{}') as Record<string, number>,
+    ...(m.schema === undefined ? {} : { schema: m.schema, omittedColumns: JSON.parse(m.omitted_columns ?? '[]') as string[] }),
   };
 }
 
@@ -152,7 +168,9 @@ async function build(
     done += rows;
     options.onProgress?.({ table, done, total });
   };
-  const sideLoad = adapter.sideLoad;
+  const custom = options.schema;
+  // Another revision's schema code cannot be split into tables and indexes: the plain path.
+  const sideLoad = custom === undefined ? adapter.sideLoad : undefined;
   const sideTables: readonly LinkTable[] = sideLoad === undefined ? [] : SIDE_TABLES;
   const sideFiles = Object.fromEntries(sideTables.map((t) => [t, sideLoad?.namespaceFor(scratch, t) ?? ''])) as Record<LinkTable, string>;
   const dropSideFiles = async () => {
@@ -170,14 +188,24 @@ async function build(
       t.text('value').notNullable();
     });
     await db(MARKER_TABLE).insert({ key: 'state', value: 'building' });
-    await createTables(db, { foreignKeys: !adapter.foreignKeysAfterLoad });
+    let restoreIndexes: (() => Promise<void>) | undefined;
+    if (custom === undefined) await createTables(db, { foreignKeys: !adapter.foreignKeysAfterLoad });
+    else {
+      await custom.module.createSchema(db);
+      // Loaded into bare tables and indexed afterwards, like src/schema.ts's own builds.
+      restoreIndexes = await adapter.deferIndexes(db);
+    }
     await adapter.beforeBulkLoad(db);
+    // What each table holds of the generator's columns: all of them, except in another revision's schema.
+    const held = custom === undefined ? COLUMNS : await heldColumns(db);
     const loaded: Partial<Record<TableName, number>> = {};
     const checksum = new FixtureChecksum();
     for (const table of TABLES.filter((t) => !(sideTables as readonly TableName[]).includes(t))) {
+      // A table the schema does not have is left out (its rows are generated independently of the others').
+      if (held[table].length === 0) continue;
       const batches = fixture.rows(table) as Iterable<readonly Record<string, unknown>[]>;
-      loaded[table] = await adapter.bulkLoad(db, table, COLUMNS[table], batches, (rows) => progress(table, rows));
-      await finishTable(adapter, db, table);
+      loaded[table] = await adapter.bulkLoad(db, table, held[table], batches, (rows) => progress(table, rows));
+      if (custom === undefined) await finishTable(adapter, db, table);
       // Beside a side load, read back right away, while the worker is busy: no later step
       // writes a checksummed column (artifact_count, set by finishSchema, is not one).
       if (side !== undefined) await readBack(checksum, adapter, db, table);
@@ -197,18 +225,31 @@ async function build(
         checksum.addShare(table, share);
       }
     }
-    const rowCounts = Object.fromEntries(TABLES.map((t) => [t, loaded[t] ?? 0]));
-    await finishSchema(db);
+    const tables = TABLES.filter((t) => held[t].length > 0);
+    if (restoreIndexes !== undefined) {
+      await restoreIndexes();
+      for (const table of tables) await adapter.analyzeTable(db, table);
+    }
+    const rowCounts = Object.fromEntries(tables.map((t) => [t, loaded[t] ?? 0]));
+    await (custom === undefined ? finishSchema(db) : custom.module.finishSchema(db));
     // Last, so the load and finishSchema count nothing: from here on every write is counted.
-    await adapter.installWriteCounter(db, TABLES);
+    await adapter.installWriteCounter(db, tables);
     await adapter.afterBulkLoad(db);
     // Otherwise after afterBulkLoad: on Postgres, a read before VACUUM sets every row's hint bits,
     // dirtying each page a second time (measured at xl: 82 s instead of 52).
-    if (side === undefined) for (const table of TABLES) await readBack(checksum, adapter, db, table);
+    if (side === undefined) for (const table of tables) await readBack(checksum, adapter, db, table, held[table]);
     const digest = checksum.digest();
+    const omitted = TABLES.flatMap((t) => COLUMNS[t].filter((c) => !held[t].includes(c)).map((c) => `${t}.${c}`));
     await db(MARKER_TABLE).where('key', 'state').delete();
     await db(MARKER_TABLE).insert(
-      Object.entries({ ...wanted, checksum: digest, row_counts: JSON.stringify(rowCounts), created_at: new Date().toISOString(), state: 'ready' }).map(
+      Object.entries({
+        ...wanted,
+        checksum: digest,
+        row_counts: JSON.stringify(rowCounts),
+        ...(custom === undefined ? {} : { omitted_columns: JSON.stringify(omitted) }),
+        created_at: new Date().toISOString(),
+        state: 'ready',
+      }).map(
         ([key, value]) => ({ key, value }),
       ),
     );
@@ -230,8 +271,23 @@ async function build(
 }
 
 /** Adds `table` as the database holds it: one plain scan, since the checksum ignores row order. */
-async function readBack(checksum: FixtureChecksum, adapter: DialectAdapter, db: Knex, table: TableName): Promise<void> {
-  for await (const rows of adapter.scanTable(db, table, COLUMNS[table])) checksum.addValues(table, rows);
+async function readBack(checksum: FixtureChecksum, adapter: DialectAdapter, db: Knex, table: TableName, columns: readonly string[] = COLUMNS[table]): Promise<void> {
+  const all: readonly string[] = COLUMNS[table];
+  // A column the table lacks (another revision's schema) counts as null, in its place.
+  const at = columns.length === all.length ? null : all.map((c) => columns.indexOf(c));
+  for await (const rows of adapter.scanTable(db, table, columns)) {
+    checksum.addValues(table, at === null ? rows : rows.map((row) => at.map((k) => (k < 0 ? null : row[k]))));
+  }
+}
+
+/** The generator's columns each table of the schema just created has (none for a table it lacks). */
+async function heldColumns(db: Knex): Promise<Record<TableName, readonly string[]>> {
+  const held = {} as Record<TableName, readonly string[]>;
+  for (const table of TABLES) {
+    const present = Object.keys(await db(table).columnInfo());
+    held[table] = COLUMNS[table].filter((c) => present.includes(c));
+  }
+  return held;
 }
 
 async function countRows(db: Knex, table: string): Promise<number> {

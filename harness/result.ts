@@ -57,6 +57,10 @@ export interface FixtureInfo {
   /** Canonical hash of all rows; equal on both dialects for one profile and seed. */
   checksum: string;
   rowCounts: Record<string, number>;
+  /** Built with another src/ tree's schema code (`run --against`): that schema's identity. */
+  schema?: string;
+  /** Columns of the generator that schema has no place for, as table.column (left out of the load). */
+  omittedColumns?: string[];
 }
 
 /** Summary statistics in milliseconds, computed from the raw samples. */
@@ -289,6 +293,10 @@ export interface AgainstInfo {
   mergeBase: string | null;
   /** REF's schema differs from the working tree's, so each side got its own identically seeded fixture. */
   schemaDiffers: boolean;
+  /** Where the schemas first differ, when they do. */
+  schemaDifference?: string;
+  /** Per database, each side's own fixture, when the schemas differ: keyed by the side's implementation name. */
+  fixtures?: Partial<Record<Dialect, Record<string, FixtureInfo>>>;
 }
 
 /** Ratio of one implementation's latency to another's, from the same run. */

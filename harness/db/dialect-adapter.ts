@@ -24,8 +24,11 @@ export interface DialectAdapter {
   readonly foreignKeysAfterLoad: boolean;
   /** Where this adapter's databases live, password-free, for messages. */
   readonly location: string;
-  /** The default namespace for a fixture (file path or schema name). */
-  namespaceFor(profile: string, seed: number): string;
+  /**
+   * The default namespace for a fixture (file path or schema name); `variant` (lowercase letters,
+   * digits, underscores) names a second fixture of the same profile and seed beside it.
+   */
+  namespaceFor(profile: string, seed: number, variant?: string): string;
   /** A private namespace beside `namespace` to build in before swapping it into place. */
   scratchNamespace(namespace: string): string;
   /** A knex instance whose unqualified table names resolve inside the namespace. */
@@ -73,6 +76,13 @@ export interface DialectAdapter {
     /** Removes the worker's namespace. */
     drop(side: string): Promise<void>;
   };
+  /**
+   * Drops the secondary indexes, unique constraints and foreign keys that schema code created
+   * with its tables (another revision's createSchema, which cannot be split into tables and
+   * indexes), and returns what recreates each exactly as it was: the bulk load then fills bare
+   * tables and every index is built once, by sorting, as in a build of src/schema.ts's own.
+   */
+  deferIndexes(db: Knex): Promise<() => Promise<void>>;
   /** Statistics of one loaded table where the database gathers them per table (SQLite's ANALYZE); nothing elsewhere. */
   analyzeTable(db: Knex, table: string): Promise<void>;
   /** Settings for a bulk load, and statistics afterwards (plans depend on them). */

@@ -12,6 +12,7 @@ import { readPostgresPlan } from './postgres-plan.js';
 import { redactSecretsInText, redactUrl } from './pg-url.js';
 import { EnvironmentError } from '../errors.js';
 import { buildLockTimeoutMs, poolAcquireTimeoutMs, seconds } from '../timeouts.js';
+import { deferPostgresIndexes, ident } from './postgres-ddl.js';
 
 /** The schema that marks a whole database as claimed by querygate. */
 const CLAIM_SCHEMA = 'querygate';
@@ -47,7 +48,6 @@ function logLine(level: string, message: unknown): void {
   process.stderr.write(`knex ${level}: ${redactSecretsInText(text.split('\n')[0] ?? '')}\n`);
 }
 
-const ident = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 
 const COPY_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
@@ -95,7 +95,7 @@ export async function createPostgresAdapter(options: { url: string; onClose?: ()
     dialect: 'postgres',
     foreignKeysAfterLoad: true,
     location,
-    namespaceFor: (profile, seed) => `qg_${profile}_s${seed}`,
+    namespaceFor: (profile, seed, variant) => `qg_${profile}_s${seed}${variant === undefined ? '' : `_${variant}`}`,
 
     // One builder at a time holds the advisory lock, so one scratch schema per fixture suffices.
     scratchNamespace: (schema) => `${schema}__building`,
@@ -226,6 +226,8 @@ export async function createPostgresAdapter(options: { url: string; onClose?: ()
         await db.client.releaseConnection(conn);
       }
     },
+
+    deferIndexes: deferPostgresIndexes,
 
     // VACUUM ANALYZE of every table in afterBulkLoad.
     analyzeTable: async () => undefined,

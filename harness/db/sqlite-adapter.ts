@@ -23,7 +23,10 @@ export function createSqliteAdapter(options: { dir: string; file?: string | unde
     // switched off for the load and checked in one pass after it (afterBulkLoad).
     foreignKeysAfterLoad: false,
     location: options.file ?? options.dir,
-    namespaceFor: (profile, seed) => resolve(options.file ?? join(options.dir, `${profile}-s${seed}.sqlite`)),
+    namespaceFor: (profile, seed, variant) => {
+      const file = resolve(options.file ?? join(options.dir, `${profile}-s${seed}.sqlite`));
+      return variant === undefined ? file : file.replace(/(\.sqlite)?$/, `-${variant}$1`);
+    },
 
     scratchNamespace: (file) => `${file}.building-${process.pid}`,
 
@@ -166,6 +169,16 @@ export function createSqliteAdapter(options: { dir: string; file?: string | unde
       } finally {
         await db.client.releaseConnection(conn);
       }
+    },
+
+    async deferIndexes(db) {
+      // Foreign keys are part of the tables here and are off for the load: only indexes to defer.
+      // Those of UNIQUE or PRIMARY KEY clauses (sql null) go with their tables.
+      const indexes = (await db.raw("select name, sql from sqlite_master where type = 'index' and sql is not null order by name")) as { name: string; sql: string }[];
+      for (const index of indexes) await db.raw(`drop index "${index.name.replace(/"/g, '""')}"`);
+      return async () => {
+        for (const index of indexes) await db.raw(index.sql);
+      };
     },
 
     async analyzeTable(db, table) {
