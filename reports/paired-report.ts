@@ -27,8 +27,9 @@ export function pairedSection(result: RunResult): string {
     parts.push(
       '',
       `Against ${inlineCode(against.ref)} (${inlineCode(against.sha.slice(0, 12))}; merge-base ${against.mergeBase === null ? 'none' : inlineCode(against.mergeBase.slice(0, 12))})` +
-        (against.schemaDiffers ? ': its schema differs, so each side had its own identically seeded fixture.' : ', on the same fixture database.'),
+        (against.schemaDiffers ? ': its schema differs, so each side had a fixture of its own schema, seeded with the same rows.' : ', on the same fixture database.'),
     );
+    if (against.schemaDiffers) parts.push('', ...ownFixtureLines(against));
   }
   parts.push(
     '',
@@ -57,6 +58,21 @@ function pairBlock(run: RunResult, pair: PairedComparison): string {
   const ratios = roundRatiosOf(pair, subject, reference);
   if (ratios.length > 0) lines.push('', roundsChart(pair, ratios), '', `Per-round ratio, round 1 to ${ratios.length}: ${sparkline(ratios)}`);
   return lines.join('\n');
+}
+
+/** Where two schemas differ, and each side's fixture per database: checksums, and columns left out. */
+function ownFixtureLines(against: NonNullable<RunResult['against']>): string[] {
+  const lines = [`- schemas: ${against.schemaDifference ?? 'they differ'}`];
+  for (const [dialect, sides] of Object.entries(against.fixtures ?? {})) {
+    const entries = Object.entries(sides ?? {});
+    const checksums = new Set(entries.map(([, info]) => info.checksum));
+    const described = entries.map(([impl, info]) => {
+      const omitted = info.omittedColumns ?? [];
+      return `${inlineCode(impl)} checksum ${inlineCode(info.checksum.slice(0, 12))}${omitted.length === 0 ? '' : ` (its schema has no ${omitted.map(inlineCode).join(', ')}: left out)`}`;
+    });
+    lines.push(`- ${dialect}: ${described.join('; ')}${checksums.size === 1 ? ': the same rows on both sides.' : ': the rows differ where the schemas do.'}`);
+  }
+  return lines;
 }
 
 function verdictLine(pair: PairedComparison): string {

@@ -69,6 +69,27 @@ describe('pairedSection', () => {
     expect(text).toContain('Against `main` (`c0ffee00c0ff`; merge-base `beef0000beef`), on the same fixture database.');
   });
 
+  it('says when each side had a fixture of its own schema: where the schemas differ, and each side\'s checksum and left-out columns', () => {
+    const run = againstRun(30, 8, 0);
+    const fixture = (schema: string, checksum: string, omittedColumns: string[]) => ({ ...run.fixture, checksum, schema, omittedColumns });
+    run.against = {
+      ...run.against!,
+      schemaDiffers: true,
+      schemaDifference: 'on SQLite, only REF has "index collection_artifacts_artifact_id_idx"',
+      fixtures: {
+        sqlite: { 'fixed@main': fixture('aaaa', 'ab'.repeat(32), []), fixed: fixture('bbbb', 'ab'.repeat(32), []) },
+        postgres: { 'fixed@main': fixture('aaaa', 'cd'.repeat(32), ['artifacts.description']), fixed: fixture('bbbb', 'ef'.repeat(32), []) },
+      },
+    };
+    const text = pairedSection(run);
+    expect(text).toContain('its schema differs, so each side had a fixture of its own schema, seeded with the same rows.');
+    expect(text).toContain('- schemas: on SQLite, only REF has "index collection_artifacts_artifact_id_idx"');
+    expect(text).toContain('- sqlite: `fixed@main` checksum `abababababab`; `fixed` checksum `abababababab`: the same rows on both sides.');
+    expect(text).toContain(
+      '- postgres: `fixed@main` checksum `cdcdcdcdcdcd` (its schema has no `artifacts.description`: left out); `fixed` checksum `efefefefefef`: the rows differ where the schemas do.',
+    );
+  });
+
   it('draws both distributions at the same percentiles and the per-round ratios, with n per side', () => {
     const text = pairedSection(againstRun(30, 8, 0.05));
     const charts = [...text.matchAll(/```mermaid\n([\s\S]*?)```/g)].map((m) => m[1]!);

@@ -92,7 +92,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
       thresholds,
       measureOverhead: true,
       extra: { ...INJECTED_HANDLERS, ...against?.extra },
-      against: against === undefined ? undefined : { impl: against.impl, info: against.info },
+      against: against === undefined ? undefined : { impl: against.impl, info: against.info, schemas: against.schemas },
       minEffect: args['min-effect'] / 100,
       plans: args.plans,
       snapshots: { dir: DEFAULT_SNAPSHOT_DIR, update: args['update-snapshots'], ci: process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false' },

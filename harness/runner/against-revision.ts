@@ -7,7 +7,8 @@ import type { Knex } from 'knex';
 import { UsageError } from '../errors.js';
 import type { AgainstInfo } from '../result.js';
 import { CURSOR_SECRET } from './resolve-requests.js';
-import { schemaDifference } from '../db/schema-identity.js';
+import { describeSchema, differenceBetween } from '../db/schema-identity.js';
+import type { FixtureSchema } from '../fixture-store.js';
 import type { ExtraImplementations, HandlerFactory } from './served-implementation.js';
 
 /** The implementation under test at another git revision, ready to be served beside the working tree's. */
@@ -20,6 +21,11 @@ export interface LoadedRevision {
   dir: string;
   /** Where the working tree's src/ was copied (its side's own module graph). */
   workingTreeDir: string;
+  /**
+   * When the two sides' schemas differ: each side's schema code, by implementation name (REF's
+   * and the working tree's), for a fixture of its own. Absent: both sides share one fixture.
+   */
+  schemas?: Readonly<Record<string, FixtureSchema>>;
 }
 
 /** What querygate needs of another revision's src/index.ts. */
@@ -60,20 +66,23 @@ export async function loadRevision(ref: string, implUnderTest: string, cwd = pro
   // modules, which baseline and floor share, it ran measurably slower than REF's graph, used by
   // REF's side alone (A/A on the small profile: 1.033x [1.026, 1.040] in CI). Both sides alike now.
   const own = await workingTreeCopy(root, implUnderTest);
-  if (schemaTextDiffers) {
-    const difference = await schemaDifference(join(dir, 'src'), join(own.dir, 'src')).catch(
-      (error: unknown) => `they could not be compared: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
-    );
-    if (difference !== undefined) {
-      throw new UsageError(
-        `--against ${ref}: the database schema differs between ${sha.slice(0, 12)} and the working tree (${difference}); measuring two schemas side by side (a fixture per side) is not supported yet. Compare result files of two runs instead: querygate compare BEFORE.json AFTER.json`,
-      );
-    }
-  }
   const impl = `${implUnderTest}@${ref}`;
+  let difference: string | undefined;
+  let schemas: Record<string, FixtureSchema> | undefined;
+  if (schemaTextDiffers) {
+    const describe = (src: string, side: string) =>
+      describeSchema(join(src, 'src')).catch((error: unknown): never => {
+        throw new UsageError(`--against ${ref}: the schema code of ${side} could not be run (${error instanceof Error ? error.message.split('\n')[0] : String(error)}), so no fixture can be built for it`);
+      });
+    const theirs = await describe(dir, sha.slice(0, 12));
+    const ours = await describe(own.dir, 'the working tree');
+    difference = differenceBetween(theirs, ours);
+    // Two schemas: each side is measured on a fixture of its own schema, seeded with the same rows.
+    if (difference !== undefined) schemas = { [impl]: theirs, [implUnderTest]: ours };
+  }
   const factory = await handlerFactoryOf(dir, implUnderTest, `--against ${ref}`);
-  // schemaDiffers: a schema that differs was refused above (one fixture serves both sides).
-  return { info: { ref, sha, mergeBase, schemaDiffers: false }, impl, extra: { [impl]: factory, [implUnderTest]: own.factory }, dir, workingTreeDir: own.dir };
+  const info: AgainstInfo = { ref, sha, mergeBase, schemaDiffers: difference !== undefined, ...(difference === undefined ? {} : { schemaDifference: difference }) };
+  return { info, impl, extra: { [impl]: factory, [implUnderTest]: own.factory }, dir, workingTreeDir: own.dir, ...(schemas === undefined ? {} : { schemas }) };
 }
 
 /**

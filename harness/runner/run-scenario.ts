@@ -40,6 +40,11 @@ export interface ScenarioRunInput {
   probe?: boolean | undefined;
   /** Implementations served beside src/'s registry (injected regressions, another revision's). */
   extra?: ExtraImplementations | undefined;
+  /**
+   * Implementations served from a database of their own instead of `db` (`run --against` when
+   * REF's schema differs), each with its recorder, by name; the A/A and uninstrumented copies follow.
+   */
+  ownDatabases?: ReadonlyMap<string, { db: Knex; recorder: QueryRecorder }> | undefined;
   minEffect?: number | undefined;
   seed: number;
   sampling: SamplingOptions;
@@ -70,10 +75,15 @@ export async function runScenario(input: ScenarioRunInput): Promise<ScenarioRunO
   const contenders: Contender[] = [];
   try {
     const serve = async (key: string, impl: string, role: Contender['role'], instrumented = true) => {
-      const endpoint = await LoopbackEndpoint.start(db, key, handlerFactoryFor(impl, input.extra), instrumented ? recorder : null, sampling.concurrency);
+      const own = input.ownDatabases?.get(impl) ?? { db, recorder };
+      const endpoint = await LoopbackEndpoint.start(own.db, key, handlerFactoryFor(impl, input.extra), instrumented ? own.recorder : null, sampling.concurrency);
       endpoints.set(key, endpoint);
-      contenders.push({ key, endpoint, role, instrumented });
+      contenders.push({ key, endpoint, role, instrumented, recorder: own.recorder });
       return endpoint;
+    };
+    const recorders = [recorder, ...[...(input.ownDatabases?.values() ?? [])].map((o) => o.recorder)];
+    const captureCallSites = (on: boolean) => {
+      for (const r of recorders) r.captureCallSites = on;
     };
     const judgedKeys = new Set([subject, input.against].filter((k) => k !== undefined));
     for (const impl of impls) await serve(impl, impl, judgedKeys.size === 0 || judgedKeys.has(impl) ? 'judged' : 'reference');
@@ -87,7 +97,7 @@ export async function runScenario(input: ScenarioRunInput): Promise<ScenarioRunO
     if (input.probe === true) await serve(PROBE_IMPL, PROBE_IMPL, 'probe');
 
     // Profiling pass: the full query log of every request, and every response for comparison.
-    recorder.captureCallSites = true;
+    captureCallSites(true);
     const profiled = new Map<string, Exchange[]>();
     for (const impl of impls) {
       const endpoint = endpoints.get(impl) as LoopbackEndpoint;
@@ -95,13 +105,13 @@ export async function runScenario(input: ScenarioRunInput): Promise<ScenarioRunO
       for (const r of requests) exchanges.push(await endpoint.send(r.path));
       profiled.set(impl, exchanges);
     }
-    recorder.captureCallSites = false;
+    captureCallSites(false);
 
     for (let round = 0; round < sampling.warmupRounds; round++) {
       for (const endpoint of endpoints.values()) for (const r of requests) await endpoint.send(r.path);
     }
 
-    const timed = await sampleRounds(contenders, requests, recorder, sampling, pair, input.signal);
+    const timed = await sampleRounds(contenders, requests, sampling, pair, input.signal);
     const reference = profiled.get(REFERENCE_IMPL);
     const results = impls.map((impl) => {
       const result = scenarioResult(input, requests, impl, profiled.get(impl) ?? [], timed.byKey.get(impl), reference);
@@ -127,6 +137,7 @@ export async function runScenario(input: ScenarioRunInput): Promise<ScenarioRunO
     return { results, pairs };
   } finally {
     recorder.captureCallSites = false;
+    for (const own of input.ownDatabases?.values() ?? []) own.recorder.captureCallSites = false;
     for (const endpoint of endpoints.values()) await endpoint.close();
   }
 }

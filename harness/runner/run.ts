@@ -7,7 +7,7 @@ import type { Thresholds } from '../../scenarios/thresholds.js';
 import type { DialectAdapter } from '../db/dialect-adapter.js';
 import { openAdapter, type DatabaseTarget } from '../db/open-adapter.js';
 import { EnvironmentError } from '../errors.js';
-import { openFixture, type SeedProgress } from '../fixture-store.js';
+import { openFixture, type FixtureSchema, type SeedProgress } from '../fixture-store.js';
 import { QueryRecorder } from '../instrument/query-recorder.js';
 import { PROBE_IMPL, REFERENCE_IMPL, RESULT_SCHEMA_VERSION, type AgainstInfo, type Dialect, type EnvironmentInfo, type FixtureInfo, type MeasuredRun, type PairedComparison, type RatioResult, type ScenarioResult } from '../result.js';
 import { blockBootstrapRatioCi } from '../round-bootstrap.js';
@@ -17,6 +17,7 @@ import { startMeasuring, type MeasuringSession } from './measuring-registry.js';
 import { poolAcquireTimeoutMs, seconds } from '../timeouts.js';
 import { attachPlans } from './query-plans.js';
 import { checkSnapshot, type SnapshotOptions } from './query-snapshot.js';
+import { detachAll, openOwnDatabases, seedingMismatch, type OwnDatabase } from './own-databases.js';
 import { runScenario } from './run-scenario.js';
 import type { SamplingOptions } from './sampling-options.js';
 import type { ExtraImplementations } from './served-implementation.js';
@@ -39,8 +40,10 @@ export interface RunOptions {
   /**
    * Judge the implementation under test against another revision of it, side by side in every
    * scenario: the name its results get (one of `impls`, served from `extra`) and the revision.
+   * With `schemas` (REF's schema differs), each of the two sides is served from a fixture of its
+   * own schema, seeded like the shared one.
    */
-  against?: { impl: string; info: AgainstInfo } | undefined;
+  against?: { impl: string; info: AgainstInfo; schemas?: Readonly<Record<string, FixtureSchema>> | undefined } | undefined;
   /** A paired slowdown smaller than this fraction is not flagged. @default 0.02 */
   minEffect?: number | undefined;
   /** EXPLAIN each distinct statement of the implementation under test. */
@@ -77,6 +80,7 @@ async function measuredRun(options: RunOptions, measuring: MeasuringSession): Pr
   const errors: string[] = [];
   let fixture: FixtureInfo | undefined;
   const checksums: Partial<Record<Dialect, string>> = {};
+  const ownFixtures: NonNullable<AgainstInfo['fixtures']> = {};
 
   for (const dialect of options.dialects) {
     const scenarios = options.scenarios.filter((s) => s.dialects === undefined || s.dialects.includes(dialect));
@@ -94,10 +98,24 @@ async function measuredRun(options: RunOptions, measuring: MeasuringSession): Pr
       fixture ??= opened.info;
       checksums[dialect] = opened.info.checksum;
       databases[dialect] = await adapter.serverVersion(opened.db).catch(asEnvironmentFailure);
+      const schemas = options.against?.schemas;
+      const own: Map<string, OwnDatabase> =
+        schemas === undefined
+          ? new Map()
+          : await openOwnDatabases(adapter, schemas, {
+              profile: options.profile,
+              seed: options.seed,
+              onProgress: options.onSeedProgress === undefined ? undefined : (p) => options.onSeedProgress?.(dialect, p),
+            }).catch(asEnvironmentFailure);
+      if (own.size > 0) {
+        ownFixtures[dialect] = Object.fromEntries([...own].map(([impl, o]) => [impl, o.info]));
+        const mismatch = seedingMismatch(opened.info, own);
+        if (mismatch !== undefined) errors.push(`${dialect}: ${mismatch}`);
+      }
       const recorder = new QueryRecorder(opened.db).attach();
       // The endpoint answers a dead database with 500s, which the sampling loop would time as fast
       // samples: stop the run as soon as the connection is lost, or on SIGINT/SIGTERM.
-      const watch = watchConnection(opened.db, options.signal);
+      const watch = watchConnections([opened.db, ...[...own.values()].map((o) => o.db)], options.signal);
       for (const scenario of scenarios) {
         options.signal?.throwIfAborted();
         options.onProgress(`${dialect}: ${scenario.name}`);
@@ -116,6 +134,7 @@ async function measuredRun(options: RunOptions, measuring: MeasuringSession): Pr
             overhead: options.measureOverhead && scenario.name === ACCEPTANCE_SCENARIO,
             probe: true,
             extra: options.extra,
+            ownDatabases: own,
             minEffect: options.minEffect,
             seed: options.seed,
             sampling: options.sampling,
@@ -124,7 +143,8 @@ async function measuredRun(options: RunOptions, measuring: MeasuringSession): Pr
           if (options.plans) {
             // REF's implementation too, with --against: its exact cost is what the working tree's is judged against.
             for (const impl of [options.implUnderTest, ...(options.against === undefined ? [] : [options.against.impl])]) {
-              await watch.guard(attachPlans(adapter, opened.db, measured.results, impl, opened.info.rowCounts, options.thresholds.fullScanRows));
+              const db = own.get(impl)?.db ?? opened.db;
+              await watch.guard(attachPlans(adapter, db, measured.results, impl, opened.info.rowCounts, options.thresholds.fullScanRows));
             }
             const snapshots = options.snapshots;
             if (snapshots !== undefined) {
@@ -145,6 +165,7 @@ async function measuredRun(options: RunOptions, measuring: MeasuringSession): Pr
       }
       watch.dispose();
       recorder.detach();
+      detachAll(own);
     } finally {
       await adapter.close();
     }
@@ -174,7 +195,7 @@ async function measuredRun(options: RunOptions, measuring: MeasuringSession): Pr
     results,
     ratios,
     pairs,
-    ...(options.against === undefined ? {} : { against: options.against.info }),
+    ...(options.against === undefined ? {} : { against: { ...options.against.info, ...(Object.keys(ownFixtures).length === 0 ? {} : { fixtures: ownFixtures }) } }),
     errors,
   };
 }
@@ -262,6 +283,17 @@ function rethrowConnectionErrors(error: unknown): void {
   if (isConnectionLoss(error)) {
     throw new EnvironmentError(`the database went away: ${error instanceof Error ? error.message : String(error)}`, LOST_HINT);
   }
+}
+
+/** One watch over several knex instances: the first loss among them ends the guarded promise. */
+function watchConnections(dbs: readonly Knex[], signal: AbortSignal | undefined): ConnectionWatch {
+  const watches = dbs.map((db) => watchConnection(db, signal));
+  return {
+    guard: <T>(promise: Promise<T>) => watches.reduce((guarded, w) => w.guard(guarded), promise),
+    dispose: () => {
+      for (const w of watches) w.dispose();
+    },
+  };
 }
 
 interface ConnectionWatch {

@@ -21,6 +21,8 @@ export interface Contender {
   role: ContenderRole;
   /** False: timed with the recorder's listeners off and outside its request scope. */
   instrumented: boolean;
+  /** The recorder of the database it is served from (switched off for its turns when uninstrumented). */
+  recorder: QueryRecorder;
 }
 
 /** Everything timed of one contender. */
@@ -52,7 +54,6 @@ export interface SamplingOutcome {
 export async function sampleRounds(
   contenders: readonly Contender[],
   requests: readonly ResolvedRequest[],
-  recorder: QueryRecorder,
   options: SamplingOptions,
   pair: readonly [string, string] | null,
   signal?: AbortSignal,
@@ -85,7 +86,7 @@ export async function sampleRounds(
   };
 
   const turn = async (c: Contender, round: number) => {
-    if (!c.instrumented) recorder.detach();
+    if (!c.instrumented) c.recorder.detach();
     try {
       if (c.role === 'judged') {
         const until = performance.now() + options.sliceMs;
@@ -95,7 +96,7 @@ export async function sampleRounds(
         await iteration(c, round);
       }
     } finally {
-      if (!c.instrumented) recorder.attach();
+      if (!c.instrumented) c.recorder.attach();
     }
   };
 
