@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { measureSensitivity, renderSensitivity, type SensitivityFigures, type Trial } from '../harness/bench/sensitivity.js';
-import { DEFAULT_SAMPLING } from '../harness/runner/sampling-options.js';
+import { DEFAULT_SAMPLING, QUICK_SAMPLING } from '../harness/runner/sampling-options.js';
 import { createTestDatabase, testFolder, TEST_DIALECTS } from './support/databases.js';
 
 /**
@@ -54,5 +54,49 @@ describe('sensitivity of the latency verdicts (small profile, default sampling, 
     const aa = trials((t) => t.method === 'compare');
     expect(aa).toHaveLength(4);
     expect(aa.filter((t) => t.flagged)).toEqual([]);
+  });
+});
+
+/**
+ * The same for `run --against` with each side on a fixture database of its own (what a REF whose
+ * schema differs gets): two namespaces, the same rows, judged side by side.
+ */
+describe('sensitivity of run --against with a fixture per side (small profile, --quick sampling, both databases)', () => {
+  const saved = process.env.QUERYGATE_CACHE_DIR;
+  let figures: SensitivityFigures;
+
+  beforeAll(async () => {
+    process.env.QUERYGATE_CACHE_DIR = testFolder('sensitivity-own-cache');
+    figures = await measureSensitivity({
+      dialects: [...TEST_DIALECTS],
+      profile: 'small',
+      effects: [20],
+      kinds: ['cpu'],
+      pairs: 2,
+      aa: 2,
+      comparePairs: 0,
+      compareEffect: 20,
+      compareAa: 0,
+      ownFixtures: true,
+      // --quick: a 20% slowdown is far above its detectable effect, and the suite's time is short.
+      sampling: QUICK_SAMPLING,
+      target: { pgUrl: await createTestDatabase(), sqliteFile: join(testFolder('sensitivity-own'), 'small.sqlite') },
+      onProgress: () => {},
+    });
+    process.stdout.write(`${renderSensitivity(figures)}\n`);
+  });
+  afterAll(() => {
+    if (saved === undefined) delete process.env.QUERYGATE_CACHE_DIR;
+    else process.env.QUERYGATE_CACHE_DIR = saved;
+  });
+
+  it('flags no unchanged comparison and every 20% slowdown, on both databases', () => {
+    const aa = figures.trials.filter((t) => t.kind === 'none');
+    const slowed = figures.trials.filter((t) => t.kind === 'cpu');
+    expect(aa).toHaveLength(4);
+    expect(aa.filter((t) => t.flagged)).toEqual([]);
+    expect(slowed).toHaveLength(4);
+    expect(slowed.filter((t) => !t.flagged)).toEqual([]);
+    expect(renderSensitivity(figures)).toContain('`run --against`, a fixture per side');
   });
 });

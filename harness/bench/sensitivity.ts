@@ -6,7 +6,10 @@
  *
  *   npm run bench:sensitivity -- [--db sqlite,postgres] [--effects 2,5,10,20] [--kinds cpu,sql]
  *     [--pairs 20] [--aa 100] [--compare-pairs 20] [--compare-effect 20] [--compare-aa 50]
- *     [--profile default] [--quick]
+ *     [--profile default] [--quick] [--own-fixtures]
+ *
+ * --own-fixtures: the two sides of `run --against` each on a fixture database of its own (two
+ * namespaces, the same schema and rows), as when REF's schema differs from the working tree's.
  *
  * Prints a markdown table (the README's) on stdout, progress on stderr, and writes every trial
  * to reports/out/sensitivity.json.
@@ -18,11 +21,13 @@ import { GENERATOR_VERSION, isProfileName, type ProfileName } from '../../fixtur
 import { list50 } from '../../scenarios/list-50.js';
 import { compareRuns } from '../../reports/compare.js';
 import { openAdapter, type DatabaseTarget } from '../db/open-adapter.js';
+import { describeSchema } from '../db/schema-identity.js';
 import { openFixture } from '../fixture-store.js';
 import { QueryRecorder } from '../instrument/query-recorder.js';
 import { DIALECTS, FLOOR_IMPL, REFERENCE_IMPL, RESULT_SCHEMA_VERSION, type Dialect, type PairedComparison, type RunResult } from '../result.js';
 import { loadRevision } from '../runner/against-revision.js';
 import { describeEnvironment } from '../runner/environment.js';
+import { detachAll, openOwnDatabases, type OwnDatabase } from '../runner/own-databases.js';
 import { runScenario } from '../runner/run-scenario.js';
 import { againstSampling, DEFAULT_SAMPLING, QUICK_SAMPLING, type SamplingOptions } from '../runner/sampling-options.js';
 import type { ExtraImplementations } from '../runner/served-implementation.js';
@@ -43,6 +48,8 @@ export interface SensitivityOptions {
   compareEffect: number;
   compareAa: number;
   sampling: SamplingOptions;
+  /** `run --against` trials with each side on a fixture database of its own. */
+  ownFixtures?: boolean | undefined;
   target: DatabaseTarget;
   onProgress: (message: string) => void;
 }
@@ -76,6 +83,8 @@ export async function measureSensitivity(o: SensitivityOptions): Promise<Sensiti
   const head = await loadRevision('HEAD', 'fixed');
   // Slowed copies are built from the working tree's own module graph, as its side of --against is.
   const modules = await endpointModulesAt(head.workingTreeDir);
+  // Two namespaces of one schema: each side of --against on its own database, the rows the same.
+  const schema = o.ownFixtures === true ? await describeSchema(`${head.workingTreeDir}/src`) : undefined;
   const trials: Trial[] = [];
   const calibration: SensitivityFigures['calibration'] = [];
   for (const dialect of o.dialects) {
@@ -83,6 +92,10 @@ export async function measureSensitivity(o: SensitivityOptions): Promise<Sensiti
     try {
       const fixture = await openFixture({ adapter, profile: o.profile, seed: 42 });
       const recorder = new QueryRecorder(fixture.db).attach();
+      const sides =
+        schema === undefined
+          ? new Map<string, OwnDatabase>()
+          : await openOwnDatabases(adapter, { subject: { module: schema.module, identity: `${schema.identity}_a` }, reference: { module: schema.module, identity: `${schema.identity}_b` } }, { profile: o.profile, seed: 42 });
       try {
         const stepMs = await sqlStepMs(fixture.db);
         // fixed's p50 as the trials see it (beside the references, in rounds): from the unchanged
@@ -93,11 +106,14 @@ export async function measureSensitivity(o: SensitivityOptions): Promise<Sensiti
           const extra: ExtraImplementations = { ...head.extra, [SUBJECT]: kind === 'none' ? (db: Knex) => head.extra[head.impl]!(db) : slowedFixed(kind, amount(kind, pct), SUBJECT, modules) };
           // Unchanged code: the working tree's fixed against HEAD's, two module instances as in a real --against HEAD.
           const subject = kind === 'none' ? 'fixed' : SUBJECT;
+          const own = new Map<string, OwnDatabase>();
+          const [mine, theirs] = [sides.get('subject'), sides.get('reference')];
+          if (mine !== undefined && theirs !== undefined) own.set(subject, mine).set(head.impl, theirs);
           const began = performance.now();
           const out = await runScenario({
             db: fixture.db, recorder, dialect, scenario: list50,
             impls: [REFERENCE_IMPL, subject, FLOOR_IMPL, head.impl],
-            implUnderTest: subject, against: head.impl, probe: true, extra, seed: 42,
+            implUnderTest: subject, against: head.impl, probe: true, extra, seed: 42, ownDatabases: own,
             sampling: { ...againstSampling(o.sampling), seed },
           });
           const pair = out.pairs[0] as PairedComparison;
@@ -153,6 +169,7 @@ export async function measureSensitivity(o: SensitivityOptions): Promise<Sensiti
         }
       } finally {
         recorder.detach();
+        detachAll(sides);
         await fixture.db.destroy();
       }
     } finally {
@@ -195,7 +212,7 @@ export function renderSensitivity(f: SensitivityFigures): string {
     const cis = ts.map((t) => t.ci).filter((c): c is [number, number] => c !== null);
     const mdes = ts.map((t) => t.mde).filter((m): m is number => m !== null && Number.isFinite(m));
     lines.push(
-      `| ${method === 'against' ? '`run --against`' : '`compare` (two runs)'} | ${dialect} | ${what} | ${ts.filter((t) => t.flagged).length} of ${ts.length} | ${median(ts.map((t) => t.ratio)).toFixed(3)} [${median(cis.map((c) => c[0])).toFixed(3)}, ${median(cis.map((c) => c[1])).toFixed(3)}] | ${mdes.length === 0 ? '-' : `${(median(mdes) * 100).toFixed(1)}%`} | ${median(ts.map((t) => t.samples))} |`,
+      `| ${method === 'against' ? `\`run --against\`${f.options.ownFixtures === true ? ', a fixture per side' : ''}` : '`compare` (two runs)'} | ${dialect} | ${what} | ${ts.filter((t) => t.flagged).length} of ${ts.length} | ${median(ts.map((t) => t.ratio)).toFixed(3)} [${median(cis.map((c) => c[0])).toFixed(3)}, ${median(cis.map((c) => c[1])).toFixed(3)}] | ${mdes.length === 0 ? '-' : `${(median(mdes) * 100).toFixed(1)}%`} | ${median(ts.map((t) => t.samples))} |`,
     );
   }
   return lines.join('\n');
@@ -221,6 +238,7 @@ if (process.argv[1]?.endsWith('sensitivity.ts')) {
     comparePairs: Number(flag('compare-pairs') ?? 20),
     compareEffect: Number(flag('compare-effect') ?? 20),
     compareAa: Number(flag('compare-aa') ?? 50),
+    ownFixtures: process.argv.includes('--own-fixtures'),
     sampling: {
       ...(process.argv.includes('--quick') ? QUICK_SAMPLING : DEFAULT_SAMPLING),
       ...(flag('slice-ms') === undefined ? {} : { sliceMs: Number(flag('slice-ms')) }),
