@@ -57,6 +57,19 @@ describe.each(TEST_DIALECTS)('a fixture of another src/ tree\'s schema, on %s', 
       await adapter.close();
     }
   });
+
+  it('fails, leaving nothing behind, when the schema has a required column the generator does not fill', async () => {
+    const schema = await describeSchema(srcWith('schema.ts', (text) => text.replace("    t.string('source', 500).notNullable();\n", "    t.string('source', 500).notNullable();\n    t.string('owner', 64).notNullable();\n")));
+    const adapter = await openTestAdapter(dialect);
+    try {
+      await expect(openFixture({ adapter, profile: 'small', seed: 3, schema })).rejects.toThrow(/owner/);
+      const namespace = adapter.namespaceFor('small', 3, `schema_${schema.identity}`);
+      expect((await adapter.inspect(namespace)).kind).toBe('absent');
+      expect((await adapter.inspect(adapter.scratchNamespace(namespace))).kind).toBe('absent');
+    } finally {
+      await adapter.close();
+    }
+  });
 });
 
 /** The fixture's own tables' indexes, constraints and triggers (the harness's marker and write counter left out), as sorted lines. */

@@ -26,7 +26,7 @@ export async function openOwnDatabases(
   try {
     for (const [impl, schema] of Object.entries(schemas)) {
       const opened = await openFixture({ adapter, profile: fixture.profile, seed: fixture.seed, schema, onProgress: fixture.onProgress }).catch((error: unknown) => {
-        throw new Error(`the fixture of ${impl}'s schema could not be built: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+        throw new Error(`the fixture of ${impl}'s schema could not be built: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`, { cause: error });
       });
       own.set(impl, { db: opened.db, recorder: new QueryRecorder(opened.db).attach(), info: opened.info });
     }

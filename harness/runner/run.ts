@@ -6,7 +6,7 @@ import type { Scenario } from '../../scenarios/scenario.js';
 import type { Thresholds } from '../../scenarios/thresholds.js';
 import type { DialectAdapter } from '../db/dialect-adapter.js';
 import { openAdapter, type DatabaseTarget } from '../db/open-adapter.js';
-import { EnvironmentError } from '../errors.js';
+import { EnvironmentError, UsageError } from '../errors.js';
 import { openFixture, type FixtureSchema, type SeedProgress } from '../fixture-store.js';
 import { QueryRecorder } from '../instrument/query-recorder.js';
 import { PROBE_IMPL, REFERENCE_IMPL, RESULT_SCHEMA_VERSION, type AgainstInfo, type Dialect, type EnvironmentInfo, type FixtureInfo, type MeasuredRun, type PairedComparison, type RatioResult, type ScenarioResult } from '../result.js';
@@ -106,7 +106,11 @@ async function measuredRun(options: RunOptions, measuring: MeasuringSession): Pr
               profile: options.profile,
               seed: options.seed,
               onProgress: options.onSeedProgress === undefined ? undefined : (p) => options.onSeedProgress?.(dialect, p),
-            }).catch(asEnvironmentFailure);
+            }).catch((error: unknown) => {
+              // A lost server is the environment's failure; a schema that cannot hold the rows is REF's (exit 2).
+              rethrowConnectionErrors((error as Error).cause ?? error);
+              throw new UsageError(`--against: ${error instanceof Error ? error.message : String(error)}`);
+            });
       if (own.size > 0) {
         ownFixtures[dialect] = Object.fromEntries([...own].map(([impl, o]) => [impl, o.info]));
         const mismatch = seedingMismatch(opened.info, own);
