@@ -169,7 +169,8 @@ async function build(
     options.onProgress?.({ table, done, total });
   };
   const custom = options.schema;
-  // Another revision's schema code cannot be split into tables and indexes: the plain path.
+  // The side load's worker indexes its tables with src/schema.ts's indexes: a fixture of another
+  // schema loads on this thread alone.
   const sideLoad = custom === undefined ? adapter.sideLoad : undefined;
   const sideTables: readonly LinkTable[] = sideLoad === undefined ? [] : SIDE_TABLES;
   const sideFiles = Object.fromEntries(sideTables.map((t) => [t, sideLoad?.namespaceFor(scratch, t) ?? ''])) as Record<LinkTable, string>;
