@@ -1,8 +1,33 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { measureSensitivity, renderSensitivity, type SensitivityFigures, type Trial } from '../harness/bench/sensitivity.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { measureSensitivity, renderSensitivity, type SensitivityFigures, type SensitivityOptions, type Trial } from '../harness/bench/sensitivity.js';
 import { DEFAULT_SAMPLING, QUICK_SAMPLING } from '../harness/runner/sampling-options.js';
 import { createTestDatabase, testFolder, TEST_DIALECTS } from './support/databases.js';
+
+/**
+ * measureSensitivity on the small profile, in this test's own folders and cache (restored after),
+ * its table printed for the CI log.
+ */
+function measureInTestFolders(name: string, options: Omit<SensitivityOptions, 'dialects' | 'profile' | 'target' | 'onProgress'>): () => Promise<SensitivityFigures> {
+  return async () => {
+    const saved = process.env.QUERYGATE_CACHE_DIR;
+    process.env.QUERYGATE_CACHE_DIR = testFolder(`${name}-cache`);
+    try {
+      const figures = await measureSensitivity({
+        ...options,
+        dialects: [...TEST_DIALECTS],
+        profile: 'small',
+        target: { pgUrl: await createTestDatabase(), sqliteFile: join(testFolder(name), 'small.sqlite') },
+        onProgress: () => {},
+      });
+      process.stdout.write(`${renderSensitivity(figures)}\n`);
+      return figures;
+    } finally {
+      if (saved === undefined) delete process.env.QUERYGATE_CACHE_DIR;
+      else process.env.QUERYGATE_CACHE_DIR = saved;
+    }
+  };
+}
 
 /**
  * A CI-sized `npm run bench:sensitivity`: `run --against` flags a 20% slowdown of fixed (CPU in
@@ -11,31 +36,21 @@ import { createTestDatabase, testFolder, TEST_DIALECTS } from './support/databas
  * The README's rates come from the full bench; this keeps them from rotting.
  */
 describe('sensitivity of the latency verdicts (small profile, default sampling, both databases)', () => {
-  const saved = process.env.QUERYGATE_CACHE_DIR;
   let figures: SensitivityFigures;
   const trials = (filter: (t: Trial) => boolean) => figures.trials.filter(filter);
+  const measure = measureInTestFolders('sensitivity', {
+    effects: [20],
+    kinds: ['cpu', 'sql'],
+    pairs: 2,
+    aa: 3,
+    comparePairs: 0,
+    compareEffect: 20,
+    compareAa: 2,
+    sampling: DEFAULT_SAMPLING,
+  });
 
   beforeAll(async () => {
-    process.env.QUERYGATE_CACHE_DIR = testFolder('sensitivity-cache');
-    figures = await measureSensitivity({
-      dialects: [...TEST_DIALECTS],
-      profile: 'small',
-      effects: [20],
-      kinds: ['cpu', 'sql'],
-      pairs: 2,
-      aa: 3,
-      comparePairs: 0,
-      compareEffect: 20,
-      compareAa: 2,
-      sampling: DEFAULT_SAMPLING,
-      target: { pgUrl: await createTestDatabase(), sqliteFile: join(testFolder('sensitivity'), 'small.sqlite') },
-      onProgress: () => {},
-    });
-    process.stdout.write(`${renderSensitivity(figures)}\n`);
-  });
-  afterAll(() => {
-    if (saved === undefined) delete process.env.QUERYGATE_CACHE_DIR;
-    else process.env.QUERYGATE_CACHE_DIR = saved;
+    figures = await measure();
   });
 
   it('flags no unchanged comparison with run --against', () => {
@@ -62,32 +77,22 @@ describe('sensitivity of the latency verdicts (small profile, default sampling, 
  * schema differs gets): two namespaces, the same rows, judged side by side.
  */
 describe('sensitivity of run --against with a fixture per side (small profile, --quick sampling, both databases)', () => {
-  const saved = process.env.QUERYGATE_CACHE_DIR;
   let figures: SensitivityFigures;
+  const measure = measureInTestFolders('sensitivity-own', {
+    effects: [20],
+    kinds: ['cpu'],
+    pairs: 2,
+    aa: 2,
+    comparePairs: 0,
+    compareEffect: 20,
+    compareAa: 0,
+    ownFixtures: true,
+    // --quick: a 20% slowdown is far above its detectable effect, and the suite's time is short.
+    sampling: QUICK_SAMPLING,
+  });
 
   beforeAll(async () => {
-    process.env.QUERYGATE_CACHE_DIR = testFolder('sensitivity-own-cache');
-    figures = await measureSensitivity({
-      dialects: [...TEST_DIALECTS],
-      profile: 'small',
-      effects: [20],
-      kinds: ['cpu'],
-      pairs: 2,
-      aa: 2,
-      comparePairs: 0,
-      compareEffect: 20,
-      compareAa: 0,
-      ownFixtures: true,
-      // --quick: a 20% slowdown is far above its detectable effect, and the suite's time is short.
-      sampling: QUICK_SAMPLING,
-      target: { pgUrl: await createTestDatabase(), sqliteFile: join(testFolder('sensitivity-own'), 'small.sqlite') },
-      onProgress: () => {},
-    });
-    process.stdout.write(`${renderSensitivity(figures)}\n`);
-  });
-  afterAll(() => {
-    if (saved === undefined) delete process.env.QUERYGATE_CACHE_DIR;
-    else process.env.QUERYGATE_CACHE_DIR = saved;
+    figures = await measure();
   });
 
   it('flags no unchanged comparison and every 20% slowdown, on both databases', () => {

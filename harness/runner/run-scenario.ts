@@ -73,6 +73,11 @@ export async function runScenario(input: ScenarioRunInput): Promise<ScenarioRunO
   const subject = input.implUnderTest !== undefined && impls.includes(input.implUnderTest) ? input.implUnderTest : undefined;
   const endpoints = new Map<string, LoopbackEndpoint>();
   const contenders: Contender[] = [];
+  // Every recorder a contender is served through (the shared database's, and each own database's).
+  const recorders = [recorder, ...[...(input.ownDatabases?.values() ?? [])].map((o) => o.recorder)];
+  const captureCallSites = (on: boolean) => {
+    for (const r of recorders) r.captureCallSites = on;
+  };
   try {
     const serve = async (key: string, impl: string, role: Contender['role'], instrumented = true) => {
       const own = input.ownDatabases?.get(impl) ?? { db, recorder };
@@ -80,10 +85,6 @@ export async function runScenario(input: ScenarioRunInput): Promise<ScenarioRunO
       endpoints.set(key, endpoint);
       contenders.push({ key, endpoint, role, instrumented, recorder: own.recorder });
       return endpoint;
-    };
-    const recorders = [recorder, ...[...(input.ownDatabases?.values() ?? [])].map((o) => o.recorder)];
-    const captureCallSites = (on: boolean) => {
-      for (const r of recorders) r.captureCallSites = on;
     };
     const judgedKeys = new Set([subject, input.against].filter((k) => k !== undefined));
     for (const impl of impls) await serve(impl, impl, judgedKeys.size === 0 || judgedKeys.has(impl) ? 'judged' : 'reference');
@@ -136,8 +137,7 @@ export async function runScenario(input: ScenarioRunInput): Promise<ScenarioRunO
     }
     return { results, pairs };
   } finally {
-    recorder.captureCallSites = false;
-    for (const own of input.ownDatabases?.values() ?? []) own.recorder.captureCallSites = false;
+    captureCallSites(false);
     for (const endpoint of endpoints.values()) await endpoint.close();
   }
 }
