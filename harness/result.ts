@@ -255,17 +255,17 @@ export interface QuantileEstimate {
 
 /**
  * One judged pair: a subject against a reference measured side by side in interleaved rounds
- * (the same implementation at another git revision, or an A/A copy of itself), judged on the
- * per-round ratios of their medians.
+ * (the same implementation at another git revision, an A/A copy of itself, or the baseline where
+ * a gate compares the two), judged on the per-round ratios of their medians.
  */
 export interface PairedComparison {
   scenario: string;
   dialect: Dialect;
   /** The implementation under test as it is in the working tree, e.g. "fixed". */
   subject: ImplName;
-  /** What it is judged against, e.g. "fixed@main" or "fixed (A/A)". */
+  /** What it is judged against, e.g. "fixed@main", "fixed (A/A)" or "baseline". */
   reference: ImplName;
-  kind: 'against' | 'aa';
+  kind: 'against' | 'aa' | 'baseline';
   rounds: number;
   /** Per round: the subject's median / the reference's median in that round. */
   roundRatios: number[];

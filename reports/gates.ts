@@ -1,6 +1,6 @@
 import type { GateId, Scenario } from '../scenarios/scenario.js';
 import type { Thresholds } from '../scenarios/thresholds.js';
-import { REFERENCE_IMPL, type GateResult, type MeasuredRun, type RatioResult, type RunResult, type ScenarioResult } from '../harness/result.js';
+import { REFERENCE_IMPL, type GateResult, type MeasuredRun, type PairedComparison, type RatioResult, type RunResult, type ScenarioResult } from '../harness/result.js';
 import { minSamplesForQuantileInterval, quantileInterval } from '../harness/quantile-interval.js';
 import { FINGERPRINT_VERSION, fullScansOf } from '../harness/instrument/fingerprint.js';
 import { EXACT_GROWTH_TOLERANCE, exactCostRegressions } from './exact-cost-growth.js';
@@ -13,7 +13,7 @@ export { DEFAULT_THRESHOLDS, type Thresholds } from '../scenarios/thresholds.js'
  * (fixture checksums that differ between databases, a scenario that failed to run).
  */
 export function judgeRun(measured: MeasuredRun, scenarios: readonly Scenario[], thresholds: Thresholds): RunResult {
-  const gates = applyGates(measured.results, measured.ratios, scenarios, measured.implUnderTest, thresholds);
+  const gates = applyGates(measured.results, measured.ratios, scenarios, measured.implUnderTest, thresholds, measured.pairs);
   const against = applyAgainstGates(measured);
   return { ...measured, verdict: gates === 'pass' && against === 'pass' && measured.errors.length === 0 ? 'pass' : 'fail' };
 }
@@ -75,6 +75,7 @@ export function applyGates(
   scenarios: readonly Scenario[],
   implUnderTest: string,
   thresholds: Thresholds,
+  pairs: readonly PairedComparison[] = [],
 ): 'pass' | 'fail' {
   let pass = true;
   let judged = 0;
@@ -90,7 +91,8 @@ export function applyGates(
     const ratio = ratios.find(
       (r) => r.scenario === result.scenario && r.dialect === result.dialect && r.numerator === implUnderTest && r.denominator === REFERENCE_IMPL,
     );
-    result.gates = (scenario?.gates ?? []).map((id) => judge(id, result, reference, ratio, thresholds));
+    const baselinePair = pairs.find((p) => p.kind === 'baseline' && p.scenario === result.scenario && p.dialect === result.dialect && p.subject === implUnderTest);
+    result.gates = (scenario?.gates ?? []).map((id) => judge(id, result, reference, ratio, baselinePair, thresholds));
     if (result.gates.some((g) => !g.pass)) pass = false;
   }
   // A run that measured nothing of the implementation under test has proven nothing.
@@ -102,6 +104,7 @@ function judge(
   result: ScenarioResult,
   reference: ScenarioResult | undefined,
   ratio: RatioResult | undefined,
+  baselinePair: PairedComparison | undefined,
   t: Thresholds,
 ): GateResult {
   switch (id) {
@@ -137,25 +140,54 @@ function judge(
       return gate(id, result.sameResponse, result.sameResponse ? 'identical' : 'different', `identical to ${REFERENCE_IMPL}`,
         result.sameResponse ? `every response byte-identical to ${REFERENCE_IMPL}'s` : `responses differ: ${result.responseDiff ?? ''}`);
     }
-    case 'detail-no-regression': {
-      if (reference === undefined || reference.state === 'errored') {
-        const why = reference === undefined ? 'did not run on this scenario' : `could not be measured: ${reference.error ?? 'errored'}`;
-        return gate(id, false, 'not compared', `vs ${REFERENCE_IMPL}`, `${REFERENCE_IMPL} ${why}`);
-      }
-      const limit = 1 + t.detailTolerancePct / 100;
-      const moreQueries = result.queries.perRequest > reference.queries.perRequest;
-      // Slower only when the whole interval of the p95 ratio lies above the tolerance: noise never fails it.
-      const slower = ratio !== undefined && ratio.p95Ci[0] > limit;
-      const ratioText = ratio === undefined ? 'same impl' : `p95 ratio ${ratio.p95.toFixed(2)} [${ratio.p95Ci[0].toFixed(2)}-${ratio.p95Ci[1].toFixed(2)}]`;
-      return gate(id, !moreQueries && !slower, `${ratioText}, ${result.queries.perRequest} vs ${reference.queries.perRequest} queries`,
-        `p95 ratio not above ${limit.toFixed(2)}, queries <= ${REFERENCE_IMPL}'s`,
-        `${moreQueries ? 'more queries than baseline; ' : ''}${slower ? 'significantly slower than baseline; ' : ''}${ratioText}`);
-    }
+    case 'detail-no-regression':
+      return judgeAgainstBaseline(result, reference, ratio, baselinePair, t);
     case 'no-new-full-scan':
       return judgeFullScans(result, t);
     case 'same-queries-as-snapshot':
       return judgeSnapshot(result);
   }
+}
+
+/**
+ * No regression against the baseline: no more statements, and neither the paired per-round
+ * median ratio (both measured side by side in the same rounds) nor the p95 ratio significantly
+ * above 1 + the tolerance. Each latency figure is judged only on samples enough for its
+ * interval: a p95 needs 59 on each side, the paired ratio 8 rounds; with neither, nothing
+ * latency-wise was proven and the gate fails saying so.
+ */
+function judgeAgainstBaseline(
+  result: ScenarioResult,
+  reference: ScenarioResult | undefined,
+  ratio: RatioResult | undefined,
+  pair: PairedComparison | undefined,
+  t: Thresholds,
+): GateResult {
+  const id = 'detail-no-regression';
+  if (reference === undefined || reference.state === 'errored') {
+    const why = reference === undefined ? 'did not run on this scenario' : `could not be measured: ${reference.error ?? 'errored'}`;
+    return gate(id, false, 'not compared', `vs ${REFERENCE_IMPL}`, `${REFERENCE_IMPL} ${why}`);
+  }
+  const limit = 1 + t.detailTolerancePct / 100;
+  const threshold = `paired and p95 ratios not above ${limit.toFixed(2)}, queries <= ${REFERENCE_IMPL}'s`;
+  const queries = `${result.queries.perRequest} vs ${reference.queries.perRequest} queries`;
+  const moreQueries = result.queries.perRequest > reference.queries.perRequest;
+  const moreText = moreQueries ? `more queries than ${REFERENCE_IMPL}; ` : '';
+  if (result.impl === REFERENCE_IMPL) return gate(id, true, `same impl, ${queries}`, threshold, `the implementation under test is ${REFERENCE_IMPL} itself`);
+
+  const pairJudged = pair !== undefined && pair.rounds >= MIN_PAIRED_ROUNDS;
+  const pairText = pair === undefined ? 'no paired rounds' : `per-round median ratio ${pair.ratio.toFixed(2)} [${pair.ci[0].toFixed(2)}-${pair.ci[1].toFixed(2)}] (${Math.round(pair.confidence * 100)}%, ${pair.rounds} rounds${pairJudged ? '' : `, too few to judge: it needs ${MIN_PAIRED_ROUNDS}`})`;
+  const needed = minSamplesForQuantileInterval(95);
+  const [n, m] = [result.samples, reference.samples];
+  const p95Judged = ratio !== undefined && n >= needed && m >= needed;
+  const p95Text = ratio === undefined ? 'no p95 ratio' : `p95 ratio ${ratio.p95.toFixed(2)} [${ratio.p95Ci[0].toFixed(2)}-${ratio.p95Ci[1].toFixed(2)}] (n ${n} / ${m}${p95Judged ? '' : `, too few to judge: a p95 interval needs ${needed} on each side`})`;
+  const slower = [pairJudged && (pair?.ci[0] ?? 0) > limit ? 'per-round median' : '', p95Judged && (ratio?.p95Ci[0] ?? 0) > limit ? 'p95' : ''].filter((s) => s !== '');
+  const latencyText = `${pairText}; ${p95Text}`;
+  if (!pairJudged && !p95Judged) {
+    return gate(id, false, `not judged, ${queries}`, threshold, `${moreText}too few samples to judge the latency against ${REFERENCE_IMPL}: ${latencyText}`);
+  }
+  return gate(id, !moreQueries && slower.length === 0, `${latencyText}, ${queries}`, threshold,
+    `${moreText}${slower.length > 0 ? `significantly slower than ${REFERENCE_IMPL} (${slower.join(' and ')}); ` : ''}${latencyText}`);
 }
 
 /** Exact: every table over the threshold that a plan reads in full must be accepted in the snapshot. */

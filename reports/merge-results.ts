@@ -87,7 +87,7 @@ export function mergeResults(inputs: readonly MergeInput[], options: { expectedU
   const ratios = byUnit(structuredClone(inputs.flatMap((i) => i.result.ratios)));
   const pairs = byUnit(structuredClone(inputs.flatMap((i) => i.result.pairs ?? [])));
   const thresholds: Thresholds = { ...DEFAULT_THRESHOLDS, ...((first.result.options['thresholds'] as Partial<Thresholds> | undefined) ?? {}) };
-  const verdict = applyGates(results, ratios, SCENARIOS, first.result.implUnderTest, thresholds);
+  const verdict = applyGates(results, ratios, SCENARIOS, first.result.implUnderTest, thresholds, pairs);
   const { shard: _shard, ...base } = structuredClone(first.result);
   const result: RunResult = {
     ...base,

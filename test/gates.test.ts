@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyAgainstGates, applyGates, DEFAULT_THRESHOLDS, type Thresholds } from '../reports/gates.js';
-import type { Dialect, LatencyStats, QueryStats, RatioResult, ScenarioResult } from '../harness/result.js';
+import type { Dialect, LatencyStats, PairedComparison, QueryStats, RatioResult, ScenarioResult } from '../harness/result.js';
 import { SCENARIOS, type Scenario } from '../scenarios/index.js';
 import { makeScenarioResult } from './fixtures/sample-result.js';
 
@@ -43,7 +43,7 @@ interface Spec {
 
 function result(spec: Spec): ScenarioResult {
   const p95 = spec.p95 ?? 3;
-  return makeScenarioResult({
+  const made = makeScenarioResult({
     scenario: spec.scenario,
     dialect: spec.dialect ?? 'sqlite',
     impl: spec.impl ?? 'fixed',
@@ -54,6 +54,7 @@ function result(spec: Spec): ScenarioResult {
     sameResponse: spec.sameResponse === undefined ? true : spec.sameResponse,
     ...(spec.state === 'errored' ? { state: 'errored', error: 'boom' } : {}),
   });
+  return { ...made, samples: spec.n ?? 100 };
 }
 
 const ratio = (scenario: string, p95: number, p95Ci: [number, number], dialect: Dialect = 'sqlite'): RatioResult => ({
@@ -67,9 +68,33 @@ const ratio = (scenario: string, p95: number, p95Ci: [number, number], dialect: 
   p95Ci,
 });
 
+/** fixed against the baseline side by side: a paired verdict of `rounds` rounds. */
+const baselinePair = (scenario: string, ratio: number, ci: [number, number], rounds = 200, dialect: Dialect = 'sqlite'): PairedComparison => ({
+  scenario,
+  dialect,
+  subject: 'fixed',
+  reference: 'baseline',
+  kind: 'baseline',
+  rounds,
+  roundRatios: [],
+  ratio,
+  ci,
+  confidence: 0.99,
+  pValue: 0.5,
+  minEffect: 0.1,
+  mde: 0.05,
+  verdict: ci[0] > 1.1 ? 'slower' : 'same',
+});
+
 /** Judges `fixed` in the given results against the real scenarios; returns the verdict and fixed's gates by id. */
-function judge(results: ScenarioResult[], ratios: RatioResult[] = [], thresholds: Thresholds = DEFAULT_THRESHOLDS, scenarios: readonly Scenario[] = SCENARIOS) {
-  const verdict = applyGates(results, ratios, scenarios, 'fixed', thresholds);
+function judge(
+  results: ScenarioResult[],
+  ratios: RatioResult[] = [],
+  thresholds: Thresholds = DEFAULT_THRESHOLDS,
+  scenarios: readonly Scenario[] = SCENARIOS,
+  pairs: PairedComparison[] = [],
+) {
+  const verdict = applyGates(results, ratios, scenarios, 'fixed', thresholds, pairs);
   const gates = new Map(results.filter((r) => r.impl === 'fixed').flatMap((r) => r.gates.map((g) => [`${r.scenario}/${g.id}`, g] as const)));
   return { verdict, gates };
 }
@@ -174,14 +199,15 @@ describe('applyGates', () => {
   });
 
   describe('detail-no-regression', () => {
-    const detail = (fixedQueries: number, baselineQueries: number) => [
+    const detail = (fixedQueries: number, baselineQueries: number, baselineSamples = 100) => [
       result({ scenario: 'detail', byRequest: { 'random id': fixedQueries } }),
-      result({ scenario: 'detail', impl: 'baseline', byRequest: { 'random id': baselineQueries } }),
+      result({ scenario: 'detail', impl: 'baseline', byRequest: { 'random id': baselineQueries }, n: baselineSamples }),
     ];
-    const gateOf = (results: ScenarioResult[], ratios: RatioResult[]) => judge(results, ratios).gates.get('detail/detail-no-regression');
+    const gateOf = (results: ScenarioResult[], ratios: RatioResult[], pairs: PairedComparison[] = []) =>
+      judge(results, ratios, DEFAULT_THRESHOLDS, SCENARIOS, pairs).gates.get('detail/detail-no-regression');
 
     it('passes when not slower and not more queries', () => {
-      expect(gateOf(detail(3, 7), [ratio('detail', 0.9, [0.8, 1.0])])?.pass).toBe(true);
+      expect(gateOf(detail(3, 7), [ratio('detail', 0.9, [0.8, 1.0])], [baselinePair('detail', 0.9, [0.88, 0.92])])?.pass).toBe(true);
       expect(gateOf(detail(3, 3), [ratio('detail', 1.0, [0.95, 1.05])])?.pass).toBe(true);
     });
 
@@ -192,18 +218,48 @@ describe('applyGates', () => {
     });
 
     it('fails when the whole p95-ratio interval lies above 1.10', () => {
-      const gate = gateOf(detail(3, 7), [ratio('detail', 1.3, [1.15, 1.45])]);
+      const gate = gateOf(detail(3, 7), [ratio('detail', 1.3, [1.15, 1.45])], [baselinePair('detail', 1.05, [1.0, 1.1])]);
       expect(gate?.pass).toBe(false);
-      expect(gate?.message).toMatch(/significantly slower/);
+      expect(gate?.message).toMatch(/significantly slower than baseline \(p95\)/);
     });
 
-    it('passes when the interval straddles 1.10: noise never fails it', () => {
-      expect(gateOf(detail(3, 7), [ratio('detail', 1.2, [1.05, 1.35])])?.pass).toBe(true);
+    it('fails when the whole paired interval lies above 1.10, whatever the p95', () => {
+      const gate = gateOf(detail(3, 7), [ratio('detail', 1.1, [0.9, 1.3])], [baselinePair('detail', 1.2, [1.15, 1.25])]);
+      expect(gate?.pass).toBe(false);
+      expect(gate?.message).toMatch(/significantly slower than baseline \(per-round median\)/);
     });
 
-    it('reads the ratio of its own database only', () => {
-      const gate = gateOf(detail(3, 7), [ratio('detail', 1.3, [1.15, 1.45], 'postgres'), ratio('detail', 0.9, [0.8, 1.0], 'sqlite')]);
+    it('passes when the intervals straddle 1.10: noise never fails it', () => {
+      expect(gateOf(detail(3, 7), [ratio('detail', 1.2, [1.05, 1.35])], [baselinePair('detail', 1.1, [1.05, 1.15])])?.pass).toBe(true);
+    });
+
+    it('does not judge a p95 of too few baseline samples (the baseline as a reference took 5)', () => {
+      // What failed a CI run: a p95 ratio of fixed's many samples to the baseline's five read 1.59 [1.19-4.82].
+      const gate = gateOf(detail(3, 7, 5), [ratio('detail', 1.59, [1.19, 4.82])], [baselinePair('detail', 0.15, [0.14, 0.16])]);
       expect(gate?.pass).toBe(true);
+      expect(gate?.message).toMatch(/n 100 \/ 5, too few to judge: a p95 interval needs 59 on each side/);
+      expect(gate?.message).toMatch(/per-round median ratio 0\.15 \[0\.14-0\.16\] \(99%, 200 rounds\)/);
+    });
+
+    it('fails, saying so, when neither latency figure has samples enough', () => {
+      const gate = gateOf(detail(3, 7, 5), [ratio('detail', 0.9, [0.5, 1.2])], [baselinePair('detail', 0.9, [0.5, 1.2], 4)]);
+      expect(gate?.pass).toBe(false);
+      expect(gate?.message).toMatch(/too few samples to judge the latency against baseline/);
+      expect(gateOf(detail(3, 7, 5), [])?.pass).toBe(false);
+    });
+
+    it('reads the ratio and the pair of its own database only', () => {
+      const gate = gateOf(detail(3, 7), [ratio('detail', 1.3, [1.15, 1.45], 'postgres'), ratio('detail', 0.9, [0.8, 1.0], 'sqlite')], [
+        baselinePair('detail', 1.3, [1.2, 1.4], 200, 'postgres'),
+        baselinePair('detail', 0.9, [0.88, 0.92]),
+      ]);
+      expect(gate?.pass).toBe(true);
+    });
+
+    it('passes the baseline judged against itself', () => {
+      const results = detail(7, 7);
+      applyGates(results, [], SCENARIOS, 'baseline', DEFAULT_THRESHOLDS);
+      expect(results[1]?.gates.find((g) => g.id === 'detail-no-regression')?.pass).toBe(true);
     });
 
     it('fails when the baseline did not run, or could not be measured', () => {

@@ -67,6 +67,20 @@ describe.each(TEST_DIALECTS)('querygate run on the small profile, %s', (dialect)
     expect(fixed.verdict).toBe('pass');
   });
 
+  it('judges the detail endpoint against the baseline measured side by side, each with samples enough for its p95', () => {
+    const pair = fixed.pairs?.find((p) => p.scenario === 'detail' && p.kind === 'baseline');
+    expect(pair).toMatchObject({ subject: 'fixed', reference: 'baseline', minEffect: DEFAULT_THRESHOLDS.detailTolerancePct / 100 });
+    expect(pair?.rounds).toBeGreaterThanOrEqual(8);
+    const detail = (impl: string) => fixed.results.find((r) => r.scenario === 'detail' && r.impl === impl);
+    // In the list scenarios the baseline stays a reference with its few samples (TINY: 5).
+    expect(detail('baseline')?.samples).toBeGreaterThanOrEqual(59);
+    expect(detail('fixed')?.samples).toBeGreaterThanOrEqual(59);
+    expect(fixed.results.find((r) => r.scenario === 'list-50' && r.impl === 'baseline')?.samples).toBeLessThan(59);
+    expect(detail('fixed')?.gates.find((g) => g.id === 'detail-no-regression')?.message).toMatch(/per-round median ratio .*; p95 ratio .* \(n \d+ \/ \d+\)/);
+    // The baseline under test has no pair against itself.
+    expect(baseline.pairs?.some((p) => p.kind === 'baseline') ?? false).toBe(false);
+  });
+
   it('fails the query gates with the baseline under test, and no other gate but latency can fail', () => {
     expect(baseline.verdict).toBe('fail');
     expect(baseline.errors).toEqual([]);

@@ -34,6 +34,12 @@ export interface ScenarioRunInput {
   against?: string | undefined;
   /** Judge the implementation under test against a second copy of itself (the A/A noise floor). */
   aaCopy?: boolean | undefined;
+  /**
+   * Judge the implementation under test against the baseline side by side (both get a slice of
+   * every round), flagging a slowdown beyond this fraction: where a scenario's gate compares the
+   * two (detail). Without it the baseline is a reference with a few samples for its own figures.
+   */
+  baselineTolerance?: number | undefined;
   /** Also time the implementation under test without instrumentation (overhead figure). */
   overhead?: boolean | undefined;
   /** Serve the harness's drift probe beside the implementations. */
@@ -55,7 +61,7 @@ export interface ScenarioRunInput {
 
 export interface ScenarioRunOutput {
   results: ScenarioResult[];
-  /** The judged pairs of this scenario (A/A, --against). */
+  /** The judged pairs of this scenario (A/A, --against, against the baseline). */
   pairs: PairedComparison[];
 }
 
@@ -86,13 +92,15 @@ export async function runScenario(input: ScenarioRunInput): Promise<ScenarioRunO
       contenders.push({ key, endpoint, role, instrumented, recorder: own.recorder });
       return endpoint;
     };
-    const judgedKeys = new Set([subject, input.against].filter((k) => k !== undefined));
+    const pairs: [string, string][] = [];
+    const againstRef = subject !== undefined && input.against !== undefined && impls.includes(input.against);
+    if (againstRef) pairs.push([subject, input.against as string]);
+    if (subject !== undefined && subject !== REFERENCE_IMPL && input.baselineTolerance !== undefined && impls.includes(REFERENCE_IMPL)) pairs.push([subject, REFERENCE_IMPL]);
+    const judgedKeys = new Set([subject, ...pairs.map(([, reference]) => reference)].filter((k) => k !== undefined));
     for (const impl of impls) await serve(impl, impl, judgedKeys.size === 0 || judgedKeys.has(impl) ? 'judged' : 'reference');
-    let pair: [string, string] | null = null;
-    if (subject !== undefined && input.against !== undefined && impls.includes(input.against)) pair = [subject, input.against];
-    else if (subject !== undefined && input.aaCopy === true) {
+    if (subject !== undefined && input.aaCopy === true && !againstRef) {
       await serve(aaCopyOf(subject), subject, 'judged');
-      pair = [subject, aaCopyOf(subject)];
+      pairs.push([subject, aaCopyOf(subject)]);
     }
     if (subject !== undefined && input.overhead === true) await serve(uninstrumented(subject), subject, 'reference', false);
     if (input.probe === true) await serve(PROBE_IMPL, PROBE_IMPL, 'probe');
@@ -112,7 +120,7 @@ export async function runScenario(input: ScenarioRunInput): Promise<ScenarioRunO
       for (const endpoint of endpoints.values()) for (const r of requests) await endpoint.send(r.path);
     }
 
-    const timed = await sampleRounds(contenders, requests, sampling, pair, input.signal);
+    const timed = await sampleRounds(contenders, requests, sampling, pairs, input.signal);
     const reference = profiled.get(REFERENCE_IMPL);
     const results = impls.map((impl) => {
       const result = scenarioResult(input, requests, impl, profiled.get(impl) ?? [], timed.byKey.get(impl), reference);
@@ -123,11 +131,11 @@ export async function runScenario(input: ScenarioRunInput): Promise<ScenarioRunO
     });
     const probe = timed.byKey.get(PROBE_IMPL);
     if (probe !== undefined) results.push(scenarioResult(input, requests, PROBE_IMPL, [], probe, undefined));
-    const pairs: PairedComparison[] = [];
-    if (pair !== null) {
+    const judgedPairs: PairedComparison[] = [];
+    for (const pair of pairs) {
       const [a, b] = pair.map((key) => timed.byKey.get(key)) as [ContenderSamples, ContenderSamples];
       const paired = judgePair(input, pair, a, b);
-      pairs.push(paired);
+      judgedPairs.push(paired);
       const owner = results.find((r) => r.impl === subject);
       if (owner !== undefined && paired.kind === 'aa') {
         // p50: the paired verdict's ratio; p95: the two copies' p95s, resampling whole rounds.
@@ -135,7 +143,7 @@ export async function runScenario(input: ScenarioRunInput): Promise<ScenarioRunO
         owner.aaRatio = { p50: paired.ratio, p50Ci: paired.ci, p95: p95.ratio, p95Ci: p95.ci };
       }
     }
-    return { results, pairs };
+    return { results, pairs: judgedPairs };
   } finally {
     captureCallSites(false);
     for (const endpoint of endpoints.values()) await endpoint.close();
@@ -144,7 +152,9 @@ export async function runScenario(input: ScenarioRunInput): Promise<ScenarioRunO
 
 function judgePair(input: ScenarioRunInput, pair: readonly [string, string], a: ContenderSamples, b: ContenderSamples): PairedComparison {
   const roundRatios = pairRounds(a.samples, a.rounds, b.samples, b.rounds).map((r) => r.ratio);
-  const minEffect = input.minEffect ?? DEFAULT_MIN_EFFECT;
+  const kind: PairedComparison['kind'] = pair[1] === input.against ? 'against' : pair[1] === REFERENCE_IMPL ? 'baseline' : 'aa';
+  // Against the baseline, the scenario's own tolerance: the verdict is its gate's.
+  const minEffect = kind === 'baseline' ? (input.baselineTolerance ?? DEFAULT_MIN_EFFECT) : (input.minEffect ?? DEFAULT_MIN_EFFECT);
   // No common round (a side took no sample): nothing to judge, and the gate says so.
   const { ratio, ci, pValue, mde, verdict } =
     roundRatios.length === 0
@@ -155,7 +165,7 @@ function judgePair(input: ScenarioRunInput, pair: readonly [string, string], a: 
     dialect: input.dialect,
     subject: pair[0],
     reference: pair[1],
-    kind: input.against === pair[1] ? 'against' : 'aa',
+    kind,
     rounds: roundRatios.length,
     roundRatios,
     confidence: PAIRED_CONFIDENCE,

@@ -136,6 +136,9 @@ async function measuredRun(options: RunOptions, measuring: MeasuringSession): Pr
             // implementation under test against a copy of itself: the run's noise floor.
             aaCopy: options.against === undefined && scenario.name === ACCEPTANCE_SCENARIO,
             overhead: options.measureOverhead && scenario.name === ACCEPTANCE_SCENARIO,
+            // A gate that compares the implementation under test with the baseline judges a pair
+            // measured side by side, not the few samples the baseline gets as a reference.
+            baselineTolerance: scenario.gates.includes('detail-no-regression') ? options.thresholds.detailTolerancePct / 100 : undefined,
             probe: true,
             extra: options.extra,
             ownDatabases: own,
@@ -208,7 +211,7 @@ async function measuredRun(options: RunOptions, measuring: MeasuringSession): Pr
 const ACCEPTANCE_SCENARIO = 'list-50';
 
 /** Ratios of each implementation's latency to the reference's, per scenario and database. */
-function computeRatios(results: readonly ScenarioResult[]): RatioResult[] {
+export function computeRatios(results: readonly ScenarioResult[]): RatioResult[] {
   const ratios: RatioResult[] = [];
   for (const result of results) {
     if (result.state !== 'completed' || result.impl === REFERENCE_IMPL || result.impl === PROBE_IMPL) continue;

@@ -47,15 +47,15 @@ export interface SamplingOutcome {
 
 /**
  * Times the contenders in interleaved rounds whose turn order is drawn anew every round (a
- * seeded shuffle), until the judged figure is precise enough, the budget is spent, or the judged
- * contenders hit the sample cap. `pair` names the two judged contenders whose per-round ratio is
- * the judged figure; without one, the single judged contender's p50 and p95 are.
+ * seeded shuffle), until the judged figures are precise enough, the budget is spent, or the judged
+ * contenders hit the sample cap. `pairs` name the judged contenders whose per-round ratios are
+ * the judged figures; without any, each judged contender's own p50 and p95 are.
  */
 export async function sampleRounds(
   contenders: readonly Contender[],
   requests: readonly ResolvedRequest[],
   options: SamplingOptions,
-  pair: readonly [string, string] | null,
+  pairs: readonly (readonly [string, string])[],
   signal?: AbortSignal,
 ): Promise<SamplingOutcome> {
   const byKey = new Map<string, ContenderSamples>();
@@ -137,7 +137,7 @@ export async function sampleRounds(
     if (judged.length > 0 && judged.every((c) => count(c) >= Math.max(options.maxSamples, minimum(c)))) return 'samples';
     if (rounds >= options.minRounds && performance.now() >= nextCheck) {
       nextCheck = performance.now() + CHECK_EVERY_MS;
-      if (precise(byKey, judged, pair, options.targetPrecision)) return 'precision';
+      if (precise(byKey, judged, pairs, options.targetPrecision)) return 'precision';
     }
     return performance.now() - started > options.budgetMs ? 'budget' : null;
   }
@@ -152,8 +152,8 @@ const PAIRED_Z = 2.576;
 /** How often the precision rule looks at the judged figure, ms: its interval costs more than a request. */
 const CHECK_EVERY_MS = 250;
 
-/** Whether the judged figure's interval is narrow enough to stop. */
-function precise(byKey: Map<string, ContenderSamples>, judged: readonly Contender[], pair: readonly [string, string] | null, target: number): boolean {
+/** Whether the judged figures' intervals are narrow enough to stop. */
+function precise(byKey: Map<string, ContenderSamples>, judged: readonly Contender[], pairs: readonly (readonly [string, string])[], target: number): boolean {
   // The implementation under test's own p50 and p95 are judged figures too (the p95 gate).
   const own = (key: string) => {
     const taken = byKey.get(key);
@@ -162,7 +162,11 @@ function precise(byKey: Map<string, ContenderSamples>, judged: readonly Contende
     const p95 = quantileInterval(taken.samples, 95);
     return p50.ci !== null && p95.ci !== null && (p50.ci[1] - p50.ci[0]) / 2 / p50.value <= target && (p95.ci[1] - p95.ci[0]) / 2 / p95.value <= 3 * target;
   };
-  if (pair === null) return judged.every((c) => own(c.key));
+  if (pairs.length === 0) return judged.every((c) => own(c.key));
+  return pairs.every((pair) => pairPrecise(byKey, pair, target) && own(pair[0]));
+}
+
+function pairPrecise(byKey: Map<string, ContenderSamples>, pair: readonly [string, string], target: number): boolean {
   const [a, b] = pair.map((key) => byKey.get(key)) as [ContenderSamples | undefined, ContenderSamples | undefined];
   if (a === undefined || b === undefined) return false;
   const logs = pairRounds(a.samples, a.rounds, b.samples, b.rounds).map((r) => Math.log(r.ratio));
@@ -170,7 +174,7 @@ function precise(byKey: Map<string, ContenderSamples>, judged: readonly Contende
   // The half-width the paired interval will have, from a robust spread of the log ratios: the
   // Hodges-Lehmann interval itself costs O(n^2) and is computed once, at the end.
   const spread = 1.4826 * medianAbsoluteDeviation(logs);
-  return (PAIRED_Z * Math.sqrt(Math.PI / 3) * spread) / Math.sqrt(logs.length) <= target && own(pair[0]);
+  return (PAIRED_Z * Math.sqrt(Math.PI / 3) * spread) / Math.sqrt(logs.length) <= target;
 }
 
 /** A uniformly random order (Fisher-Yates). */
