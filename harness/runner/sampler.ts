@@ -63,14 +63,16 @@ export async function sampleRounds(
   const random = createRandom(options.seed);
   const started = performance.now();
   const judged = contenders.filter((c) => c.role === 'judged');
-  let next = 0;
 
-  const iteration = async (c: Contender, round: number) => {
+  // Every contender's turn in round r walks the requests from the r-th on: the two sides of a
+  // pair answer the same requests in the same round (with one request per turn, the very same
+  // one), so a round's ratio compares like with like, not one artifact's cost with another's.
+  const iteration = async (c: Contender, round: number, position: { k: number }) => {
     const taken = byKey.get(c.key) as ContenderSamples;
     const began = performance.now();
     const one = async () => {
       signal?.throwIfAborted();
-      const r = requests[next++ % requests.length] as ResolvedRequest;
+      const r = requests[(round + position.k++) % requests.length] as ResolvedRequest;
       const exchange = await c.endpoint.send(r.path);
       // A failing request is not a sample: an error page is fast, and timing it would flatter.
       if (exchange.status !== 200) throw new Error(`${r.label} (${r.path.slice(0, 120)}) answered ${exchange.status} while timing: ${exchange.body.slice(0, 200)}`);
@@ -87,13 +89,14 @@ export async function sampleRounds(
 
   const turn = async (c: Contender, round: number) => {
     if (!c.instrumented) c.recorder.detach();
+    const position = { k: 0 };
     try {
       if (c.role === 'judged') {
         const until = performance.now() + options.sliceMs;
-        do await iteration(c, round);
+        do await iteration(c, round, position);
         while (performance.now() < until);
       } else {
-        await iteration(c, round);
+        await iteration(c, round, position);
       }
     } finally {
       if (!c.instrumented) c.recorder.attach();
