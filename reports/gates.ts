@@ -186,7 +186,8 @@ function judgeAgainstBaseline(
   if (!pairJudged && !p95Judged) {
     return gate(id, false, `not judged, ${queries}`, threshold, `${moreText}too few samples to judge the latency against ${REFERENCE_IMPL}: ${latencyText}`);
   }
-  return gate(id, !moreQueries && slower.length === 0, `${latencyText}, ${queries}`, threshold,
+  const actual = [pairJudged ? `median ${pair?.ratio.toFixed(2)}x` : '', p95Judged ? `p95 ${ratio?.p95.toFixed(2)}x` : '', queries].filter((s) => s !== '').join(', ');
+  return gate(id, !moreQueries && slower.length === 0, actual, threshold,
     `${moreText}${slower.length > 0 ? `significantly slower than ${REFERENCE_IMPL} (${slower.join(' and ')}); ` : ''}${latencyText}`);
 }
 
