@@ -118,13 +118,14 @@ export async function measureDetailGate(o: DetailGateOptions): Promise<DetailGat
               baselineTolerance: DEFAULT_THRESHOLDS.detailTolerancePct / 100, probe: true, extra: { [SUBJECT]: slowedBaseline(pct) },
               seed: 42, sampling: { ...o.sampling, seed: seed++ },
             });
-            applyGates(out.results, computeRatios(out.results), [detail], SUBJECT, DEFAULT_THRESHOLDS, out.pairs);
+            const ratios = computeRatios(out.results);
+            applyGates(out.results, ratios, [detail], SUBJECT, DEFAULT_THRESHOLDS, out.pairs);
             const subject = out.results.find((r) => r.impl === SUBJECT);
             const reference = out.results.find((r) => r.impl === REFERENCE_IMPL);
             if (pct === 0 && reference !== undefined) baselineP50s.push(reference.latencyMs.p50);
             const gate = subject?.gates.find((g) => g.id === 'detail-no-regression');
             const pair = out.pairs.find((p) => p.subject === SUBJECT && p.reference === REFERENCE_IMPL);
-            const ratio = computeRatios(out.results).find((r) => r.numerator === SUBJECT);
+            const ratio = ratios.find((r) => r.numerator === SUBJECT);
             trials.push({
               dialect, effectPct: pct, failed: gate?.pass !== true, message: gate?.message ?? 'no gate',
               paired: pair === undefined ? null : { ratio: pair.ratio, ci: pair.ci, rounds: pair.rounds },
