@@ -27,6 +27,8 @@ import { computeRatios } from '../runner/run.js';
 import { runScenario } from '../runner/run-scenario.js';
 import { DEFAULT_SAMPLING, QUICK_SAMPLING, type SamplingOptions } from '../runner/sampling-options.js';
 import { implementationHandler, type HandlerFactory } from '../runner/served-implementation.js';
+import { flag, median, numbers } from './bench-args.js';
+import { spin } from './injected-slowdowns.js';
 
 export interface DetailGateOptions {
   dialects: Dialect[];
@@ -68,12 +70,6 @@ const SUBJECT = 'baseline (copy)';
 
 /** One core kept busy; it ends by itself once the bench's process is gone, however that ended. */
 const HOG = 'const parent = process.ppid; for (;;) { for (let i = 0; i < 1e8; i++); try { process.kill(parent, 0); } catch { process.exit(0); } }';
-
-/** Waits `ms` on the CPU. */
-function spin(ms: number): void {
-  const until = performance.now() + ms;
-  while (performance.now() < until);
-}
 
 /**
  * The baseline's handler made `pct`% slower per request: before the response is sent, CPU work of
@@ -154,7 +150,6 @@ export async function measureDetailGate(o: DetailGateOptions): Promise<DetailGat
   return { startedAt: new Date(Date.now() - (performance.now() - started)).toISOString(), options: kept, calibration, trials, seconds: (performance.now() - started) / 1000 };
 }
 
-const median = (xs: readonly number[]) => (xs.length === 0 ? Number.NaN : ([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number));
 const interval = (xs: readonly { ratio: number; ci: [number, number] }[]) =>
   xs.length === 0 ? '-' : `${median(xs.map((x) => x.ratio)).toFixed(3)} [${median(xs.map((x) => x.ci[0])).toFixed(3)}, ${median(xs.map((x) => x.ci[1])).toFixed(3)}]`;
 
@@ -177,11 +172,6 @@ export function renderDetailGate(f: DetailGateFigures): string {
   return lines.join('\n');
 }
 
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i < 0 ? undefined : process.argv[i + 1];
-}
-
 if (process.argv[1]?.endsWith('detail-gate.ts')) {
   const profile = flag('profile') ?? 'default';
   if (!isProfileName(profile)) throw new Error(`--profile: unknown profile ${profile}`);
@@ -190,7 +180,7 @@ if (process.argv[1]?.endsWith('detail-gate.ts')) {
     dialects: (flag('db')?.split(',') ?? [...DIALECTS]) as Dialect[],
     profile,
     aa: Number(flag('aa') ?? 50),
-    effects: (flag('effects') ?? '15,20,30').split(',').map(Number),
+    effects: numbers(flag('effects'), [15, 20, 30]),
     pairs: Number(flag('pairs') ?? 10),
     sampling: process.argv.includes('--quick') ? QUICK_SAMPLING : DEFAULT_SAMPLING,
     load,

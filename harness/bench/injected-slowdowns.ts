@@ -18,7 +18,7 @@ import { withBuilderEdit } from './rewritten-knex.js';
 export type SlowdownKind = 'cpu' | 'sql';
 
 /** Waits `ms` on the CPU: work in the loader, as a slower serializer or an extra loop would be. */
-function spin(ms: number): void {
+export function spin(ms: number): void {
   const until = performance.now() + ms;
   while (performance.now() < until);
 }

@@ -31,6 +31,7 @@ import { detachAll, openOwnDatabases, type OwnDatabase } from '../runner/own-dat
 import { runScenario } from '../runner/run-scenario.js';
 import { againstSampling, DEFAULT_SAMPLING, QUICK_SAMPLING, type SamplingOptions } from '../runner/sampling-options.js';
 import type { ExtraImplementations } from '../runner/served-implementation.js';
+import { flag, median, numbers } from './bench-args.js';
 import { endpointModulesAt, slowedFixed, sqlStepMs, type SlowdownKind } from './injected-slowdowns.js';
 
 export interface SensitivityOptions {
@@ -180,8 +181,6 @@ export async function measureSensitivity(o: SensitivityOptions): Promise<Sensiti
   return { startedAt: new Date(Date.now() - (performance.now() - started)).toISOString(), options: kept, calibration, trials, seconds: (performance.now() - started) / 1000 };
 }
 
-const median = (xs: readonly number[]) => (xs.length === 0 ? Number.NaN : ([...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number));
-
 /** fixed's list-50 p50 on this fixture, from a short sampling of fixed alone. */
 async function calibrate(db: Knex, recorder: QueryRecorder, dialect: Dialect, o: SensitivityOptions, extra: ExtraImplementations): Promise<number> {
   const out = await runScenario({ db, recorder, dialect, scenario: list50, impls: ['fixed'], implUnderTest: 'fixed', extra, seed: 42, sampling: { ...o.sampling, budgetMs: 2000 } });
@@ -217,12 +216,6 @@ export function renderSensitivity(f: SensitivityFigures): string {
   }
   return lines.join('\n');
 }
-
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i < 0 ? undefined : process.argv[i + 1];
-}
-const numbers = (value: string | undefined, fallback: number[]) => (value === undefined ? fallback : value.split(',').map(Number));
 
 if (process.argv[1]?.endsWith('sensitivity.ts')) {
   const profile = flag('profile') ?? 'default';

@@ -92,15 +92,16 @@ export async function runScenario(input: ScenarioRunInput): Promise<ScenarioRunO
       contenders.push({ key, endpoint, role, instrumented, recorder: own.recorder });
       return endpoint;
     };
-    const pairs: [string, string][] = [];
-    const againstRef = subject !== undefined && input.against !== undefined && impls.includes(input.against);
-    if (againstRef) pairs.push([subject, input.against as string]);
-    if (subject !== undefined && subject !== REFERENCE_IMPL && input.baselineTolerance !== undefined && impls.includes(REFERENCE_IMPL)) pairs.push([subject, REFERENCE_IMPL]);
-    const judgedKeys = new Set([subject, ...pairs.map(([, reference]) => reference)].filter((k) => k !== undefined));
+    const pairs: PairToJudge[] = [];
+    if (subject !== undefined && input.against !== undefined && impls.includes(input.against)) pairs.push({ keys: [subject, input.against], kind: 'against' });
+    if (subject !== undefined && subject !== REFERENCE_IMPL && input.baselineTolerance !== undefined && impls.includes(REFERENCE_IMPL)) {
+      pairs.push({ keys: [subject, REFERENCE_IMPL], kind: 'baseline' });
+    }
+    const judgedKeys = new Set([subject, ...pairs.map((p) => p.keys[1])].filter((k) => k !== undefined));
     for (const impl of impls) await serve(impl, impl, judgedKeys.size === 0 || judgedKeys.has(impl) ? 'judged' : 'reference');
-    if (subject !== undefined && input.aaCopy === true && !againstRef) {
+    if (subject !== undefined && input.aaCopy === true && !pairs.some((p) => p.kind === 'against')) {
       await serve(aaCopyOf(subject), subject, 'judged');
-      pairs.push([subject, aaCopyOf(subject)]);
+      pairs.push({ keys: [subject, aaCopyOf(subject)], kind: 'aa' });
     }
     if (subject !== undefined && input.overhead === true) await serve(uninstrumented(subject), subject, 'reference', false);
     if (input.probe === true) await serve(PROBE_IMPL, PROBE_IMPL, 'probe');
@@ -120,7 +121,7 @@ export async function runScenario(input: ScenarioRunInput): Promise<ScenarioRunO
       for (const endpoint of endpoints.values()) for (const r of requests) await endpoint.send(r.path);
     }
 
-    const timed = await sampleRounds(contenders, requests, sampling, pairs, input.signal);
+    const timed = await sampleRounds(contenders, requests, sampling, pairs.map((p) => p.keys), input.signal);
     const reference = profiled.get(REFERENCE_IMPL);
     const results = impls.map((impl) => {
       const result = scenarioResult(input, requests, impl, profiled.get(impl) ?? [], timed.byKey.get(impl), reference);
@@ -133,7 +134,7 @@ export async function runScenario(input: ScenarioRunInput): Promise<ScenarioRunO
     if (probe !== undefined) results.push(scenarioResult(input, requests, PROBE_IMPL, [], probe, undefined));
     const judgedPairs: PairedComparison[] = [];
     for (const pair of pairs) {
-      const [a, b] = pair.map((key) => timed.byKey.get(key)) as [ContenderSamples, ContenderSamples];
+      const [a, b] = pair.keys.map((key) => timed.byKey.get(key)) as [ContenderSamples, ContenderSamples];
       const paired = judgePair(input, pair, a, b);
       judgedPairs.push(paired);
       const owner = results.find((r) => r.impl === subject);
@@ -150,9 +151,14 @@ export async function runScenario(input: ScenarioRunInput): Promise<ScenarioRunO
   }
 }
 
-function judgePair(input: ScenarioRunInput, pair: readonly [string, string], a: ContenderSamples, b: ContenderSamples): PairedComparison {
+/** Two contenders to judge side by side: the subject's key first. */
+interface PairToJudge {
+  keys: [string, string];
+  kind: PairedComparison['kind'];
+}
+
+function judgePair(input: ScenarioRunInput, { keys: pair, kind }: PairToJudge, a: ContenderSamples, b: ContenderSamples): PairedComparison {
   const roundRatios = pairRounds(a.samples, a.rounds, b.samples, b.rounds).map((r) => r.ratio);
-  const kind: PairedComparison['kind'] = pair[1] === input.against ? 'against' : pair[1] === REFERENCE_IMPL ? 'baseline' : 'aa';
   // Against the baseline, the scenario's own tolerance: the verdict is its gate's.
   const minEffect = kind === 'baseline' ? (input.baselineTolerance ?? DEFAULT_MIN_EFFECT) : (input.minEffect ?? DEFAULT_MIN_EFFECT);
   // No common round (a side took no sample): nothing to judge, and the gate says so.

@@ -166,7 +166,7 @@ function precise(byKey: Map<string, ContenderSamples>, judged: readonly Contende
     return p50.ci !== null && p95.ci !== null && (p50.ci[1] - p50.ci[0]) / 2 / p50.value <= target && (p95.ci[1] - p95.ci[0]) / 2 / p95.value <= 3 * target;
   };
   if (pairs.length === 0) return judged.every((c) => own(c.key));
-  return pairs.every((pair) => pairPrecise(byKey, pair, target) && own(pair[0]));
+  return pairs.every((pair) => pairPrecise(byKey, pair, target)) && [...new Set(pairs.map(([subject]) => subject))].every(own);
 }
 
 function pairPrecise(byKey: Map<string, ContenderSamples>, pair: readonly [string, string], target: number): boolean {
