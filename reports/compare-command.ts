@@ -1,7 +1,7 @@
 import type { CommandOutput } from './command-output.js';
-import { compareRuns, comparisonExitCode, type CompareOptions } from './compare.js';
+import { compareRuns, comparisonExitCode, type CompareOptions } from '../harness/judge/compare.js';
 import { renderComparisonMarkdown } from './comparison-markdown.js';
-import { readResultFile } from './read-result-file.js';
+import { readResultFile } from '../harness/core/read-result-file.js';
 
 /** Options of {@link compareCommand}; unset numbers take the defaults of compareRuns. */
 export interface CompareCommandOptions extends Partial<CompareOptions> {

@@ -1,5 +1,5 @@
-import type { ComparedPair, Comparison, DetectableAt, LatencyChange, RunIdentity } from './compare.js';
-import { formatCount, formatInterval, formatMs, formatRatio } from './format.js';
+import type { ComparedPair, Comparison, DetectableAt, LatencyChange, RunIdentity } from '../harness/judge/compare.js';
+import { formatCount, formatInterval, formatMs, formatRatio } from '../harness/core/format.js';
 import { inlineCode, markdownTable, truncate, type Align } from './markdown.js';
 
 /** A comparison as markdown, verdict first; stable for the same comparison. */

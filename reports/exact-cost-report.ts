@@ -1,14 +1,7 @@
 import type { QueryPlan, RunResult } from '../harness/result.js';
-import { formatCount, formatMs } from './format.js';
-import { markdownTable, truncate } from './markdown.js';
-import { planSummary } from './plan-summary.js';
-import { groupResults } from './result-groups.js';
-
-/** A plan in one line: its shape when the run recorded one (nodes joined by " > "), else the database's own text. */
-export function planLine(plan: QueryPlan, max = 120): string {
-  if (plan.shape !== undefined && plan.shape.length > 0) return truncate(plan.shape.map((l) => l.trim()).join(' > '), max);
-  return planSummary(plan.plan, max);
-}
+import { formatCount, formatMs } from '../harness/core/format.js';
+import { markdownTable } from './markdown.js';
+import { groupResults } from '../harness/core/result-groups.js';
 
 /** The fingerprint of a plan, and the request kind when its shape differs from the first one's. */
 export function planFingerprint(plan: QueryPlan): string {

@@ -1,5 +1,5 @@
-import { formatMs } from './format.js';
-import type { HistoryReport, HistorySeries, HistoryStep } from './history.js';
+import { formatMs } from '../harness/core/format.js';
+import type { HistoryReport, HistorySeries, HistoryStep } from '../harness/judge/history.js';
 
 const short = (sha: string) => sha.slice(0, 8);
 const pct = (change: number) => `${change >= 0 ? '+' : ''}${(change * 100).toFixed(1)}%`;

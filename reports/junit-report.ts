@@ -1,5 +1,5 @@
 import type { GateResult, RunResult, ScenarioResult } from '../harness/result.js';
-import { groupResults } from './result-groups.js';
+import { groupResults } from '../harness/core/result-groups.js';
 
 /**
  * The run as JUnit XML for CI test views: one <testsuite> per database and scenario (named

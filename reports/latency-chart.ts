@@ -1,5 +1,5 @@
 import type { Dialect, ScenarioResult } from '../harness/result.js';
-import { formatMs } from './format.js';
+import { formatMs } from '../harness/core/format.js';
 
 /**
  * A mermaid `xychart-beta` bar chart of p50 and p95 per implementation and scenario on one

@@ -1,13 +1,14 @@
 import { snapshotStatement } from '../harness/instrument/fingerprint.js';
 import type { GateResult, QueryPlan, RatioResult, RunResult, ScenarioResult } from '../harness/result.js';
-import { formatCount, formatInterval, formatMs, formatRatio, formatSeconds } from './format.js';
+import { formatCount, formatInterval, formatMs, formatRatio, formatSeconds } from '../harness/core/format.js';
 import { latencyChart } from './latency-chart.js';
 import { inlineCode, markdownTable, truncate, type Align } from './markdown.js';
 import { pairedSection } from './paired-report.js';
 import { minSamplesForQuantileInterval, quantileInterval } from '../harness/quantile-interval.js';
-import { exactCostSection, planFingerprint, planLine } from './exact-cost-report.js';
+import { exactCostSection, planFingerprint } from './exact-cost-report.js';
+import { planLine } from '../harness/judge/plan-summary.js';
 import { renderScalingSummary } from './scaling-report.js';
-import { dialectsOf, groupResults, type ResultGroup } from './result-groups.js';
+import { dialectsOf, groupResults, type ResultGroup } from '../harness/core/result-groups.js';
 
 /** The implementation that the before/after section compares the one under test with. */
 export const baselineImpl = 'baseline';

@@ -1,3 +1,4 @@
+export { truncate } from '../harness/core/format.js';
 /**
  * Markdown building blocks. Tables are padded to aligned columns so that the same text reads
  * well in a terminal and renders on GitHub.
@@ -35,8 +36,3 @@ export function inlineCode(text: string): string {
   return `${fence}${padding}${flat}${padding}${fence}`;
 }
 
-/** Shortens long text (SQL, error messages) for a table cell; the result file keeps it whole. */
-export function truncate(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length <= max ? flat : `${flat.slice(0, max - 3)}...`;
-}

@@ -2,7 +2,7 @@ import { pairRounds } from '../harness/paired-statistics.js';
 import { quantileInterval } from '../harness/quantile-interval.js';
 import type { PairedComparison, RunResult, ScenarioResult } from '../harness/result.js';
 import { percentile, sortSamples } from '../harness/statistics.js';
-import { formatInterval, formatMs, formatRatio } from './format.js';
+import { formatInterval, formatMs, formatRatio } from '../harness/core/format.js';
 import { inlineCode, markdownTable } from './markdown.js';
 
 /** Percentiles at which the two distributions are drawn side by side: p5 ... p95 by 5, and p99. */

@@ -1,7 +1,7 @@
 import type { CommandOutput } from './command-output.js';
 import { renderJunit } from './junit-report.js';
 import { renderMarkdown } from './markdown-report.js';
-import { readResultFile } from './read-result-file.js';
+import { readResultFile } from '../harness/core/read-result-file.js';
 
 /** Formats of `querygate report`. */
 export type ReportFormat = 'markdown' | 'junit';

@@ -1,5 +1,5 @@
 import type { ScalingFit, ScalingPoint, ScalingResult } from '../harness/result.js';
-import { formatMs } from './format.js';
+import { formatMs } from '../harness/core/format.js';
 import { markdownTable } from './markdown.js';
 
 const line = (fit: ScalingFit): string => {

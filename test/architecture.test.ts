@@ -50,8 +50,8 @@ describe('the layout tells the architecture', () => {
     expect(offending).toEqual([]);
   });
 
-  it('lets reports read only the result contract, the error types, the statement normalization and the pure statistics of the harness', () => {
-    const shared = /^harness\/(result|errors|statistics|quantile-interval|paired-statistics|round-bootstrap|normal-distribution|random|instrument\/fingerprint)\.ts$/;
+  it('lets reports read only the result contract (core), the verdicts (judge), the pure statistics and the statement normalization of the harness', () => {
+    const shared = /^harness\/((core|judge|stats)\/[a-z0-9-]+|result|errors|statistics|quantile-interval|paired-statistics|round-bootstrap|normal-distribution|random|instrument\/fingerprint)\.ts$/;
     const offending = edges()
       .filter((e) => e.from === 'reports' && e.to === 'harness' && !shared.test(e.target))
       .map((e) => `${e.file} imports ${e.target}`);
@@ -63,6 +63,14 @@ describe('the layout tells the architecture', () => {
       .filter((e) => e.to === 'entry points' && e.from !== 'entry points')
       .map((e) => `${e.file} imports ${e.target}`);
     expect(offending).toEqual([]);
+  });
+
+  it('keeps the judge and the statistics pure: no database, runner, git or file access', () => {
+    const offending = edges()
+      .filter((e) => /^harness\/(judge|stats)\//.test(e.file) && /^harness\/(db|runner|git|instrument\/query-recorder|fixture-store|process-registry)/.test(e.target))
+      .map((e) => `${e.file} imports ${e.target}`);
+    const io = sources('harness/judge').concat(sources('harness/stats')).filter((file) => /from 'node:(fs|child_process|net|http)/.test(readFileSync(join(root, file), 'utf8')));
+    expect([...offending, ...io]).toEqual([]);
   });
 
   it('asks which database it is on only in the dialect modules and adapters', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PROBE_IMPL, type RunResult } from '../harness/result.js';
 import { summarize } from '../harness/statistics.js';
-import { compareRuns } from '../reports/compare.js';
+import { compareRuns } from '../harness/judge/compare.js';
 import { makeRun, makeScenarioResult, syntheticLatencies } from './fixtures/sample-result.js';
 
 /**

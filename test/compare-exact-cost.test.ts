@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { DialectAdapter } from '../harness/db/dialect-adapter.js';
 import { attachPlans } from '../harness/runner/query-plans.js';
 import type { QueryPlan, RequestCost, ScenarioResult } from '../harness/result.js';
-import { exactCostRegressions } from '../reports/exact-cost-growth.js';
+import { exactCostRegressions } from '../harness/judge/exact-cost-growth.js';
 import { fixedList50OnPostgres, makeScenarioResult } from './fixtures/sample-result.js';
 
 const COUNTS = 'select c.id, (select count(*) from collection_artifacts as ca where ca.collection_id = c.id) as n from collections as c';

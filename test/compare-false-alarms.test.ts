@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../harness/result.js';
 import { summarize } from '../harness/statistics.js';
-import { compareRuns, type CompareOptions } from '../reports/compare.js';
+import { compareRuns, type CompareOptions } from '../harness/judge/compare.js';
 import { makeRun, makeScenarioResult, syntheticLatencies } from './fixtures/sample-result.js';
 
 const repetitions = 200;

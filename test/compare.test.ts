@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunResult, ScenarioResult } from '../harness/result.js';
 import { compareCommand } from '../reports/compare-command.js';
-import { compareRuns, comparisonExitCode } from '../reports/compare.js';
+import { compareRuns, comparisonExitCode } from '../harness/judge/compare.js';
 import { renderComparisonMarkdown } from '../reports/comparison-markdown.js';
-import { ResultFileError } from '../reports/result-file-error.js';
+import { ResultFileError } from '../harness/core/result-file-error.js';
 import { sampleResult } from './fixtures/sample-result.js';
 import { expectGolden } from './golden/expect-golden.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyAgainstGates, applyGates, DEFAULT_THRESHOLDS, type Thresholds } from '../reports/gates.js';
+import { applyAgainstGates, applyGates, DEFAULT_THRESHOLDS, type Thresholds } from '../harness/judge/gates.js';
 import type { Dialect, LatencyStats, PairedComparison, QueryStats, RatioResult, ScenarioResult } from '../harness/result.js';
 import { SCENARIOS, type Scenario } from '../scenarios/index.js';
 import { makeScenarioResult } from './fixtures/sample-result.js';

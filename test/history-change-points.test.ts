@@ -5,8 +5,8 @@ import { detectionRates } from '../harness/bench/history-detection.js';
 import { syntheticHistory } from '../harness/bench/synthetic-history.js';
 import { attachResultNote } from '../harness/git/result-notes.js';
 import { readHistory } from '../harness/cli/read-history.js';
-import { eDivisive, exactSteps } from '../reports/change-points.js';
-import { analyzeHistory, type HistoryReport } from '../reports/history.js';
+import { eDivisive, exactSteps } from '../harness/stats/change-points.js';
+import { analyzeHistory, type HistoryReport } from '../harness/judge/history.js';
 import { ROOT } from './support/run-cli.js';
 import { createTempRepo, removeTempRepos } from './support/temp-repo.js';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../harness/result.js';
 import { planUnits, shardUnits, parseShard } from '../harness/runner/shard.js';
-import { applyGates, DEFAULT_THRESHOLDS } from '../reports/gates.js';
-import { mergeResults } from '../reports/merge-results.js';
+import { applyGates, DEFAULT_THRESHOLDS } from '../harness/judge/gates.js';
+import { mergeResults } from '../harness/judge/merge-results.js';
 import { renderJunit } from '../reports/junit-report.js';
 import { SCENARIOS } from '../scenarios/index.js';
 import { sampleResult } from './fixtures/sample-result.js';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { snapshotStatement } from '../harness/instrument/fingerprint.js';
 import type { GateResult, QueryPlan, ScenarioResult } from '../harness/result.js';
 import { checkSnapshot, snapshotPath, type SnapshotOptions } from '../harness/runner/query-snapshot.js';
-import { applyGates, DEFAULT_THRESHOLDS } from '../reports/gates.js';
+import { applyGates, DEFAULT_THRESHOLDS } from '../harness/judge/gates.js';
 import { renderJunit } from '../reports/junit-report.js';
 import { renderMarkdown } from '../reports/markdown-report.js';
 import { list50 } from '../scenarios/list-50.js';

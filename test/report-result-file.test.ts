@@ -2,10 +2,10 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseResultFile } from '../reports/parse-result-file.js';
-import { readResultFile } from '../reports/read-result-file.js';
+import { parseResultFile } from '../harness/core/parse-result-file.js';
+import { readResultFile } from '../harness/core/read-result-file.js';
 import { reportCommand } from '../reports/report-command.js';
-import { ResultFileError } from '../reports/result-file-error.js';
+import { ResultFileError } from '../harness/core/result-file-error.js';
 import { renderMarkdown } from '../reports/markdown-report.js';
 import { sampleResult } from './fixtures/sample-result.js';
 

@@ -17,7 +17,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Knex } from 'knex';
 import { isProfileName, type ProfileName } from '../../fixtures/profiles.js';
-import { applyGates, DEFAULT_THRESHOLDS } from '../../reports/gates.js';
+import { applyGates, DEFAULT_THRESHOLDS } from '../judge/gates.js';
 import { detail } from '../../scenarios/detail.js';
 import { openAdapter, type DatabaseTarget } from '../db/open-adapter.js';
 import { openFixture } from '../fixture-store.js';

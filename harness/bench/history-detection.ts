@@ -2,7 +2,7 @@
  * `npm run bench:history`: how often `querygate history` finds the right steps, and how often it
  * finds one where there is none, on synthetic histories of 100 commits (issue 12's goals).
  */
-import { analyzeHistory, type HistoryOptions, type HistoryReport } from '../../reports/history.js';
+import { analyzeHistory, type HistoryOptions, type HistoryReport } from '../judge/history.js';
 import { syntheticHistory, type SyntheticHistoryOptions } from './synthetic-history.js';
 
 /** What a trial varies: the simulated runs, and how history analyses them. */

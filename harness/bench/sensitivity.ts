@@ -19,7 +19,7 @@ import { dirname } from 'node:path';
 import type { Knex } from 'knex';
 import { GENERATOR_VERSION, isProfileName, type ProfileName } from '../../fixtures/profiles.js';
 import { list50 } from '../../scenarios/list-50.js';
-import { compareRuns } from '../../reports/compare.js';
+import { compareRuns } from '../judge/compare.js';
 import { openAdapter, type DatabaseTarget } from '../db/open-adapter.js';
 import { describeSchema } from '../db/schema-identity.js';
 import { openFixture } from '../fixture-store.js';

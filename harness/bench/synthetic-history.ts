@@ -1,4 +1,4 @@
-import type { HistoryEntry } from '../../reports/history.js';
+import type { HistoryEntry } from '../judge/history.js';
 import { createRandom } from '../random.js';
 import type { RunResult, ScenarioResult } from '../result.js';
 import { percentile, sortSamples } from '../statistics.js';

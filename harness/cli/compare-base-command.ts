@@ -1,7 +1,7 @@
-import { compareRuns } from '../../reports/compare.js';
+import { compareRuns } from '../judge/compare.js';
 import { renderComparisonMarkdown } from '../../reports/comparison-markdown.js';
-import { parseResultFile } from '../../reports/parse-result-file.js';
-import { readResultFile } from '../../reports/read-result-file.js';
+import { parseResultFile } from '../core/parse-result-file.js';
+import { readResultFile } from '../core/read-result-file.js';
 import { describeBase, findBaseResult } from '../git/find-base-result.js';
 import { parseThreshold } from './result-commands.js';
 import { writeFileAtomic } from './write-outputs.js';

@@ -1,4 +1,4 @@
-import { analyzeHistory } from '../../reports/history.js';
+import { analyzeHistory } from '../judge/history.js';
 import { renderHistoryMarkdown } from '../../reports/history-markdown.js';
 import { UsageError } from '../errors.js';
 import { RESULT_NOTES_REF } from '../git/result-notes.js';

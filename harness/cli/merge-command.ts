@@ -1,5 +1,5 @@
-import { mergeResults } from '../../reports/merge-results.js';
-import { readResultFile } from '../../reports/read-result-file.js';
+import { mergeResults } from '../judge/merge-results.js';
+import { readResultFile } from '../core/read-result-file.js';
 import { UsageError } from '../errors.js';
 import { clearProgress } from './progress.js';
 import { printSummary } from './summary.js';

@@ -1,5 +1,5 @@
-import { parseResultFile } from '../../reports/parse-result-file.js';
-import type { HistoryEntry } from '../../reports/history.js';
+import { parseResultFile } from '../core/parse-result-file.js';
+import type { HistoryEntry } from '../judge/history.js';
 import { git } from '../git/git.js';
 import { listResultNotes, readNoteBlobs } from '../git/result-notes.js';
 

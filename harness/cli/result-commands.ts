@@ -1,5 +1,5 @@
 import { compareCommand as compare } from '../../reports/compare-command.js';
-import { readResultFile } from '../../reports/read-result-file.js';
+import { readResultFile } from '../core/read-result-file.js';
 import { reportCommand as report } from '../../reports/report-command.js';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from './write-outputs.js';

@@ -1,8 +1,8 @@
 import { DEFAULT_SCENARIOS, SCENARIOS } from '../../scenarios/index.js';
 import type { ProfileName } from '../../fixtures/profiles.js';
 import { IMPLEMENTATION_NAMES } from '../../src/impl/registry.js';
-import { DEFAULT_THRESHOLDS, judgeRun } from '../../reports/gates.js';
-import { mergeResults, type MergeInput } from '../../reports/merge-results.js';
+import { DEFAULT_THRESHOLDS, judgeRun } from '../judge/gates.js';
+import { mergeResults, type MergeInput } from '../judge/merge-results.js';
 import type { Scenario } from '../../scenarios/scenario.js';
 import { UsageError } from '../errors.js';
 import { DIALECTS, FLOOR_IMPL, REFERENCE_IMPL, type Dialect, type RunResult } from '../result.js';

@@ -1,4 +1,4 @@
-import { formatMs } from '../../reports/format.js';
+import { formatMs } from '../core/format.js';
 import type { RunResult } from '../result.js';
 import { clearProgress } from './progress.js';
 import type { WrittenOutputs } from './write-outputs.js';

@@ -1,9 +1,9 @@
-import { normalQuantile } from '../harness/normal-distribution.js';
-import { PROBE_IMPL, type Dialect, type FingerprintCount, type ImplName, type RunResult, type ScenarioResult } from '../harness/result.js';
-import { bootstrapCorrectedRatioCi, bootstrapRatioCi, defaultBootstrapIterations, defaultConfidence, defaultSeed } from '../harness/statistics.js';
-import { formatInterval, formatRatio } from './format.js';
+import { normalQuantile } from '../normal-distribution.js';
+import { PROBE_IMPL, type Dialect, type FingerprintCount, type ImplName, type RunResult, type ScenarioResult } from '../result.js';
+import { bootstrapCorrectedRatioCi, bootstrapRatioCi, defaultBootstrapIterations, defaultConfidence, defaultSeed } from '../statistics.js';
+import { formatInterval, formatRatio } from '../core/format.js';
 import { exactCostRegressions } from './exact-cost-growth.js';
-import { groupResults } from './result-groups.js';
+import { groupResults } from '../core/result-groups.js';
 
 /** Options of {@link compareRuns}. */
 export interface CompareOptions {

@@ -1,5 +1,5 @@
-import type { ScenarioResult } from '../harness/result.js';
-import { planLine } from './exact-cost-report.js';
+import type { ScenarioResult } from '../result.js';
+import { planLine } from './plan-summary.js';
 
 /**
  * Rows read per request may grow by this fraction before a comparison flags them.

@@ -1,4 +1,4 @@
-import { DIALECTS, RESULT_SCHEMA_VERSION, type RunResult } from '../harness/result.js';
+import { DIALECTS, RESULT_SCHEMA_VERSION, type RunResult } from '../result.js';
 import { ResultFileError } from './result-file-error.js';
 
 /**

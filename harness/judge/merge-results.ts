@@ -1,6 +1,6 @@
-import { UsageError } from '../harness/errors.js';
-import { DIALECTS, type RunResult } from '../harness/result.js';
-import { SCENARIOS, SCENARIO_NAMES } from '../scenarios/index.js';
+import { UsageError } from '../errors.js';
+import { DIALECTS, type RunResult } from '../result.js';
+import { SCENARIOS, SCENARIO_NAMES } from '../../scenarios/index.js';
 import { applyGates, DEFAULT_THRESHOLDS, type Thresholds } from './gates.js';
 
 /** A result to merge and where it came from (for messages). */

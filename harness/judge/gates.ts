@@ -1,12 +1,12 @@
-import type { GateId, Scenario } from '../scenarios/scenario.js';
-import type { Thresholds } from '../scenarios/thresholds.js';
-import { REFERENCE_IMPL, type GateResult, type MeasuredRun, type PairedComparison, type RatioResult, type RunResult, type ScenarioResult } from '../harness/result.js';
-import { minSamplesForQuantileInterval, quantileInterval } from '../harness/quantile-interval.js';
-import { FINGERPRINT_VERSION, fullScansOf } from '../harness/instrument/fingerprint.js';
+import type { GateId, Scenario } from '../../scenarios/scenario.js';
+import type { Thresholds } from '../../scenarios/thresholds.js';
+import { REFERENCE_IMPL, type GateResult, type MeasuredRun, type PairedComparison, type RatioResult, type RunResult, type ScenarioResult } from '../result.js';
+import { minSamplesForQuantileInterval, quantileInterval } from '../quantile-interval.js';
+import { FINGERPRINT_VERSION, fullScansOf } from '../instrument/fingerprint.js';
 import { EXACT_GROWTH_TOLERANCE, exactCostRegressions } from './exact-cost-growth.js';
-import { formatMs } from './format.js';
+import { formatMs } from '../core/format.js';
 
-export { DEFAULT_THRESHOLDS, type Thresholds } from '../scenarios/thresholds.js';
+export { DEFAULT_THRESHOLDS, type Thresholds } from '../../scenarios/thresholds.js';
 
 /**
  * Judges a measured run: the gates of the implementation under test, and no run-level error

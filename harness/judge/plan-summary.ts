@@ -1,4 +1,5 @@
-import { truncate } from './markdown.js';
+import { truncate } from '../core/format.js';
+import type { QueryPlan } from '../result.js';
 
 /**
  * One line from a query plan as the database printed it: SQLite's EXPLAIN QUERY PLAN rows
@@ -25,4 +26,10 @@ function postgresNodes(node: Record<string, unknown>): string[] {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** A plan in one line: its shape when the run recorded one (nodes joined by " > "), else the database's own text. */
+export function planLine(plan: QueryPlan, max = 120): string {
+  if (plan.shape !== undefined && plan.shape.length > 0) return truncate(plan.shape.map((l) => l.trim()).join(' > '), max);
+  return planSummary(plan.plan, max);
 }
