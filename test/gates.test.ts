@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { applyAgainstGates, applyGates, DEFAULT_THRESHOLDS, type Thresholds } from '../harness/judge/gates.js';
 import type { Dialect, LatencyStats, PairedComparison, QueryStats, RatioResult, ScenarioResult } from '../harness/result.js';
 import { SCENARIOS, type Scenario } from '../scenarios/index.js';
-import { makeScenarioResult } from './fixtures/sample-result.js';
+import { makeScenarioResult, samplesWithP95 } from './fixtures/sample-result.js';
 
 const latency = (p95: number, p95Ci: [number, number] = [p95 * 0.9, p95 * 1.1]): LatencyStats => ({
   p50: p95 / 2,
@@ -47,7 +47,7 @@ function result(spec: Spec): ScenarioResult {
     scenario: spec.scenario,
     dialect: spec.dialect ?? 'sqlite',
     impl: spec.impl ?? 'fixed',
-    rawSamples: [p95],
+    rawSamples: samplesWithP95(spec.n ?? 100, p95, spec.p95Ci),
     latencyMs: latency(p95, spec.p95Ci),
     p95Interval: { p: 95, value: p95, ci: (spec.n ?? 100) >= 59 ? (spec.p95Ci ?? [p95 * 0.9, p95 * 1.1]) : null, confidence: 0.95, n: spec.n ?? 100 },
     queries: queries(spec.byRequest ?? { request: 4 }),

@@ -5,7 +5,8 @@ import type { Dialect, GateResult, RunResult } from '../harness/result.js';
 import { run, type RunOptions } from '../harness/runner/run.js';
 import { QUICK_SAMPLING, type SamplingOptions } from '../harness/runner/sampling-options.js';
 import { INJECTED_HANDLERS } from '../harness/bench/injected-regressions.js';
-import { DEFAULT_THRESHOLDS, judgeRun } from '../harness/judge/gates.js';
+import { DEFAULT_THRESHOLDS } from '../harness/judge/gates.js';
+import { judgeRun } from '../harness/judge/judge-run.js';
 import { list50 } from '../scenarios/list-50.js';
 import { createTestDatabase, openTestFixture, TEST_DIALECTS, testFolder, type TestFixture } from './support/databases.js';
 

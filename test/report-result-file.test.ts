@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseResultFile } from '../harness/core/parse-result-file.js';
 import { readResultFile } from '../harness/core/read-result-file.js';
-import { reportCommand } from '../reports/report-command.js';
+import { renderStoredResult } from '../harness/cli/result-commands.js';
+import { rejudge } from '../harness/judge/judge-run.js';
+const reportCommand = async ({ result, format }: { result: string; format?: 'markdown' | 'junit' }) => {
+  const { text, exitCode } = await renderStoredResult(result, format);
+  return { exitCode, text };
+};
 import { ResultFileError } from '../harness/core/result-file-error.js';
 import { renderMarkdown } from '../reports/markdown-report.js';
 import { sampleResult } from './fixtures/sample-result.js';
@@ -55,7 +60,7 @@ describe('parseResultFile', () => {
     expect(errorOf(JSON.stringify(data)).problem).toBe('results[2].dialect is "mysql", expected "sqlite" or "postgres"');
     results[2]!['dialect'] = 'sqlite';
     (results[4]!['latencyMs'] as Record<string, unknown>)['p95Ci'] = [1];
-    expect(errorOf(JSON.stringify(data)).problem).toBe('results[4].latencyMs.p95Ci is an array, expected an interval [low, high]');
+    expect(errorOf(JSON.stringify(data)).problem).toBe('results[4].latencyMs.p95Ci is an array, expected an interval [low, high] of numbers 0 <= low <= high');
     (results[4]!['latencyMs'] as Record<string, unknown>)['p95Ci'] = [1, 2];
     (results[1]!['rawSamples'] as unknown[])[17] = null;
     expect(errorOf(JSON.stringify(data)).problem).toBe('results[1].rawSamples[17] is null, expected a number');
@@ -88,17 +93,20 @@ describe('readResultFile and reportCommand', () => {
     await expect(readResultFile(missing)).rejects.toThrow(new ResultFileError(missing, 'no such file'));
   });
 
-  it('renders markdown or JUnit with the verdict as exit code', async () => {
+  it('renders the result judged again, its verdict the exit code: a stored "pass" over failed gates is not trusted', async () => {
     const file = join(dir, 'result.json');
     writeFileSync(file, JSON.stringify(sampleResult()));
     const markdown = await reportCommand({ result: file });
-    expect(markdown).toEqual({ exitCode: 1, text: renderMarkdown(sampleResult()) });
+    expect(markdown).toEqual({ exitCode: 1, text: renderMarkdown(rejudge(sampleResult()).result) });
     const junit = await reportCommand({ result: file, format: 'junit' });
     expect(junit.text.startsWith('<?xml')).toBe(true);
 
-    const passing = sampleResult();
-    passing.verdict = 'pass';
-    writeFileSync(file, JSON.stringify(passing));
-    expect((await reportCommand({ result: file })).exitCode).toBe(0);
+    const forged = sampleResult();
+    forged.verdict = 'pass';
+    writeFileSync(file, JSON.stringify(forged));
+    const output = await renderStoredResult(file);
+    expect(output.exitCode).toBe(1);
+    expect(output.disagreement).toBe("the file's stored verdict is pass, but its measurements judged again give fail");
+    expect(output.verdict.reasons.some((r) => r.kind === 'gate' && r.where === 'list-50, postgres' && r.message.startsWith('queries-at-most-max: '))).toBe(true);
   });
 });

@@ -4,7 +4,8 @@ import type { DatabaseTarget } from '../harness/db/open-adapter.js';
 import type { Dialect, RunResult } from '../harness/result.js';
 import { run, type RunOptions } from '../harness/runner/run.js';
 import { QUICK_SAMPLING, type SamplingOptions } from '../harness/runner/sampling-options.js';
-import { DEFAULT_THRESHOLDS, judgeRun } from '../harness/judge/gates.js';
+import { DEFAULT_THRESHOLDS } from '../harness/judge/gates.js';
+import { judgeRun } from '../harness/judge/judge-run.js';
 import { DEFAULT_SCENARIOS } from '../scenarios/index.js';
 import { createTestDatabase, TEST_DIALECTS, testFolder } from './support/databases.js';
 

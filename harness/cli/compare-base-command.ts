@@ -1,10 +1,7 @@
-import { compareRuns } from '../judge/compare.js';
-import { renderComparisonMarkdown } from '../../reports/comparison-markdown.js';
 import { parseResultFile } from '../core/parse-result-file.js';
 import { readResultFile } from '../core/read-result-file.js';
 import { describeBase, findBaseResult } from '../git/find-base-result.js';
-import { parseThreshold } from './result-commands.js';
-import { writeFileAtomic } from './write-outputs.js';
+import { compareResults, emit, parseThreshold } from './result-commands.js';
 
 export interface CompareBaseArgs {
   base: string;
@@ -19,7 +16,8 @@ export const LAST_RESULT = 'reports/out/latest/result.json';
 
 /**
  * `querygate compare --base REF [AFTER.json]`: the result note of REF (or of its nearest first-parent
- * ancestor with one, said loudly on stderr and at the top of the comparison) against AFTER.
+ * ancestor with one, said loudly on stderr and at the top of the comparison) against AFTER, judged
+ * exactly as `compare` judges two files.
  */
 export async function compareBaseCommand(args: CompareBaseArgs): Promise<number> {
   const afterPath = args.before ?? LAST_RESULT;
@@ -27,15 +25,7 @@ export async function compareBaseCommand(args: CompareBaseArgs): Promise<number>
   const base = findBaseResult(args.base);
   const line = describeBase(base);
   process.stderr.write(`querygate: ${base.distance === 0 ? '' : 'warning: '}${line}\n`);
-  const before = parseResultFile(base.text, `git note of ${base.commit.slice(0, 10)}`);
+  const before = parseResultFile(base.text, base.label);
   const after = await readResultFile(afterPath);
-  const comparison = compareRuns(before, after, { thresholdPct });
-  const text = `> ${line}\n\n${renderComparisonMarkdown(comparison)}`;
-  if (args.out === undefined) process.stdout.write(text);
-  else {
-    writeFileAtomic(args.out, text);
-    process.stdout.write(`wrote ${args.out}\n`);
-  }
-  if (comparison.regressed) process.stderr.write(`querygate: regression against ${base.commit.slice(0, 10)}: see the comparison\n`);
-  return comparison.regressed ? 1 : 0;
+  return emit(compareResults(before, after, { thresholdPct, head: line }), `compare --base ${args.base}`, args.out);
 }

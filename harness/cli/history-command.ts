@@ -1,4 +1,5 @@
-import { analyzeHistory } from '../judge/history.js';
+import { analyzeHistory, historyVerdict } from '../judge/history.js';
+import { reportVerdict } from './exit-codes.js';
 import { renderHistoryMarkdown } from '../../reports/history-markdown.js';
 import { UsageError } from '../errors.js';
 import { RESULT_NOTES_REF } from '../git/result-notes.js';
@@ -28,8 +29,9 @@ export async function historyCommand(args: HistoryArgs): Promise<number> {
     throw new UsageError(`history ${range}: not a revision or range of this repository (e.g. HEAD, origin/main, v1.0..HEAD): ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
   }
   for (const problem of read.skipped) process.stderr.write(`querygate: warning: skipped a note: ${problem}\n`);
-  if (read.entries.length === 0) {
-    throw new UsageError(`history ${range}: none of its ${read.commits} first-parent commits has a result note (run with --attach-note, or fetch them: git fetch origin ${RESULT_NOTES_REF}:${RESULT_NOTES_REF})`);
+  const verdict = historyVerdict(range, read.commits, read.entries.length);
+  if (verdict.outcome !== 'pass') {
+    return reportVerdict(verdict, `history ${range} (run with --attach-note, or fetch the notes: git fetch origin ${RESULT_NOTES_REF}:${RESULT_NOTES_REF})`);
   }
   const label = range.includes('..') ? range : `${range} (last ${args['max-count']} first-parent commits)`;
   const report = analyzeHistory(read.entries, label, read.commits, { significance: args.significance, minChange: args['min-change'] / 100 });
@@ -39,5 +41,5 @@ export async function historyCommand(args: HistoryArgs): Promise<number> {
     writeFileAtomic(args.out, text);
     process.stdout.write(`wrote ${args.out}\n`);
   }
-  return 0;
+  return reportVerdict(verdict, `history ${range}`);
 }

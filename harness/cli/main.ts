@@ -1,8 +1,8 @@
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { FixtureRefusedError } from '../db/fixture-refused-error.js';
 import { redactSecretsInText } from '../db/pg-url.js';
 import { EnvironmentError, UsageError } from '../errors.js';
+import { EXIT, exitCodeOfError } from './exit-codes.js';
 import { check as checkArgs, checkCompare as checkCompareArgs, checkHistory, compareOptions, historyOptions, mergeOptions, runOptions, seedOptions, serveOptions } from './args.js';
 
 // Commands load on use: bad usage is answered before the runner, knex and the drivers are imported.
@@ -17,20 +17,13 @@ const load = {
   compareBase: async () => (await import('./compare-base-command.js')).compareBaseCommand,
 };
 
-/** Exit codes: the one place that decides them. */
-export const EXIT = { pass: 0, gateFailed: 1, usage: 2, environment: 3 } as const;
 
 const verbose = process.argv.includes('--verbose');
-
-function exitCodeOf(error: unknown): number {
-  if (error instanceof UsageError || error instanceof FixtureRefusedError || (error as Error | null)?.name === 'ResultFileError') return EXIT.usage;
-  return EXIT.environment;
-}
 
 /** One line on stderr (plus a hint line), the stack only with --verbose, then the exit code. */
 function fail(error: unknown, hint?: string): never {
   const message = error instanceof Error ? error.message : String(error);
-  const code = exitCodeOf(error);
+  const code = exitCodeOfError(error);
   const prefix = code === EXIT.usage ? 'querygate: error:' : 'querygate: environment failure:';
   process.stderr.write(`${prefix} ${redactSecretsInText(message.split('\n')[0] ?? '')}\n`);
   const shownHint = error instanceof EnvironmentError && error.hint !== undefined ? error.hint : hint;

@@ -3,6 +3,8 @@ import { readResultFile } from '../core/read-result-file.js';
 import { UsageError } from '../errors.js';
 import { clearProgress } from './progress.js';
 import { printSummary } from './summary.js';
+import { reportVerdict } from './exit-codes.js';
+import { runVerdict } from '../judge/judge-run.js';
 import { writeRunOutputs } from './write-outputs.js';
 
 export interface MergeArgs {
@@ -19,5 +21,5 @@ export async function mergeCommand(args: MergeArgs): Promise<number> {
   for (const warning of warnings) process.stderr.write(`querygate: warning: ${warning}\n`);
   const written = await writeRunOutputs(result, args.out, { attachNote: false });
   printSummary(result, written);
-  return result.verdict === 'pass' ? 0 : 1;
+  return reportVerdict(runVerdict(result), 'merge');
 }

@@ -1,7 +1,7 @@
 import { parseResultFile } from '../core/parse-result-file.js';
 import type { HistoryEntry } from '../judge/history.js';
 import { git } from '../git/git.js';
-import { listResultNotes, readNoteBlobs } from '../git/result-notes.js';
+import { decodeResultNote, listResultNotes, readNoteBlobs } from '../git/result-notes.js';
 
 /** @default 100 */
 export const DEFAULT_HISTORY_DEPTH = 100;
@@ -30,7 +30,8 @@ export function readHistory(range: string, options: { cwd?: string; maxCount?: n
   const texts = readNoteBlobs(noted.map(([commit = '']) => notes.get(commit) as string), cwd);
   for (const [commit = '', date = '', subject = ''] of noted) {
     try {
-      entries.push({ commit, date, subject, result: parseResultFile(texts.get(notes.get(commit) as string) ?? '', `note of ${commit.slice(0, 10)}`) });
+      const label = `note of ${commit.slice(0, 10)}`;
+      entries.push({ commit, date, subject, result: parseResultFile(decodeResultNote(texts.get(notes.get(commit) as string) ?? '', label), label) });
     } catch (error) {
       skipped.push(error instanceof Error ? error.message : String(error));
     }

@@ -1,8 +1,21 @@
-import { compareCommand as compare } from '../../reports/compare-command.js';
+import { renderComparisonMarkdown } from '../../reports/comparison-markdown.js';
+import { renderJunit } from '../../reports/junit-report.js';
+import { renderMarkdown } from '../../reports/markdown-report.js';
 import { readResultFile } from '../core/read-result-file.js';
-import { reportCommand as report } from '../../reports/report-command.js';
 import { UsageError } from '../errors.js';
+import { compareRuns, comparisonVerdict, type CompareOptions } from '../judge/compare.js';
+import { rejudge } from '../judge/judge-run.js';
+import type { Verdict } from '../judge/verdict.js';
+import type { RunResult } from '../result.js';
+import { exitCodeOf, reportVerdict, type ExitCode } from './exit-codes.js';
 import { writeFileAtomic } from './write-outputs.js';
+
+/** What a result command produced: the text to print, the verdict, and its exit code. */
+export interface JudgedOutput {
+  text: string;
+  verdict: Verdict;
+  exitCode: ExitCode;
+}
 
 export interface CompareArgs {
   before: string;
@@ -19,21 +32,35 @@ export function parseThreshold(raw: string): number {
   return value;
 }
 
-/** `querygate compare`: markdown on stdout (or in --out), exit 1 on a regression. */
-export async function compareCommand(args: CompareArgs): Promise<number> {
-  const { exitCode, text } = await compare({ before: args.before, after: args.after, thresholdPct: parseThreshold(args.threshold) });
-  if (args.out === undefined) process.stdout.write(text);
+/** Two runs compared and judged: markdown (or the comparison as JSON), the verdict and its exit code. */
+export function compareResults(before: RunResult, after: RunResult, options: Partial<CompareOptions> & { format?: 'markdown' | 'json'; head?: string } = {}): JudgedOutput {
+  const { format, head, ...compareOptions } = options;
+  const comparison = compareRuns(before, after, compareOptions);
+  const verdict = comparisonVerdict(comparison);
+  const body = format === 'json' ? `${JSON.stringify({ ...comparison, verdict }, null, 2)}\n` : renderComparisonMarkdown(comparison);
+  return { text: head === undefined ? body : `> ${head}\n\n${body}`, verdict, exitCode: exitCodeOf(verdict) };
+}
+
+/** `compare BEFORE AFTER` without the printing: both files read, compared and judged. Throws ResultFileError. */
+export async function compareFiles(options: Partial<CompareOptions> & { before: string; after: string; format?: 'markdown' | 'json' }): Promise<JudgedOutput> {
+  const { before, after, ...rest } = options;
+  const [beforeRun, afterRun] = await Promise.all([readResultFile(before), readResultFile(after)]);
+  return compareResults(beforeRun, afterRun, rest);
+}
+
+/** Prints a judged output to stdout (or --out), its verdict's reasons to stderr; returns the exit code. */
+export function emit(output: JudgedOutput, subject: string, out: string | undefined): ExitCode {
+  if (out === undefined) process.stdout.write(output.text);
   else {
-    writeFileAtomic(args.out, text);
-    process.stdout.write(`wrote ${args.out}\n`);
+    writeFileAtomic(out, output.text);
+    process.stdout.write(`wrote ${out}\n`);
   }
-  if (exitCode !== 0) {
-    // Exit 2: the two files cannot support a verdict (missing evidence); exit 1: a regression.
-    const [what, pattern] = exitCode === 2 ? ['missing evidence', /missing|no raw samples|nothing/i] : ['regression', /regress/i];
-    const lines = text.split('\n').filter((line) => pattern.test(line)).slice(0, 3);
-    process.stderr.write(`querygate: ${what}: ${lines.length > 0 ? lines.join(' | ').slice(0, 400) : 'see the comparison'}\n`);
-  }
-  return exitCode;
+  return reportVerdict(output.verdict, subject);
+}
+
+/** `querygate compare`: markdown on stdout (or in --out); exit 1 on a regression, 2 on missing evidence. */
+export async function compareCommand(args: CompareArgs): Promise<number> {
+  return emit(await compareFiles({ before: args.before, after: args.after, thresholdPct: parseThreshold(args.threshold) }), 'compare', args.out);
 }
 
 export interface ReportArgs {
@@ -41,14 +68,22 @@ export interface ReportArgs {
   format: string;
 }
 
-/** `querygate report`: renders a saved result again; the exit code is that run's verdict. */
+/** A stored result judged again and rendered; `disagreement` says where the stored verdict differs. */
+export interface ReportOutput extends JudgedOutput {
+  disagreement: string | null;
+}
+
+/** `report` without the printing. Never trusts the stored verdict: the result is judged again, then rendered. Throws ResultFileError. */
+export async function renderStoredResult(path: string, format: 'markdown' | 'junit' | 'json' = 'markdown'): Promise<ReportOutput> {
+  const { result, verdict, stored } = rejudge(await readResultFile(path));
+  const text = format === 'json' ? `${JSON.stringify(result, null, 1)}\n` : format === 'junit' ? renderJunit(result) : renderMarkdown(result);
+  const disagreement = stored === result.verdict ? null : `the file's stored verdict is ${stored}, but its measurements judged again give ${verdict.outcome}`;
+  return { text, verdict, exitCode: exitCodeOf(verdict), disagreement };
+}
+
+/** `querygate report`: renders a saved result again; the exit code is the verdict of its measurements judged again. */
 export async function reportCommand(args: ReportArgs): Promise<number> {
-  if (args.format === 'json') {
-    const result = await readResultFile(args.result);
-    process.stdout.write(`${JSON.stringify(result, null, 1)}\n`);
-    return result.verdict === 'pass' ? 0 : 1;
-  }
-  const { exitCode, text } = await report({ result: args.result, format: args.format === 'junit' ? 'junit' : 'markdown' });
-  process.stdout.write(text);
-  return exitCode;
+  const output = await renderStoredResult(args.result, args.format === 'junit' ? 'junit' : args.format === 'json' ? 'json' : 'markdown');
+  if (output.disagreement !== null) process.stderr.write(`querygate: warning: ${args.result}: ${output.disagreement}\n`);
+  return emit(output, `report ${args.result}`, undefined);
 }

@@ -1,7 +1,8 @@
 import { DEFAULT_SCENARIOS, SCENARIOS } from '../../scenarios/index.js';
 import type { ProfileName } from '../../fixtures/profiles.js';
 import { IMPLEMENTATION_NAMES } from '../../src/impl/registry.js';
-import { DEFAULT_THRESHOLDS, judgeRun } from '../judge/gates.js';
+import { DEFAULT_THRESHOLDS } from '../judge/gates.js';
+import { judgeRun, runVerdict } from '../judge/judge-run.js';
 import { mergeResults, type MergeInput } from '../judge/merge-results.js';
 import type { Scenario } from '../../scenarios/scenario.js';
 import { UsageError } from '../errors.js';
@@ -15,6 +16,7 @@ import { INJECTED_HANDLERS } from '../bench/injected-regressions.js';
 import { withSignals } from './signals.js';
 import { progressLine, seedProgressBar } from './progress.js';
 import { printSummary } from './summary.js';
+import { reportVerdict } from './exit-codes.js';
 import { runScaling } from '../runner/scaling.js';
 import { readLastScaling, writeScalingOutputs } from './scaling-outputs.js';
 import { ensureOutputDir, writeRunOutputs } from './write-outputs.js';
@@ -106,7 +108,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
   if (lastScaling !== undefined) result.scaling = lastScaling;
   const written = await writeRunOutputs(result, args.out, { attachNote: args['attach-note'] });
   printSummary(result, written);
-  return result.verdict === 'pass' ? 0 : 1;
+  return reportVerdict(runVerdict(result), 'run');
 }
 
 /**

@@ -6,6 +6,8 @@ import { RESULT_SCHEMA_VERSION } from '../result.js';
  */
 export class ResultFileError extends Error {
   override readonly name = 'ResultFileError';
+  /** Bad input: exit 2. */
+  readonly exitCode = 2;
 
   constructor(
     readonly path: string,

@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.js';
 import { git } from './git.js';
-import { listResultNotes, readNoteBlob, RESULT_NOTES_REF } from './result-notes.js';
+import { decodeResultNote, listResultNotes, readNoteBlob, RESULT_NOTES_REF } from './result-notes.js';
 
 /** The result note a comparison is based on, and how far it lies from the commit that was asked for. */
 export interface BaseNote {
@@ -15,6 +15,8 @@ export interface BaseNote {
   days: number;
   /** The result JSON text of the note. */
   text: string;
+  /** How messages name the note, e.g. "the result note of 1a2b3c4d5e". */
+  label: string;
 }
 
 /** How far back along first parents to look for a note. @default 1000 */
@@ -44,7 +46,8 @@ export function findBaseResult(ref: string, options: { cwd?: string; maxDepth?: 
     const [time, sha] = line.split(' ');
     const blob = sha === undefined ? undefined : notes.get(sha);
     if (sha === undefined || blob === undefined) continue;
-    return { requested: ref, requestedSha, commit: sha, distance, days: (requestedTime - Number(time)) / 86_400, text: readNoteBlob(blob, cwd) };
+    const label = `the result note of ${sha.slice(0, 10)} (--base ${ref})`;
+    return { requested: ref, requestedSha, commit: sha, distance, days: (requestedTime - Number(time)) / 86_400, text: decodeResultNote(readNoteBlob(blob, cwd), label), label };
   }
   const shallow = git(['rev-parse', '--is-shallow-repository'], { cwd }).trim() === 'true';
   const where = `${ref} (${requestedSha.slice(0, 10)}) or any of its ${lines.length - 1} first-parent ancestors${shallow ? ' in this shallow clone' : ''}`;

@@ -1,4 +1,6 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { MAX_RESULT_BYTES } from '../core/read-result-file.js';
+import { ResultFileError } from '../core/result-file-error.js';
 import { EnvironmentError } from '../errors.js';
 import type { RunResult } from '../result.js';
 import { git, gitBytes } from './git.js';
@@ -22,11 +24,25 @@ export function encodeResultNote(result: RunResult): string {
   return `${GZIP_HEADER}\n${packed.replace(/(.{76})/g, '$1\n').trimEnd()}\n`;
 }
 
-/** The result JSON text inside a note written by {@link encodeResultNote}. */
-export function decodeResultNote(note: string): string {
+
+/**
+ * The result JSON text inside a note written by {@link encodeResultNote}. Throws ResultFileError
+ * naming the note (`label`) when its gzip is corrupt or truncated, or inflates past MAX_RESULT_BYTES (a gzip bomb is refused
+ * before it takes the memory).
+ */
+export function decodeResultNote(note: string, label = 'a result note'): string {
   const text = note.trimStart();
-  if (!text.startsWith(GZIP_HEADER)) return text;
-  return gunzipSync(Buffer.from(text.slice(GZIP_HEADER.length).replace(/\s+/g, ''), 'base64')).toString('utf8');
+  if (!text.startsWith(GZIP_HEADER)) {
+    if (Buffer.byteLength(text) > MAX_RESULT_BYTES) throw new ResultFileError(label, `is larger than ${MAX_RESULT_BYTES} bytes, the limit of a result: refused`);
+    return text;
+  }
+  try {
+    return gunzipSync(Buffer.from(text.slice(GZIP_HEADER.length).replace(/\s+/g, ''), 'base64'), { maxOutputLength: MAX_RESULT_BYTES }).toString('utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ERR_BUFFER_TOO_LARGE') throw new ResultFileError(label, `decompresses to more than ${MAX_RESULT_BYTES} bytes, the limit of a result: refused (a gzip bomb?)`);
+    throw new ResultFileError(label, `its compressed result cannot be read (${code ?? (error instanceof Error ? error.message : String(error))}): the note is truncated or corrupt`);
+  }
 }
 
 /** Stores the result as a note on `commit` under refs/notes/querygate-results, replacing an earlier one. */
@@ -60,12 +76,12 @@ export function listResultNotes(cwd?: string): Map<string, string> {
   return notes;
 }
 
-/** The decoded result JSON text of a note blob. */
+/** The note text of a note blob, as stored (decode it with {@link decodeResultNote}). */
 export function readNoteBlob(blob: string, cwd?: string): string {
-  return decodeResultNote(git(['cat-file', 'blob', blob], { cwd }));
+  return git(['cat-file', 'blob', blob], { cwd });
 }
 
-/** The decoded result JSON texts of many note blobs, read by one `git cat-file --batch`. */
+/** The note texts of many note blobs, as stored, read by one `git cat-file --batch`. */
 export function readNoteBlobs(blobs: readonly string[], cwd?: string): Map<string, string> {
   const texts = new Map<string, string>();
   if (blobs.length === 0) return texts;
@@ -76,7 +92,7 @@ export function readNoteBlobs(blobs: readonly string[], cwd?: string): Map<strin
     const [, type, size] = out.subarray(at, headerEnd).toString('utf8').split(' ');
     if (type !== 'blob' || size === undefined) throw new Error(`git cat-file: no note blob ${blob}`);
     const start = headerEnd + 1;
-    texts.set(blob, decodeResultNote(out.subarray(start, start + Number(size)).toString('utf8')));
+    texts.set(blob, out.subarray(start, start + Number(size)).toString('utf8'));
     at = start + Number(size) + 1;
   }
   return texts;

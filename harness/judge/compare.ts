@@ -4,6 +4,7 @@ import { bootstrapCorrectedRatioCi, bootstrapRatioCi, defaultBootstrapIterations
 import { formatInterval, formatRatio } from '../core/format.js';
 import { exactCostRegressions } from './exact-cost-growth.js';
 import { groupResults } from '../core/result-groups.js';
+import { verdictOf, type Reason, type Verdict } from './verdict.js';
 
 /** Options of {@link compareRuns}. */
 export interface CompareOptions {
@@ -167,10 +168,12 @@ export interface DetectableAt {
 
 const floorImpl = 'floor';
 
-/** The exit code of a comparison: 1 on a regression, else 2 on missing evidence, else 0. */
-export function comparisonExitCode(c: Comparison): 0 | 1 | 2 {
-  if (c.regressed) return 1;
-  return c.missingEvidence.length > 0 ? 2 : 0;
+/** The verdict of a comparison: each regression fails; missing evidence is never a pass. */
+export function comparisonVerdict(c: Comparison): Verdict {
+  return verdictOf([
+    ...c.regressions.map((message): Reason => ({ kind: 'regression', message })),
+    ...c.missingEvidence.map((message): Reason => ({ kind: 'missing-evidence', message })),
+  ]);
 }
 
 /**
@@ -412,6 +415,9 @@ function missingEvidence(before: RunResult, after: RunResult, pairs: readonly Co
     out.push(`no scenario and database has both ${before.implUnderTest} (before) and ${after.implUnderTest} (after): nothing under test was compared`);
   }
   for (const p of underTest) {
+    // A BEFORE that could not measure the implementation under test is no base: nothing after can be judged against it.
+    const before = p.problems.find((problem) => problem.startsWith('before:'));
+    if (before !== undefined) out.push(`${p.beforeImpl} errored before (${p.scenario}, ${p.dialect}): no base to judge after against (${before.slice('before: '.length)})`);
     if (p.p50?.verdict !== 'no-interval') continue;
     out.push(`no raw samples on one side (${p.scenario}, ${p.dialect}): its latency cannot be judged; run both with a querygate that keeps rawSamples`);
   }

@@ -1,6 +1,6 @@
 import type { GateId, Scenario } from '../../scenarios/scenario.js';
 import type { Thresholds } from '../../scenarios/thresholds.js';
-import { REFERENCE_IMPL, type GateResult, type MeasuredRun, type PairedComparison, type RatioResult, type RunResult, type ScenarioResult } from '../result.js';
+import { REFERENCE_IMPL, type GateResult, type MeasuredRun, type PairedComparison, type RatioResult, type ScenarioResult } from '../result.js';
 import { minSamplesForQuantileInterval, quantileInterval } from '../quantile-interval.js';
 import { FINGERPRINT_VERSION, fullScansOf } from '../instrument/fingerprint.js';
 import { EXACT_GROWTH_TOLERANCE, exactCostRegressions } from './exact-cost-growth.js';
@@ -8,18 +8,8 @@ import { formatMs } from '../core/format.js';
 
 export { DEFAULT_THRESHOLDS, type Thresholds } from '../../scenarios/thresholds.js';
 
-/**
- * Judges a measured run: the gates of the implementation under test, and no run-level error
- * (fixture checksums that differ between databases, a scenario that failed to run).
- */
-export function judgeRun(measured: MeasuredRun, scenarios: readonly Scenario[], thresholds: Thresholds): RunResult {
-  const gates = applyGates(measured.results, measured.ratios, scenarios, measured.implUnderTest, thresholds, measured.pairs);
-  const against = applyAgainstGates(measured);
-  return { ...measured, verdict: gates === 'pass' && against === 'pass' && measured.errors.length === 0 ? 'pass' : 'fail' };
-}
-
 /** The fewest paired rounds whose signed-rank interval reaches 99%: fewer judge nothing. */
-const MIN_PAIRED_ROUNDS = 8;
+export const MIN_PAIRED_ROUNDS = 8;
 
 /**
  * `run --against REF`: the implementation under test must be no slower than REF's, judged on the
@@ -27,6 +17,7 @@ const MIN_PAIRED_ROUNDS = 8;
  * added to every scenario of the implementation under test.
  */
 export function applyAgainstGates(measured: MeasuredRun): 'pass' | 'fail' {
+  // A side that is missing or errored is no gate here: the run's verdict names it as missing evidence.
   let pass = true;
   for (const pair of measured.pairs ?? []) {
     if (pair.kind !== 'against') continue;
@@ -109,8 +100,12 @@ function judge(
 ): GateResult {
   switch (id) {
     case 'p95-under-budget': {
-      // The distribution-free interval of p95; a p95 of too few samples (under 59 at 95%) has none and judges nothing.
-      const estimate = result.p95Interval ?? quantileInterval(result.rawSamples.length > 0 ? result.rawSamples : [result.latencyMs.p95], 95);
+      // The distribution-free interval of p95, from the raw samples (never a stored figure); a p95 of
+      // too few samples (under 59 at 95%) has none and judges nothing.
+      if (result.rawSamples.length === 0) {
+        return gate(id, false, `${formatMs(result.latencyMs.p95)} ms, no raw samples`, `< ${t.p95Ms} ms`, 'no raw samples: the p95 cannot be judged against the budget');
+      }
+      const estimate = quantileInterval(result.rawSamples, 95);
       const { value: p95, ci, n } = estimate;
       if (ci === null) {
         return gate(id, false, `${formatMs(p95)} ms, n ${n}`, `< ${t.p95Ms} ms`,

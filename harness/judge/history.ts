@@ -1,4 +1,5 @@
 import type { RunResult } from '../result.js';
+import { verdictOf, type Verdict } from './verdict.js';
 import { PROBE_IMPL } from '../result.js';
 import { DEFAULT_CHANGE_POINT_OPTIONS, eDivisiveMultivariate, exactSteps, type ChangePointOptions } from '../stats/change-points.js';
 
@@ -162,4 +163,12 @@ export function noiseScale(series: readonly number[]): number {
   const mad = diffs.length % 2 === 1 ? (diffs[mid] as number) : ((diffs[mid - 1] as number) + (diffs[mid] as number)) / 2;
   const scale = mad / 0.6745 / Math.SQRT2;
   return scale > 1e-12 ? scale : 1;
+}
+
+/**
+ * `history` reports; gates and compare decide. Its verdict only asks for evidence: at least one
+ * readable result note in the range (unreadable ones are skipped and named, never fatal).
+ */
+export function historyVerdict(range: string, commits: number, entries: number): Verdict {
+  return verdictOf(entries > 0 ? [] : [{ kind: 'missing-evidence', message: `none of the ${commits} first-parent commits of ${range} has a readable result note` }]);
 }

@@ -1,7 +1,7 @@
 import { UsageError } from '../errors.js';
-import { DIALECTS, type RunResult } from '../result.js';
+import { DIALECTS, type MeasuredRun, type RunResult } from '../result.js';
 import { SCENARIOS, SCENARIO_NAMES } from '../../scenarios/index.js';
-import { applyGates, DEFAULT_THRESHOLDS, type Thresholds } from './gates.js';
+import { judgeRun, thresholdsOf } from './judge-run.js';
 
 /** A result to merge and where it came from (for messages). */
 export interface MergeInput {
@@ -21,7 +21,7 @@ const sortedSet = (values: Iterable<unknown>): string => JSON.stringify([...new 
 
 /**
  * Joins the results of several jobs (shards, or one job per database) into the result one run
- * would have written: results in run order, gates judged again, one verdict. Refuses (UsageError,
+ * would have written: results in run order, judged again as one run (judgeRun), one verdict. Refuses (UsageError,
  * exit 2) what would not be one run: a unit measured twice or not at all, other fixtures or
  * checksums, another implementation under test, other implementations or thresholds. Differing
  * environments are merged with a warning.
@@ -86,14 +86,11 @@ export function mergeResults(inputs: readonly MergeInput[], options: { expectedU
   const results = byUnit(structuredClone(inputs.flatMap((i) => i.result.results)));
   const ratios = byUnit(structuredClone(inputs.flatMap((i) => i.result.ratios)));
   const pairs = byUnit(structuredClone(inputs.flatMap((i) => i.result.pairs ?? [])));
-  const thresholds: Thresholds = { ...DEFAULT_THRESHOLDS, ...((first.result.options['thresholds'] as Partial<Thresholds> | undefined) ?? {}) };
-  const verdict = applyGates(results, ratios, SCENARIOS, first.result.implUnderTest, thresholds, pairs);
-  const { shard: _shard, ...base } = structuredClone(first.result);
-  const result: RunResult = {
+  const { shard: _shard, verdict: _verdict, ...base } = structuredClone(first.result);
+  const merged: MeasuredRun = {
     ...base,
     startedAt: inputs.map((i) => i.result.startedAt).sort()[0] ?? first.result.startedAt,
     durationMs: inputs.reduce((sum, i) => sum + i.result.durationMs, 0),
-    verdict,
     options: { ...base.options, dialects, scenarios: scenarioNames },
     environment: { ...base.environment, databases: Object.assign({}, ...inputs.map((i) => i.result.environment.databases)) },
     results,
@@ -102,6 +99,7 @@ export function mergeResults(inputs: readonly MergeInput[], options: { expectedU
     ...(pairs.length > 0 ? { pairs } : {}),
   };
   const scaling = inputs.find((i) => i.result.scaling !== undefined)?.result.scaling;
-  if (scaling !== undefined) result.scaling = scaling;
-  return { result, warnings };
+  if (scaling !== undefined) merged.scaling = scaling;
+  // Judged again as one run: every gate, every pair (--against, the baseline's), every part's errors.
+  return { result: judgeRun(merged, SCENARIOS, thresholdsOf(first.result)), warnings };
 }
