@@ -9,6 +9,8 @@ export interface CompareBaseArgs {
   before?: string | undefined;
   out?: string | undefined;
   threshold: string;
+  /** The repository to read notes from. @default the current folder */
+  cwd?: string | undefined;
 }
 
 /** Where `run` writes by default: `compare --base REF` without a file compares the last run. */
@@ -22,7 +24,7 @@ export const LAST_RESULT = 'reports/out/latest/result.json';
 export async function compareBaseCommand(args: CompareBaseArgs): Promise<number> {
   const afterPath = args.before ?? LAST_RESULT;
   const thresholdPct = parseThreshold(args.threshold);
-  const base = findBaseResult(args.base);
+  const base = findBaseResult(args.base, args.cwd === undefined ? {} : { cwd: args.cwd });
   const line = describeBase(base);
   process.stderr.write(`querygate: ${base.distance === 0 ? '' : 'warning: '}${line}\n`);
   const before = parseResultFile(base.text, base.label);

@@ -27,6 +27,8 @@ import {
 const finite = z.number().refine(Number.isFinite, 'a finite number');
 const nonNegative = finite.refine((v) => v >= 0, 'a number of 0 or more');
 const positive = finite.refine((v) => v > 0, 'a number above 0');
+/** A latency sample, ms: above 0 and under a day (no request of a run takes longer). */
+const latency = finite.refine((v) => v > 0 && v < 86_400_000, 'a latency in ms above 0 and under a day (86400000)');
 const count = z.number().int().nonnegative();
 const fraction = finite.refine((v) => v >= 0 && v <= 1, 'a fraction from 0 to 1');
 const dialect = z.enum(DIALECTS as unknown as ['sqlite', 'postgres']);
@@ -181,7 +183,7 @@ const scenarioResult = z.preprocess(
       sameResponse: z.boolean().nullable(),
       responseDiff: opt(z.string()),
       gates: z.array(gate),
-      rawSamples: z.array(positive),
+      rawSamples: z.array(latency),
       sampleRounds: opt(z.array(count)),
       stoppedBy: opt(z.enum(['precision', 'budget', 'samples'])),
       p95Interval: opt(quantileEstimate),
@@ -238,7 +240,7 @@ const pair = z
     mde: nonNegative,
     verdict: z.enum(['slower', 'faster', 'same']),
   })
-  .refine((p) => p.rounds === p.roundRatios.length, { message: 'rounds does not match roundRatios (one ratio per round)', path: ['rounds'] }) satisfies z.ZodType<PairedComparison>;
+  .refine((p) => p.rounds === p.roundRatios.length, { message: 'the number of roundRatios (one ratio per round)', path: ['rounds'] }) satisfies z.ZodType<PairedComparison>;
 
 const against = z.looseObject({
   ref: z.string(),
@@ -251,7 +253,7 @@ const against = z.looseObject({
 
 const shard = z
   .object({ index: z.number().int().positive(), count: z.number().int().positive(), units: z.array(z.string()) })
-  .refine((s) => s.index <= s.count, { message: 'shard index above the shard count', path: ['index'] }) satisfies z.ZodType<ShardInfo>;
+  .refine((s) => s.index <= s.count, { message: 'an index from 1 to the shard count', path: ['index'] }) satisfies z.ZodType<ShardInfo>;
 
 /** A fit of flat data has no r2: JSON wrote its NaN as null. */
 const fitNumber = z.union([finite, z.null().transform(() => Number.NaN)]);

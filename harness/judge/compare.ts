@@ -168,11 +168,18 @@ export interface DetectableAt {
 
 const floorImpl = 'floor';
 
-/** The verdict of a comparison: each regression fails; missing evidence is never a pass. */
-export function comparisonVerdict(c: Comparison): Verdict {
+/**
+ * The verdict of a comparison: each regression fails; missing evidence is never a pass; and AFTER
+ * must pass its own gates and have no run error, judged again from its measurements (`afterOwn`,
+ * from runVerdict): a comparison never passes a run that `run` would fail.
+ */
+export function comparisonVerdict(c: Comparison, afterOwn: Verdict = { outcome: 'pass', reasons: [] }): Verdict {
+  // AFTER's errored results are already the comparison's own regressions.
+  const own = afterOwn.reasons.filter((r) => r.kind !== 'errored').map((r): Reason => ({ ...r, message: `after: ${r.message}` }));
   return verdictOf([
     ...c.regressions.map((message): Reason => ({ kind: 'regression', message })),
     ...c.missingEvidence.map((message): Reason => ({ kind: 'missing-evidence', message })),
+    ...own,
   ]);
 }
 
