@@ -1,23 +1,36 @@
+import { describeReason } from '../harness/judge/verdict.js';
 import type { ComparedPair, Comparison, DetectableAt, LatencyChange, RunIdentity } from '../harness/judge/compare.js';
 import { formatCount, formatInterval, formatMs, formatRatio } from '../harness/core/format.js';
 import { inlineCode, markdownTable, truncate, type Align } from './markdown.js';
 
+/** How many of AFTER's own failing reasons the comparison lists. */
+const AFTER_REASONS_SHOWN = 3;
+
 /** A comparison as markdown, verdict first; stable for the same comparison. */
 export function renderComparisonMarkdown(c: Comparison): string {
   const { before, after, options } = c;
-  const headline = c.regressed ? 'REGRESSION' : c.missingEvidence.length > 0 ? 'MISSING EVIDENCE' : 'no regression';
+  const afterFails = c.afterVerdict.outcome !== 'pass';
+  const afterReasons = c.afterVerdict.reasons.filter((r) => r.kind !== 'errored').map(describeReason);
+  const headline = c.regressed ? 'REGRESSION' : c.afterVerdict.outcome === 'fail' ? 'FAIL' : c.missingEvidence.length > 0 || afterFails ? 'MISSING EVIDENCE' : 'no regression';
   const limit = formatRatio(1 + options.thresholdPct / 100);
   const lines = [
     `# querygate compare: ${headline}`,
     '',
     c.regressed
       ? `**REGRESSION**: ${c.regressions.length} found, ${inlineCode(before.implUnderTest)} (before) -> ${inlineCode(after.implUnderTest)} (after).`
-      : c.missingEvidence.length > 0
+      : c.afterVerdict.outcome === 'fail'
+        ? `**FAIL**: no regression against before, but ${inlineCode(after.implUnderTest)} (after) fails as a run of its own.`
+        : c.missingEvidence.length > 0 || afterFails
         ? `**MISSING EVIDENCE**: no verdict, ${inlineCode(before.implUnderTest)} (before) -> ${inlineCode(after.implUnderTest)} (after); missing evidence does not pass.`
         : `**No regression**: ${inlineCode(before.implUnderTest)} (before) -> ${inlineCode(after.implUnderTest)} (after).`,
   ];
   if (c.regressions.length > 0) lines.push('', ...c.regressions.map((r) => `- ${r}`));
   if (c.missingEvidence.length > 0) lines.push('', ...c.missingEvidence.map((m) => `- missing evidence: ${m}`));
+  if (afterReasons.length > 0) {
+    const shown = afterReasons.slice(0, AFTER_REASONS_SHOWN).map((r) => `- after, as a run: ${r}`);
+    if (afterReasons.length > AFTER_REASONS_SHOWN) shown.push(`- after, as a run: ${afterReasons.length - AFTER_REASONS_SHOWN} more (\`querygate report\` of it lists them)`);
+    lines.push('', ...shown);
+  }
   if (c.findings.length > 0) lines.push('', ...c.findings.map((f) => `- finding: ${f}`));
   if (c.warnings.length > 0) lines.push('', ...c.warnings.map((w) => `- warning: ${w}`));
   lines.push('', sensitivityLine(c));

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,9 @@ const comparisonExitCode = (c: ReturnType<typeof compareRuns>) => exitCodeOf(com
 import { renderComparisonMarkdown } from '../reports/comparison-markdown.js';
 import { ResultFileError } from '../harness/core/result-file-error.js';
 import { sampleResult } from './fixtures/sample-result.js';
+
+/** A real `run --quick --db sqlite` of fixed, which passes. */
+const realPassingText = readFileSync(join(import.meta.dirname, 'fixtures', 'real-result.sqlite.json'), 'utf8');
 import { expectGolden } from './golden/expect-golden.js';
 
 function find(run: RunResult, impl: string, scenario: string, dialect: string): ScenarioResult {
@@ -173,11 +176,12 @@ describe('compareRuns', () => {
   });
 
   it('has no verdict (exit 2) when raw samples of a pair under test are missing', () => {
-    const after = sampleResult();
-    const fixed = find(after, 'fixed', 'list-50', 'sqlite');
+    const before = JSON.parse(realPassingText) as RunResult;
+    const fixed = find(before, 'fixed', 'list-50', 'sqlite');
     fixed.rawSamples = [];
-    fixed.latencyMs = { ...fixed.latencyMs, p50: fixed.latencyMs.p50 * 3 };
-    const c = compareRuns(sampleResult(), after);
+    fixed.sampleRounds = [];
+    fixed.latencyMs = { ...fixed.latencyMs, p50: fixed.latencyMs.p50 / 3 };
+    const c = compareRuns(before, JSON.parse(realPassingText) as RunResult);
     const pair = c.pairs.find((p) => p.afterImpl === 'fixed' && p.scenario === 'list-50' && p.dialect === 'sqlite')!;
     expect(pair.p50).toMatchObject({ ratio: expect.closeTo(3, 12), ci: null, verdict: 'no-interval' });
     expect(c.regressed).toBe(false);
@@ -204,10 +208,13 @@ describe('renderComparisonMarkdown', () => {
   });
 
   it('puts the verdict first', () => {
-    const same = renderComparisonMarkdown(compareRuns(sampleResult(), sampleResult()));
+    const real = (): RunResult => JSON.parse(realPassingText) as RunResult;
+    const same = renderComparisonMarkdown(compareRuns(real(), real()));
     expect(same.split('\n').slice(0, 3)).toEqual(['# querygate compare: no regression', '', '**No regression**: `fixed` (before) -> `fixed` (after).']);
     const after = sampleResult();
     find(after, 'fixed', 'list-50', 'postgres').queries.perRequest = 106;
+    const failing = renderComparisonMarkdown(compareRuns(sampleResult(), sampleResult()));
+    expect(failing.split('\n').slice(0, 3)).toEqual(['# querygate compare: FAIL', '', '**FAIL**: no regression against before, but `fixed` (after) fails as a run of its own.']);
     const grown = renderComparisonMarkdown(compareRuns(sampleResult(), after));
     expect(grown.split('\n').slice(0, 5)).toEqual([
       '# querygate compare: REGRESSION',
@@ -238,14 +245,20 @@ describe('compareCommand', () => {
     expect(markdown.text.startsWith('# querygate compare: REGRESSION')).toBe(true);
     const json = await compareCommand({ before, after, format: 'json', thresholdPct: 5 });
     expect(JSON.parse(json.text)).toMatchObject({ regressed: true, options: { thresholdPct: 5 } });
-    expect(await compareCommand({ before, after: before })).toMatchObject({ exitCode: 0 });
+    // The same run on both sides: no regression, but sampleResult fails its own gates, so compare does too.
+    expect(await compareCommand({ before, after: before })).toMatchObject({ exitCode: 1 });
+    const passing = write('passing.json', realPassingText);
+    expect(await compareCommand({ before: passing, after: passing })).toMatchObject({ exitCode: 0 });
   });
 
   it('exits 2 when the evidence is missing', async () => {
-    const before = write('before-2.json', JSON.stringify(sampleResult()));
-    const stripped = sampleResult();
-    for (const r of stripped.results) r.rawSamples = [];
-    const after = write('after-2.json', JSON.stringify(stripped));
+    const after = write('after-2.json', realPassingText);
+    const stripped = JSON.parse(realPassingText) as RunResult;
+    for (const r of stripped.results) {
+      r.rawSamples = [];
+      r.sampleRounds = [];
+    }
+    const before = write('before-2.json', JSON.stringify(stripped));
     const out = await compareCommand({ before, after });
     expect(out.exitCode).toBe(2);
     expect(out.text.startsWith('# querygate compare: MISSING EVIDENCE')).toBe(true);

@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../harness/errors.js';
 import { findBaseResult, describeBase } from '../harness/git/find-base-result.js';
 import { attachResultNote, decodeResultNote, encodeResultNote, listResultNotes, readNoteBlob } from '../harness/git/result-notes.js';
+import type { RunResult } from '../harness/result.js';
 import { sampleResult } from './fixtures/sample-result.js';
 import { ROOT } from './support/run-cli.js';
 import { createTempRepo, removeTempRepos } from './support/temp-repo.js';
@@ -73,10 +74,12 @@ describe('result notes', () => {
   it('compare --base uses the note and says loudly which commit it took', () => {
     const repo = createTempRepo();
     const c0 = repo.commit('c0', 0);
-    attachResultNote(sampleResult(), c0, repo.dir);
+    // A real run that passes: compare --base judges AFTER as a run too.
+    const real = readFileSync(join(import.meta.dirname, 'fixtures', 'real-result.sqlite.json'), 'utf8');
+    attachResultNote(JSON.parse(real) as RunResult, c0, repo.dir);
     repo.commit('c1', 2);
     const after = join(repo.dir, 'after.json');
-    writeFileSync(after, JSON.stringify(sampleResult()));
+    writeFileSync(after, real);
     const cli = (args: string[]) =>
       spawnSync(process.execPath, [join(ROOT, 'bin', 'querygate.js'), ...args], { cwd: repo.dir, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
 

@@ -36,7 +36,7 @@ export function parseThreshold(raw: string): number {
 export function compareResults(before: RunResult, after: RunResult, options: Partial<CompareOptions> & { format?: 'markdown' | 'json'; head?: string } = {}): JudgedOutput {
   const { format, head, ...compareOptions } = options;
   const comparison = compareRuns(before, after, compareOptions);
-  const verdict = comparisonVerdict(comparison, rejudge(after).verdict);
+  const verdict = comparisonVerdict(comparison);
   const body = format === 'json' ? `${JSON.stringify({ ...comparison, verdict }, null, 2)}\n` : renderComparisonMarkdown(comparison);
   return { text: head === undefined ? body : `> ${head}\n\n${body}`, verdict, exitCode: exitCodeOf(verdict) };
 }

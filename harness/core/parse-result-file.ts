@@ -33,16 +33,16 @@ export function parseResultFile(text: string, path: string): RunResult {
   const value = valueAt(data, issue.path);
   if (value === undefined && issue.code === 'invalid_type') throw new ResultFileError(path, `missing field ${at}`);
   const more = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more problem${parsed.error.issues.length === 2 ? '' : 's'})` : '';
-  const expected = expectation(issue);
-  throw new ResultFileError(path, `${at} is ${describe(value)}${expected.startsWith('expected') ? ',' : ':'} ${expected}${more}`);
+  // A problem the schema states itself ("holds 10 rounds for 0 raw samples") reads after the path.
+  if (issue.code === 'custom' && /^(is|has|holds|goes)\b/.test(issue.message)) throw new ResultFileError(path, `${at} ${issue.message}${more}`);
+  throw new ResultFileError(path, `${at} is ${describe(value)}, ${expectation(issue)}${more}`);
 }
 
 /** What a zod issue expected, in the words of the other messages. */
 function expectation(issue: { code: string; message: string; expected?: unknown; values?: unknown[] }): string {
   if (issue.code === 'invalid_type') return `expected ${String(issue.expected) === 'array' ? 'an array' : String(issue.expected) === 'object' ? 'an object' : `a ${String(issue.expected)}`}`;
   if (issue.code === 'invalid_value' && issue.values !== undefined) return `expected ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}`;
-  if (issue.code === 'custom' && !/^(is|has|holds|goes)\b/.test(issue.message)) return `expected ${issue.message}`;
-  return issue.message;
+  return `expected ${issue.message}`;
 }
 
 function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {

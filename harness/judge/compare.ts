@@ -4,6 +4,7 @@ import { bootstrapCorrectedRatioCi, bootstrapRatioCi, defaultBootstrapIterations
 import { formatInterval, formatRatio } from '../core/format.js';
 import { exactCostRegressions } from './exact-cost-growth.js';
 import { groupResults } from '../core/result-groups.js';
+import { rejudge } from './judge-run.js';
 import { verdictOf, type Reason, type Verdict } from './verdict.js';
 
 /** Options of {@link compareRuns}. */
@@ -157,6 +158,11 @@ export interface Comparison {
    * with an interval (best and worst pair), or null when none had one.
    */
   sensitivity: { best: DetectableAt; worst: DetectableAt } | null;
+  /**
+   * AFTER judged as a run of its own (runVerdict of its measurements judged again): a comparison
+   * never passes a run that `run` fails, whatever BEFORE was.
+   */
+  afterVerdict: Verdict;
 }
 
 /** The smallest ratio one pair under test could flag. */
@@ -170,12 +176,12 @@ const floorImpl = 'floor';
 
 /**
  * The verdict of a comparison: each regression fails; missing evidence is never a pass; and AFTER
- * must pass its own gates and have no run error, judged again from its measurements (`afterOwn`,
- * from runVerdict): a comparison never passes a run that `run` would fail.
+ * must pass its own gates and have no run error, judged again from its measurements
+ * (`afterVerdict`): a comparison never passes a run that `run` would fail.
  */
-export function comparisonVerdict(c: Comparison, afterOwn: Verdict = { outcome: 'pass', reasons: [] }): Verdict {
+export function comparisonVerdict(c: Comparison): Verdict {
   // AFTER's errored results are already the comparison's own regressions.
-  const own = afterOwn.reasons.filter((r) => r.kind !== 'errored').map((r): Reason => ({ ...r, message: `after: ${r.message}` }));
+  const own = c.afterVerdict.reasons.filter((r) => r.kind !== 'errored').map((r): Reason => ({ ...r, message: `after: ${r.message}` }));
   return verdictOf([
     ...c.regressions.map((message): Reason => ({ kind: 'regression', message })),
     ...c.missingEvidence.map((message): Reason => ({ kind: 'missing-evidence', message })),
@@ -217,6 +223,7 @@ export function compareRuns(before: RunResult, after: RunResult, options: Partia
     findings: findings(pairs),
     warnings: warnings(before, after, pairs),
     sensitivity: sensitivity(pairs),
+    afterVerdict: rejudge(after).verdict,
   };
 }
 
