@@ -11,6 +11,11 @@
  * while 0.95^n <= 0.05, n >= 59 (a one-sided 95% upper bound of p95 needs the same 59). p99 at
  * 0.95 needs n >= 299 (368 equal-tailed); p50 at 0.95 needs n >= 6 (ranks 1 and 6: 96.9%).
  * {@link minSamplesForQuantileInterval} computes these for any percentile and confidence.
+ *
+ * Independent samples only: when the machine drifts slowly across rounds, samples of
+ * neighbouring rounds are alike and this interval is too narrow (AR(1) drift, phi 0.95, 60
+ * rounds: 69% for a nominal 95% of p50, npm run bench:coverage). With the samples' rounds,
+ * stats/batched-quantile-interval.ts widens it from batch means over rounds in time order.
  */
 import type { QuantileEstimate } from './result.js';
 import { percentile, sortSamples, type SortedSamples } from './statistics.js';

@@ -4,7 +4,8 @@ import { formatCount, formatInterval, formatMs, formatRatio, formatSeconds } fro
 import { latencyChart } from './latency-chart.js';
 import { inlineCode, markdownTable, truncate, type Align } from './markdown.js';
 import { pairedSection } from './paired-report.js';
-import { minSamplesForQuantileInterval, quantileInterval } from '../harness/quantile-interval.js';
+import { minSamplesForQuantileInterval } from '../harness/quantile-interval.js';
+import { p95EstimateOf } from '../harness/judge/gates.js';
 import { exactCostSection, planFingerprint } from './exact-cost-report.js';
 import { planLine } from '../harness/judge/plan-summary.js';
 import { renderScalingSummary } from './scaling-report.js';
@@ -148,11 +149,11 @@ function resultTable(run: RunResult, group: ResultGroup): string {
 }
 
 /**
- * p95 with its order-statistic interval: the result's own, else one from its raw samples, else
+ * p95 with the interval its gate reads (from the raw samples), else the result's stored one, else
  * (a result without raw samples) the stored bootstrap interval, marked as such.
  */
 function p95Cell(p95: number, bootstrapCi: [number, number], r: ScenarioResult): string {
-  const estimate = r.p95Interval ?? (r.rawSamples.length > 0 ? quantileInterval(r.rawSamples, 95) : undefined);
+  const estimate = r.rawSamples.length > 0 ? p95EstimateOf(r) : r.p95Interval;
   if (estimate === undefined) return `${formatMs(p95)} ${formatInterval(bootstrapCi)} (bootstrap)`;
   if (estimate.ci === null) return `${formatMs(p95)} (n too small for an interval)`;
   return `${formatMs(p95)} ${formatInterval(estimate.ci)}`;

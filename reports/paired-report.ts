@@ -1,5 +1,5 @@
 import { pairRounds } from '../harness/paired-statistics.js';
-import { quantileInterval } from '../harness/quantile-interval.js';
+import { p95EstimateOf } from '../harness/judge/gates.js';
 import type { PairedComparison, RunResult, ScenarioResult } from '../harness/result.js';
 import { percentile, sortSamples } from '../harness/statistics.js';
 import { formatInterval, formatMs, formatRatio } from '../harness/core/format.js';
@@ -93,7 +93,7 @@ function verdictLine(pair: PairedComparison): string {
 function percentileTable(sides: readonly { name: string; result: ScenarioResult }[]): string {
   const rows = sides.map(({ name, result }) => {
     const sorted = sortSamples(result.rawSamples);
-    const p95 = quantileInterval(result.rawSamples, 95);
+    const p95 = p95EstimateOf(result);
     const rounds = result.sampleRounds === undefined ? '-' : String(new Set(result.sampleRounds).size);
     return [
       name,

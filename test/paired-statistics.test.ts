@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { normalCdf, normalQuantile } from '../harness/normal-distribution.js';
-import { pairedRatio, pairRounds, roundMedians, signedRankCdf, signedRankPValueGreater } from '../harness/paired-statistics.js';
+import { halfWidthRelativeVariance, minimumDetectableEffect, pairedRatio, pairRounds, roundMedians, signedRankCdf, signedRankPValueGreater } from '../harness/paired-statistics.js';
+import { studentTQuantile } from '../harness/stats/student-t-distribution.js';
 import { createRandom, type Random } from '../harness/random.js';
 
 describe('normal distribution (against scipy.stats.norm)', () => {
@@ -66,11 +67,11 @@ describe('pairedRatio', () => {
     expect(pairedRatio(Array.from({ length: 8 }, (_, i) => 0.6 + i / 100)).verdict).toBe('faster');
   });
 
-  it('states the minimum detectable effect by its formula', () => {
+  it('states the minimum detectable effect from the lower half-width of its interval', () => {
     const random = createRandom(7);
     const d = Array.from({ length: 60 }, () => 0.03 * random.normal());
     const result = pairedRatio(d.map(Math.exp));
-    const expected = Math.exp(Math.log(1.02) + ((2.5758293035489004 + 1.6448536269514722) * Math.sqrt(Math.PI / 3) * result.logRatioSpread) / Math.sqrt(60)) - 1;
+    const expected = minimumDetectableEffect(Math.log(result.ratio / result.ci[0]), 60, 0.99, 0.02);
     expect(result.mde).toBeCloseTo(expected, 12);
     expect(result.method).toBe('normal');
     // s about 3%, 60 rounds: about 2% + 1.7% = 3.7%, give or take the sample's MAD.
@@ -147,5 +148,26 @@ describe('calibration by simulation (seeded, 2,000 trials each)', () => {
     // Median of 15 lognormal(0.065) samples: sd ~ 0.021 per side, ~ 0.03 for the ratio.
     for (let t = 0; t < trials; t++) if (pairedRatio(simulateRounds(random, 60, 15, 0.065, 0.05)).verdict === 'slower') slower++;
     expect(slower / trials).toBeGreaterThanOrEqual(0.95);
+  });
+});
+
+describe('minimumDetectableEffect', () => {
+  it('adds z_0.95 / z_0.995 of the half-width when half-widths do not vary (many rounds)', () => {
+    const w = 0.01;
+    const expected = Math.exp(Math.log(1.02) + w * (1 + 1.6448536269514722 / 2.5758293035489004)) - 1;
+    expect(minimumDetectableEffect(w, 1e12, 0.99, 0.02)).toBeCloseTo(expected, 9);
+  });
+
+  it('solves A = sqrt(1 + v((t + z A)^2 + t^2)) for the spread of half-widths at 30 rounds', () => {
+    const w = 0.02;
+    const mde = minimumDetectableEffect(w, 30, 0.99, 0.02);
+    const t = studentTQuantile(0.995, 29);
+    const z = 1.6448536269514722;
+    const a = ((Math.log1p(mde) - Math.log(1.02)) / w - 1) * (t / z);
+    const v = halfWidthRelativeVariance / 30;
+    expect(a).toBeCloseTo(Math.sqrt(1 + v * ((t + z * a) ** 2 + t * t)), 10);
+    // About 1.34: a third more than z_0.95 alone.
+    expect(a).toBeGreaterThan(1.3);
+    expect(a).toBeLessThan(1.4);
   });
 });

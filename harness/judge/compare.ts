@@ -5,6 +5,8 @@ import { formatInterval, formatRatio } from '../core/format.js';
 import { exactCostRegressions } from './exact-cost-growth.js';
 import { groupResults } from '../core/result-groups.js';
 import { rejudge } from './judge-run.js';
+import { batchedLogRatioInterval } from '../stats/batched-log-ratio-interval.js';
+import type { RoundedSamples } from '../stats/rounded-samples.js';
 import { verdictOf, type Reason, type Verdict } from './verdict.js';
 
 /** Options of {@link compareRuns}. */
@@ -388,7 +390,13 @@ function latencyChange(
     return { ...change, ratio: change.after / change.before, ci: null, verdict: 'no-interval', detectable: null };
   }
   const bootstrap = { iterations: options.iterations, confidence: options.confidence, seed };
-  const { ratio, ci } = bootstrapRatioCi(after.rawSamples, before.rawSamples, p, bootstrap);
+  // Over rounds in time order when both runs know them: each run's slow drift widens its side
+  // (a bootstrap of single samples ignores it: npm run bench:coverage); else the bootstrap.
+  const [a, b] = [roundedOf(after), roundedOf(before)];
+  const { ratio, ci } =
+    a !== null && b !== null
+      ? batchedLogRatioInterval([{ group: a, sign: 1, run: 'after' }, { group: b, sign: -1, run: 'before' }], p, { confidence: options.confidence })
+      : bootstrapRatioCi(after.rawSamples, before.rawSamples, p, bootstrap);
   const limit = 1 + options.thresholdPct / 100;
   const judge = (interval: [number, number]): LatencyVerdict => (interval[0] > limit ? 'regressed' : interval[1] < 1 / limit ? 'improved' : 'no-change');
   const detectable = (judged: { ratio: number; ci: [number, number] }): number => {
@@ -397,8 +405,24 @@ function latencyChange(
     return limit * Math.exp(down * (1 + normalQuantile(0.95) / z));
   };
   if (probes === undefined) return { ...change, ratio, ci, verdict: judge(ci), detectable: detectable({ ratio, ci }) };
-  const corrected = bootstrapCorrectedRatioCi(after.rawSamples, before.rawSamples, probes.after.rawSamples, probes.before.rawSamples, p, bootstrap);
+  const [pa, pb] = [roundedOf(probes.after), roundedOf(probes.before)];
+  const batched = a !== null && b !== null && pa !== null && pb !== null
+    ? batchedLogRatioInterval(
+      [{ group: a, sign: 1, run: 'after' }, { group: pa, sign: -1, run: 'after' }, { group: b, sign: -1, run: 'before' }, { group: pb, sign: 1, run: 'before' }],
+      p,
+      { confidence: options.confidence },
+    )
+    : null;
+  const corrected = batched === null
+    ? bootstrapCorrectedRatioCi(after.rawSamples, before.rawSamples, probes.after.rawSamples, probes.before.rawSamples, p, bootstrap)
+    : { ratio: batched.ratio, ci: batched.ci };
   return { ...change, ratio, ci, verdict: judge(corrected.ci), corrected, detectable: detectable(corrected) };
+}
+
+/** A result's raw samples with their rounds, when it recorded a round for each sample. */
+function roundedOf(r: ScenarioResult): RoundedSamples | null {
+  const rounds = r.sampleRounds;
+  return rounds !== undefined && rounds.length === r.rawSamples.length && rounds.length > 0 ? { samples: r.rawSamples, rounds } : null;
 }
 
 /**

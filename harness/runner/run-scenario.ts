@@ -3,6 +3,7 @@ import type { Scenario } from '../../scenarios/scenario.js';
 import type { QueryRecorder, RequestLog } from '../instrument/query-recorder.js';
 import { pairedRatio, pairRounds } from '../paired-statistics.js';
 import { quantileInterval } from '../quantile-interval.js';
+import { batchedQuantileInterval } from '../stats/batched-quantile-interval.js';
 import { blockBootstrapRatioCi } from '../round-bootstrap.js';
 import { PROBE_IMPL, REFERENCE_IMPL, type Dialect, type N1Suspect, type PairedComparison, type QueryStats, type RecordedStatement, type ScenarioResult } from '../result.js';
 import { summarize } from '../statistics.js';
@@ -211,7 +212,8 @@ function scenarioResult(
     gates: [],
     rawSamples: samples,
     sampleRounds: timed?.rounds ?? [],
-    p95Interval: quantileInterval(samples, 95),
+    // Over rounds in time order when they are known: slow drift makes the order-statistic interval too narrow.
+    p95Interval: timed === undefined ? quantileInterval(samples, 95) : batchedQuantileInterval({ samples, rounds: timed.rounds }, 95),
   };
   if (comparison !== null && !comparison.same) result.responseDiff = comparison.diff;
   const failed = exchanges.find((e) => e.status !== 200);

@@ -1,8 +1,9 @@
 import type { QueryRecorder } from '../instrument/query-recorder.js';
 import { medianAbsoluteDeviation, pairRounds } from '../paired-statistics.js';
-import { minSamplesForQuantileInterval, quantileInterval } from '../quantile-interval.js';
+import { minSamplesForQuantileInterval } from '../quantile-interval.js';
 import { createRandom, type Random } from '../random.js';
 import type { StopReason } from '../result.js';
+import { batchedQuantileInterval } from '../stats/batched-quantile-interval.js';
 import type { LoopbackEndpoint } from './loopback-endpoint.js';
 import type { ResolvedRequest } from './resolve-requests.js';
 import type { SamplingOptions } from './sampling-options.js';
@@ -161,8 +162,9 @@ function precise(byKey: Map<string, ContenderSamples>, judged: readonly Contende
   const own = (key: string) => {
     const taken = byKey.get(key);
     if (taken === undefined || taken.samples.length === 0) return false;
-    const p50 = quantileInterval(taken.samples, 50);
-    const p95 = quantileInterval(taken.samples, 95);
+    // Intervals over rounds in time order: under slow drift the order-statistic ones are too narrow and would stop early.
+    const p50 = batchedQuantileInterval({ samples: taken.samples, rounds: taken.rounds }, 50);
+    const p95 = batchedQuantileInterval({ samples: taken.samples, rounds: taken.rounds }, 95);
     return p50.ci !== null && p95.ci !== null && (p50.ci[1] - p50.ci[0]) / 2 / p50.value <= target && (p95.ci[1] - p95.ci[0]) / 2 / p95.value <= 3 * target;
   };
   if (pairs.length === 0) return judged.every((c) => own(c.key));
