@@ -266,3 +266,65 @@ function withoutVerdict(run: ReturnType<typeof makeRun>): MeasuredRun {
   const { verdict: _verdict, ...measured } = run;
   return measured;
 }
+
+describe('runVerdict under --against: each scenario and database needs its own pair and REF side', () => {
+  const AGAINST = { ref: 'main', sha: 'a'.repeat(40), mergeBase: null, schemaDiffers: false };
+  const TWO: Scenario[] = [...ONLY_QUERIES, { name: 'detail', description: '', requests: [], gates: ['queries-at-most-max'] }];
+  const at = (impl: string, scenario: string, dialect: 'sqlite' | 'postgres', fields: Partial<ScenarioResult> = {}) => tested(impl, { scenario, dialect, ...fields });
+  const pairAt = (scenario: string, dialect: 'sqlite' | 'postgres', kind: PairedComparison['kind'] = 'against') => ({ ...pairOf(kind, SAME), scenario, dialect });
+  const verdictOfRun = (results: ScenarioResult[], pairs: PairedComparison[]) =>
+    runVerdict(judgeRun({ ...withoutVerdict(makeRun(results)), pairs, against: AGAINST }, TWO, DEFAULT_THRESHOLDS));
+
+  it('passes with a pair and a measured REF side in every scenario and database', () => {
+    const results = [at('fixed', 'list-50', 'sqlite'), at('fixed@main', 'list-50', 'sqlite'), at('fixed', 'list-50', 'postgres'), at('fixed@main', 'list-50', 'postgres')];
+    expect(verdictOfRun(results, [pairAt('list-50', 'sqlite'), pairAt('list-50', 'postgres')]).outcome).toBe('pass');
+  });
+
+  it.each([
+    ['another database', pairAt('list-50', 'postgres')],
+    ['another scenario', pairAt('detail', 'sqlite')],
+    ['another kind', pairAt('list-50', 'sqlite', 'baseline')],
+    ['another subject', { ...pairAt('list-50', 'sqlite'), subject: 'denormalized' }],
+  ])('a pair of %s is no pair of this one', (_, pair) => {
+    const verdict = verdictOfRun([at('fixed', 'list-50', 'sqlite'), at('fixed@main', 'list-50', 'sqlite')], [pair]);
+    expect(verdict.reasons).toContainEqual({ kind: 'missing-evidence', where: 'list-50, sqlite', message: 'no pair against main: fixed was not judged against it' });
+  });
+
+  it.each([
+    ['another database', at('fixed@main', 'list-50', 'postgres')],
+    ['another scenario', at('fixed@main', 'detail', 'sqlite')],
+  ])('a REF side of %s is not this one\'s', (_, reference) => {
+    const verdict = verdictOfRun([at('fixed', 'list-50', 'sqlite'), reference], [pairAt('list-50', 'sqlite')]);
+    expect(verdict.reasons).toContainEqual({ kind: 'missing-evidence', where: 'list-50, sqlite', message: "fixed@main (main's side) was not measured" });
+  });
+
+  it('names why REF\'s side could not be measured, or says there was no message', () => {
+    const errored = (error?: string) =>
+      verdictOfRun([at('fixed', 'list-50', 'sqlite'), at('fixed@main', 'list-50', 'sqlite', { state: 'errored', ...(error === undefined ? {} : { error }) })], [pairAt('list-50', 'sqlite')]).reasons;
+    expect(errored('a request answered 404')).toEqual([{ kind: 'missing-evidence', where: 'list-50, sqlite', message: "fixed@main (main's side) could not be measured: a request answered 404" }]);
+    expect(errored()).toEqual([{ kind: 'missing-evidence', where: 'list-50, sqlite', message: "fixed@main (main's side) could not be measured: no error message" }]);
+  });
+
+  it('says so when the implementation under test errored without a message', () => {
+    const verdict = runVerdict(withoutVerdict(makeRun([tested('fixed', { state: 'errored' })])));
+    expect(verdict.reasons).toEqual([{ kind: 'errored', where: 'list-50, sqlite', message: 'fixed could not be measured: no error message' }]);
+  });
+});
+
+describe('judgeRun keeps the shape of what it judged', () => {
+  it('adds no pairs to a run that had none, and judges the pairs it had', () => {
+    const none = judgeRun(withoutVerdict(makeRun([tested('fixed')])), ONLY_QUERIES, DEFAULT_THRESHOLDS);
+    expect('pairs' in none).toBe(false);
+    const some = judgeRun({ ...withoutVerdict(makeRun([tested('fixed')])), pairs: [pairOf('aa', SLOWER, { verdict: 'same' })] }, ONLY_QUERIES, DEFAULT_THRESHOLDS);
+    expect(some.pairs?.[0]?.verdict).toBe('slower');
+  });
+
+  it('hands the judged baseline pair to the detail gate', () => {
+    const detail: Scenario[] = [{ name: 'list-50', description: '', requests: [], gates: ['detail-no-regression'] }];
+    const results = [tested('fixed'), tested('baseline')];
+    const judge = (ratios: number[], stored: PairedComparison['verdict']) =>
+      judgeRun({ ...withoutVerdict(makeRun(results.map((r) => ({ ...r, gates: [] })))), pairs: [pairOf('baseline', ratios, { minEffect: 0.1, verdict: stored, ci: [0.5, 0.6] })] }, detail, DEFAULT_THRESHOLDS);
+    expect(judge(SLOWER, 'same').results[0]?.gates[0]).toMatchObject({ id: 'detail-no-regression', pass: false });
+    expect(judge(SAME, 'slower').results[0]?.gates[0]).toMatchObject({ id: 'detail-no-regression', pass: true });
+  });
+});
