@@ -3,6 +3,7 @@ import { hideBin } from 'yargs/helpers';
 import { redactSecretsInText } from '../db/pg-url.js';
 import { EnvironmentError, UsageError } from '../errors.js';
 import { EXIT, exitCodeOfError } from './exit-codes.js';
+import { COMMANDS, USAGE_STRINGS, usageMessage } from './usage-message.js';
 import { check as checkArgs, checkCompare as checkCompareArgs, checkHistory, compareOptions, historyOptions, mergeOptions, runOptions, seedOptions, serveOptions } from './args.js';
 
 // Commands load on use: bad usage is answered before the runner, knex and the drivers are imported.
@@ -51,45 +52,10 @@ function asUsage(check: () => true): true {
 
 const checkCompare = (argv: Parameters<typeof checkCompareArgs>[0]): true => asUsage(() => checkCompareArgs(argv));
 
-const COMMANDS = ['run', 'seed', 'serve', 'compare', 'report', 'merge', 'history'] as const;
-
-/**
- * yargs' own messages as one line that says what is wrong and what is accepted
- * ("Invalid values:\n  Argument: db, Given: ...", "Did you mean run?").
- */
-function usageMessage(message: string, args: readonly string[]): string {
-  const command = args.find((a) => !a.startsWith('-'));
-  const commands = `commands: ${COMMANDS.join(', ')}`;
-  const unknownCommand = command !== undefined && !(COMMANDS as readonly string[]).includes(command);
-  const suggestion = /^Did you mean (\S+)\?$/.exec(message.trim());
-  if (suggestion !== null || (unknownCommand && /^Unknown arguments?:/.test(message))) {
-    return `unknown command ${JSON.stringify(command ?? '')}${suggestion === null ? '' : ` (did you mean ${suggestion[1]}?)`}; ${commands}`;
-  }
-  const invalid = [...message.matchAll(/Argument: (\S+), Given: (.*?), Choices: (.*)/g)].map(
-    ([, flag, given, choices]) => `--${flag} ${given} is not accepted; choose from ${(choices ?? '').replace(/"/g, '')}`,
-  );
-  if (invalid.length > 0) return invalid.join('; ');
-  const missingValue = /^Not enough arguments following: (\S+)/.exec(message);
-  if (missingValue !== null) return `--${missingValue[1]} needs a value`;
-  const positionals = /^Not enough non-option arguments: got (\d+), need at least (\d+)/.exec(message);
-  if (positionals !== null && command !== undefined) {
-    const forms: Record<string, string> = {
-      compare: 'querygate compare BEFORE.json AFTER.json',
-      report: 'querygate report RESULT.json',
-      merge: 'querygate merge A.json B.json --out DIR',
-    };
-    return `${command} needs ${positionals[2]} file argument(s), got ${positionals[1]}${forms[command] === undefined ? '' : `: ${forms[command]}`}`;
-  }
-  const unknown = /^Unknown arguments?: (.*)$/.exec(message.trim());
-  if (unknown !== null) {
-    const names = (unknown[1] ?? '').split(', ').map((name) => (args.includes(`--${name}`) || args.some((a) => a.startsWith(`--${name}=`)) ? `--${name}` : JSON.stringify(name)));
-    return `unknown option or argument ${names.join(', ')}`;
-  }
-  return message.replace(/\s*\n\s*/g, '; ').trim();
-}
 
 function commandLine(): Argv {
   return yargs(hideBin(process.argv))
+    .updateStrings(USAGE_STRINGS as Record<string, string>)
     .scriptName('querygate')
     .usage('$0 <command> [options]\n\nBenchmark and regression gates for the artifact list endpoint, on SQLite and Postgres.')
     .command('run', 'measure the scenarios and judge the gates (the CI job)', (y) => y.options(runOptions).check(check), async (argv) => {
