@@ -1,4 +1,5 @@
 import { formatMs } from '../core/format.js';
+import { runVerdict } from '../judge/judge-run.js';
 import type { RunResult } from '../result.js';
 import { clearProgress } from './progress.js';
 import type { WrittenOutputs } from './write-outputs.js';
@@ -36,8 +37,9 @@ export function printSummary(result: RunResult, written: WrittenOutputs): void {
   }
   if ((result.pairs ?? []).length > 0) process.stdout.write('\n');
   for (const line of pairLines(result)) process.stdout.write(`${line}\n`);
+  const { outcome } = runVerdict(result);
   process.stdout.write(
-    `verdict: ${result.verdict.toUpperCase()} (impl under test: ${result.implUnderTest}, profile ${result.fixture.profile}, ${(result.durationMs / 1000).toFixed(1)} s)\n`,
+    `verdict: ${outcome === 'missing-evidence' ? 'MISSING EVIDENCE (not a pass)' : outcome.toUpperCase()} (impl under test: ${result.implUnderTest}, profile ${result.fixture.profile}, ${(result.durationMs / 1000).toFixed(1)} s)\n`,
   );
   process.stdout.write(`wrote ${written.files.join(', ')}${written.note === null ? '' : `; note ${written.note}`}\n`);
 }
