@@ -49,7 +49,7 @@ describe('querygate exit codes (small profile, both databases, --quick)', () => 
     const exit = await querygate(['compare', join(out.fixed, 'result.json'), join(out.baseline, 'result.json')], env);
     expect(exit.code, showExit(exit)).toBe(1);
     expect(exit.stdout).toMatch(/queries per request grew \d+ -> \d+ \(list-50, (sqlite|postgres)\b/);
-    expect(exit.stderr).toMatch(/querygate: regression:/);
+    expect(exit.stderr).toMatch(/querygate: compare: FAIL: regression: queries per request grew/);
   });
 
   it('compare exits 0 for two runs of the fixed implementation', async () => {
