@@ -134,7 +134,7 @@ const quantileEstimate = z.object({
   p: finite.refine((v) => v > 0 && v < 100, 'a percentile between 0 and 100'),
   value: nonNegative,
   ci: interval.nullable(),
-  confidence: fraction,
+  confidence: finite.refine((v) => v > 0 && v < 1, 'a confidence between 0 and 1, e.g. 0.95'),
   n: count,
 }) satisfies z.ZodType<QuantileEstimate>;
 
@@ -204,7 +204,7 @@ const scenarioResult = z.preprocess(
         issue(['latencyMs'], 'has percentiles out of order (min <= p50 <= p95 <= p99 <= max)');
       }
       const estimate = r.p95Interval;
-      if (estimate !== undefined && estimate.ci !== null) {
+      if (estimate !== undefined && estimate.ci !== null && estimate.confidence > 0 && estimate.confidence < 1 && estimate.p > 0 && estimate.p < 100) {
         const needed = minSamplesForQuantileInterval(estimate.p, estimate.confidence);
         if (estimate.n < needed) issue(['p95Interval', 'ci'], `is an interval from ${estimate.n} samples, but a p${estimate.p} interval at ${estimate.confidence} needs ${needed}`);
         if (r.rawSamples.length > 0 && estimate.n !== r.rawSamples.length) issue(['p95Interval', 'n'], `is ${estimate.n} but rawSamples holds ${r.rawSamples.length}`);
