@@ -5,15 +5,16 @@
  * the odd disturbed round, and blind to drift of the machine between rounds (both sides of a
  * round see the same machine). Pure: nothing here measures or reads files.
  */
+import { MIN_EFFECT, PAIRED_CONFIDENCE } from './core/defaults.js';
 import { normalCdf, normalQuantile } from './normal-distribution.js';
 import type { PairedComparison } from './result.js';
 import { percentile, sortSamples } from './statistics.js';
 import { studentTQuantile } from './stats/student-t-distribution.js';
 
-/** Two-sided confidence of the paired interval. @default 0.99 */
-export const defaultPairedConfidence = 0.99;
-/** A slowdown smaller than this is not flagged, however significant. @default 0.02 */
-export const defaultMinEffect = 0.02;
+/** Two-sided confidence of the paired interval (core/defaults.ts). @default 0.99 */
+export const defaultPairedConfidence = PAIRED_CONFIDENCE;
+/** A slowdown smaller than this is not flagged, however significant (core/defaults.ts). @default 0.02 */
+export const defaultMinEffect = MIN_EFFECT;
 /** Power at which {@link PairedRatio.mde} is stated. @default 0.95 */
 export const mdePower = 0.95;
 /** Up to this many non-zero log ratios, signed-rank probabilities are exact; above, normal. @default 25 */

@@ -5,6 +5,7 @@ import { IMPLEMENTATION_NAMES } from '../../src/impl/registry.js';
 import { INJECTED_REGRESSION_NAMES } from '../bench/injected-regressions.js';
 import { parsePgUrl } from '../db/pg-url.js';
 import { UsageError } from '../errors.js';
+import { MIN_EFFECT, PAIRED_CONFIDENCE } from '../core/defaults.js';
 import { parseShard } from '../runner/shard.js';
 
 /** Options shared by every command that opens a database. */
@@ -40,7 +41,7 @@ export const runOptions = {
     requiresArg: true,
     describe: 'also measure the implementation under test as it is at this git revision (main, origin/main, a sha, HEAD~3), side by side, and fail on a slowdown or more statements',
   },
-  'min-effect': { type: 'number', requiresArg: true, default: 2, describe: 'with --against: the smallest slowdown (%) that fails, judged on the 99% interval' },
+  'min-effect': { type: 'number', requiresArg: true, default: MIN_EFFECT * 100, describe: `with --against: the smallest slowdown (%) that fails, judged on the ${PAIRED_CONFIDENCE * 100}% interval` },
   concurrency: { type: 'number', requiresArg: true, default: 1, describe: 'requests in flight at once through the connection pool' },
   rtt: { type: 'number', requiresArg: true, describe: 'Postgres only: add this network round trip (ms) through a delaying TCP proxy' },
   shard: {

@@ -6,11 +6,12 @@ import { minSamplesForQuantileInterval, quantileInterval } from '../quantile-int
 import { FINGERPRINT_VERSION, fullScansOf } from '../instrument/fingerprint.js';
 import { EXACT_GROWTH_TOLERANCE, exactCostRegressions } from './exact-cost-growth.js';
 import { formatMs } from '../core/format.js';
+import { MIN_PAIRED_ROUNDS } from '../core/defaults.js';
 
 export { DEFAULT_THRESHOLDS, type Thresholds } from '../../scenarios/thresholds.js';
 
 /** The fewest paired rounds whose signed-rank interval reaches 99%: fewer judge nothing. */
-export const MIN_PAIRED_ROUNDS = 8;
+export { MIN_PAIRED_ROUNDS };
 
 /**
  * p95 with its distribution-free 95% interval, from the raw samples (never a stored figure): over

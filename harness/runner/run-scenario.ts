@@ -1,3 +1,4 @@
+import { MIN_EFFECT, PAIRED_CONFIDENCE } from '../core/defaults.js';
 import type { Knex } from 'knex';
 import type { Scenario } from '../../scenarios/scenario.js';
 import type { QueryRecorder, RequestLog } from '../instrument/query-recorder.js';
@@ -15,10 +16,6 @@ import { handlerFactoryFor, type ExtraImplementations } from './served-implement
 
 /** A fingerprint repeated this often in one request is reported as an N+1 suspect. */
 export const N1_THRESHOLD = 3;
-/** A slowdown smaller than this (fraction) is never flagged by a paired verdict. @default 0.02 */
-export const DEFAULT_MIN_EFFECT = 0.02;
-/** Confidence of the paired verdicts. @default 0.99 */
-export const PAIRED_CONFIDENCE = 0.99;
 /** Stands for an unbounded interval end in JSON (which has no Infinity). */
 const NO_BOUND = 1e9;
 
@@ -161,7 +158,7 @@ interface PairToJudge {
 function judgePair(input: ScenarioRunInput, { keys: pair, kind }: PairToJudge, a: ContenderSamples, b: ContenderSamples): PairedComparison {
   const roundRatios = pairRounds(a.samples, a.rounds, b.samples, b.rounds).map((r) => r.ratio);
   // Against the baseline, the scenario's own tolerance: the verdict is its gate's.
-  const minEffect = kind === 'baseline' ? (input.baselineTolerance ?? DEFAULT_MIN_EFFECT) : (input.minEffect ?? DEFAULT_MIN_EFFECT);
+  const minEffect = kind === 'baseline' ? (input.baselineTolerance ?? MIN_EFFECT) : (input.minEffect ?? MIN_EFFECT);
   // No common round (a side took no sample): nothing to judge, and the gate says so.
   const { ratio, ci, pValue, mde, verdict } =
     roundRatios.length === 0

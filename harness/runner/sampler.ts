@@ -1,6 +1,8 @@
 import type { QueryRecorder } from '../instrument/query-recorder.js';
 import { medianAbsoluteDeviation, pairRounds } from '../paired-statistics.js';
 import { minSamplesForQuantileInterval } from '../quantile-interval.js';
+import { MIN_PAIRED_ROUNDS, PAIRED_CONFIDENCE } from '../core/defaults.js';
+import { normalQuantile } from '../normal-distribution.js';
 import { createRandom, type Random } from '../random.js';
 import type { StopReason } from '../result.js';
 import { batchedQuantileInterval } from '../stats/batched-quantile-interval.js';
@@ -150,8 +152,8 @@ export async function sampleRounds(
 /** Samples of a judged contender before the budget may end sampling: the fewest with a 95% interval of p95 (equal tails). */
 const JUDGED_MIN_SAMPLES = minSamplesForQuantileInterval(95);
 
-/** z of the two-sided 99% interval the paired verdicts use. */
-const PAIRED_Z = 2.576;
+/** z of the two-sided interval the paired verdicts use (2.576 at 0.99). */
+const PAIRED_Z = normalQuantile(1 - (1 - PAIRED_CONFIDENCE) / 2);
 
 /** How often the precision rule looks at the judged figure, ms: its interval costs more than a request. */
 const CHECK_EVERY_MS = 250;
@@ -175,7 +177,7 @@ function pairPrecise(byKey: Map<string, ContenderSamples>, pair: readonly [strin
   const [a, b] = pair.map((key) => byKey.get(key)) as [ContenderSamples | undefined, ContenderSamples | undefined];
   if (a === undefined || b === undefined) return false;
   const logs = pairRounds(a.samples, a.rounds, b.samples, b.rounds).map((r) => Math.log(r.ratio));
-  if (logs.length < 8) return false;
+  if (logs.length < MIN_PAIRED_ROUNDS) return false;
   // The half-width the paired interval will have, from a robust spread of the log ratios: the
   // Hodges-Lehmann interval itself costs O(n^2) and is computed once, at the end.
   const spread = 1.4826 * medianAbsoluteDeviation(logs);
