@@ -7,7 +7,7 @@ import { createTestDatabase, testFolder, TEST_DIALECTS } from './support/databas
 /**
  * A CI-sized `npm run bench:detail-gate`: the detail gate never fails a copy of the baseline
  * judged against the baseline, and fails that copy made 30% slower, on both databases; the
- * README's rates come from the full bench.
+ * rates in docs/figures.md come from the full bench.
  */
 describe('the detail gate against the baseline (small profile, --quick, both databases)', () => {
   let figures: DetailGateFigures;

@@ -16,7 +16,7 @@ import { runCli, showExit, startCli, stderrLines, type CliExit } from './support
 const SECRET = 'secret';
 const RUN = ['run', '--db', 'postgres', '--quick', '--scenario', 'list-50'];
 
-/** The measured figures, printed once at the end (for the README's guarantees). */
+/** The measured figures, printed once at the end (for the guarantees in docs/figures.md). */
 const timings: string[] = [];
 afterAll(() => {
   if (timings.length > 0) console.info(`environment faults, exit times:\n  ${timings.join('\n  ')}`);

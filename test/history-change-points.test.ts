@@ -30,7 +30,7 @@ describe('E-Divisive means', () => {
 
 describe('history on synthetic histories of 100 commits (issue 12 goals)', () => {
   it('finds a 15% latency step and a query-count step at their commits, nothing else, and stays quiet on unchanged code', () => {
-    // The same seeds as `npm run bench:history`; the measured rates are in the README.
+    // The same seeds as `npm run bench:history`; the measured rates are in docs/figures.md.
     const rates = detectionRates(100);
     expect(rates.quiet).toBeGreaterThanOrEqual(95);
     expect(rates.found).toBeGreaterThanOrEqual(95);

@@ -33,7 +33,7 @@ function measureInTestFolders(name: string, options: Omit<SensitivityOptions, 'd
  * A CI-sized `npm run bench:sensitivity`: `run --against` flags a 20% slowdown of fixed (CPU in
  * the loader, and a slower SQL statement with the same statements) and leaves unchanged code
  * alone, on both databases; run-against-run `compare` flags nothing between unchanged runs.
- * The README's rates come from the full bench; this keeps them from rotting.
+ * The rates in docs/figures.md come from the full bench; this keeps them from rotting.
  */
 describe('sensitivity of the latency verdicts (small profile, default sampling, both databases)', () => {
   let figures: SensitivityFigures;

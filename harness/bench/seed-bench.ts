@@ -1,7 +1,7 @@
 /**
  * Seeding benchmark: builds each profile from scratch on each database and prints rows/s.
  * `npm run bench:seed -- [profile ...] [sqlite|postgres ...]` (default: default large, both
- * databases; `xl` takes minutes). Figures go into the README. Wall seconds include the Node
+ * databases; `xl` takes minutes). Figures go into docs/figures.md. Wall seconds include the Node
  * process's CPU (generation, checksum) and the database's work; `node cpu s` is the former alone,
  * a figure less disturbed by other load on a shared machine.
  */

@@ -11,7 +11,7 @@
  * --own-fixtures: the two sides of `run --against` each on a fixture database of its own (two
  * namespaces, the same schema and rows), as when REF's schema differs from the working tree's.
  *
- * Prints a markdown table (the README's) on stdout, progress on stderr, and writes every trial
+ * Prints a markdown table (docs/figures.md's) on stdout, progress on stderr, and writes every trial
  * to reports/out/sensitivity.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -197,7 +197,7 @@ function asRun(results: RunResult['results'], pairs: PairedComparison[], profile
   };
 }
 
-/** The README's table: detection rates per method, database, kind and effect. */
+/** docs/figures.md's table: detection rates per method, database, kind and effect. */
 export function renderSensitivity(f: SensitivityFigures): string {
   const lines = ['| method | database | injected slowdown | flagged | median ratio [median 99% interval] | median MDE | samples of fixed per trial |', '| --- | --- | --- | ---: | --- | ---: | ---: |'];
   const groups = new Map<string, Trial[]>();

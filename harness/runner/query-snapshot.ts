@@ -28,7 +28,7 @@ const ACCEPTED = '## accepted full scans';
 /**
  * The snapshot of one scenario on one database, as stable readable text: statements per request,
  * plan shape per fingerprint, exact cost per request kind, and the full scans accepted.
- * Every line is exact on an unchanged fixture (measured: README, "What querygate guarantees").
+ * Every line is exact on an unchanged fixture (measured: docs/figures.md, "What querygate guarantees").
  */
 export function renderSnapshot(result: ScenarioResult, profile: string, seed: number, accepted: readonly string[]): string {
   const q = result.queries;
