@@ -19,6 +19,7 @@ import { runVerdict } from '../harness/judge/judge-run.js';
 import { mergeResults } from '../harness/judge/merge-results.js';
 import { attachResultNote, RESULT_NOTES_REF } from '../harness/git/result-notes.js';
 import type { RunResult, ScenarioResult } from '../harness/result.js';
+import { GATE_IDS } from '../scenarios/scenario.js';
 import { createTempRepo, removeTempRepos, type TempRepo } from './support/temp-repo.js';
 
 afterAll(removeTempRepos);
@@ -245,8 +246,9 @@ describe('the verdict matrix: every command, every case, its exit code', () => {
     expect(await compareBaseExit(other, path)).toBe(c.expected.after);
   });
 
-  it('has at least 30 cases, covering every gate kind', () => {
+  it('has at least 30 cases, and a failing case for every gate a scenario can ask for', () => {
     expect(CASES.length).toBeGreaterThanOrEqual(30);
+    for (const id of GATE_IDS) expect(CASES.some((c) => c.name.startsWith(`${id}:`)), id).toBe(true);
   });
 });
 

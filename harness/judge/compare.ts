@@ -1,13 +1,14 @@
-import { normalQuantile } from '../normal-distribution.js';
 import { PROBE_IMPL, type Dialect, type FingerprintCount, type ImplName, type RunResult, type ScenarioResult } from '../result.js';
-import { bootstrapCorrectedRatioCi, bootstrapRatioCi, defaultBootstrapIterations, defaultConfidence, defaultSeed } from '../statistics.js';
+import { defaultBootstrapIterations, defaultConfidence, defaultSeed } from '../statistics.js';
+import { latencyChange, type LatencyChange, type Probes } from './latency-change.js';
 import { formatInterval, formatRatio } from '../core/format.js';
 import { exactCostRegressions } from './exact-cost-growth.js';
 import { groupResults } from '../core/result-groups.js';
+import { findings, sensitivity, warnings } from './comparison-notes.js';
 import { rejudge } from './judge-run.js';
-import { batchedLogRatioInterval } from '../stats/batched-log-ratio-interval.js';
-import type { RoundedSamples } from '../stats/rounded-samples.js';
 import { verdictOf, type Reason, type Verdict } from './verdict.js';
+
+export type { LatencyChange, LatencyVerdict } from './latency-change.js';
 
 /** Options of {@link compareRuns}. */
 export interface CompareOptions {
@@ -32,35 +33,6 @@ export const defaultCompareOptions: Readonly<CompareOptions> = {
   iterations: defaultBootstrapIterations,
   seed: defaultSeed,
 };
-
-/**
- * How a latency moved: `regressed` when the whole interval of after/before lies above
- * 1 + threshold, `improved` when it lies below 1 / (1 + threshold), `no-interval` when a side
- * kept no raw samples (a point ratio only, never a regression).
- */
-export type LatencyVerdict = 'regressed' | 'improved' | 'no-change' | 'no-interval';
-
-/** One latency percentile before and after, in ms, and its ratio after / before. */
-export interface LatencyChange {
-  before: number;
-  after: number;
-  ratio: number;
-  ci: [number, number] | null;
-  verdict: LatencyVerdict;
-  /**
-   * The ratio divided by the drift probe's ratio between the same runs (the harness-owned
-   * {@link PROBE_IMPL}, a trivial statement outside the code under test), when both runs
-   * measured it: what is left of the change once the machine's drift is taken out. When
-   * present, the verdict is judged on it.
-   */
-  corrected?: { ratio: number; ci: [number, number] };
-  /**
-   * The smallest ratio this check flags with 95% power, given the spread of these two runs:
-   * (1 + threshold) * exp(d * (1 + z_0.95 / z)), d = log(ratio / lower end) of the judged
-   * interval and z the normal quantile of its one-sided level. Null without an interval.
-   */
-  detectable: number | null;
-}
 
 /** A request kind (QueryStats.byRequest label) whose statements per request grew. */
 export interface GrownRequestKind {
@@ -174,8 +146,6 @@ export interface DetectableAt {
   ratio: number;
 }
 
-const floorImpl = 'floor';
-
 /**
  * The verdict of a comparison: each regression fails; missing evidence is never a pass; and AFTER
  * must pass its own gates and have no run error, judged again from its measurements
@@ -238,12 +208,6 @@ export function resolveCompareOptions(options: Partial<CompareOptions>): Compare
     throw new RangeError(`thresholdPct must be a percentage of 0 or more (e.g. 10), got ${resolved.thresholdPct}`);
   }
   return resolved;
-}
-
-/** The drift probe's results on one database in both runs: the yardstick of the machine's drift. */
-interface Probes {
-  before: ScenarioResult;
-  after: ScenarioResult;
 }
 
 interface PlannedPair {
@@ -376,55 +340,6 @@ function compareShapes(pair: ComparedPair, before: ScenarioResult, after: Scenar
   }
 }
 
-function latencyChange(
-  before: ScenarioResult,
-  after: ScenarioResult,
-  p: 50 | 95,
-  options: CompareOptions,
-  seed: number,
-  probes: Probes | undefined,
-): LatencyChange {
-  const key = p === 50 ? 'p50' : 'p95';
-  const change = { before: before.latencyMs[key], after: after.latencyMs[key] };
-  if (before.rawSamples.length === 0 || after.rawSamples.length === 0) {
-    return { ...change, ratio: change.after / change.before, ci: null, verdict: 'no-interval', detectable: null };
-  }
-  const bootstrap = { iterations: options.iterations, confidence: options.confidence, seed };
-  // Over rounds in time order when both runs know them: each run's slow drift widens its side
-  // (a bootstrap of single samples ignores it: npm run bench:coverage); else the bootstrap.
-  const [a, b] = [roundedOf(after), roundedOf(before)];
-  const { ratio, ci } =
-    a !== null && b !== null
-      ? batchedLogRatioInterval([{ group: a, sign: 1, run: 'after' }, { group: b, sign: -1, run: 'before' }], p, { confidence: options.confidence })
-      : bootstrapRatioCi(after.rawSamples, before.rawSamples, p, bootstrap);
-  const limit = 1 + options.thresholdPct / 100;
-  const judge = (interval: [number, number]): LatencyVerdict => (interval[0] > limit ? 'regressed' : interval[1] < 1 / limit ? 'improved' : 'no-change');
-  const detectable = (judged: { ratio: number; ci: [number, number] }): number => {
-    const z = normalQuantile(1 - (1 - options.confidence) / 2);
-    const down = Math.max(0, Math.log(judged.ratio / judged.ci[0]));
-    return limit * Math.exp(down * (1 + normalQuantile(0.95) / z));
-  };
-  if (probes === undefined) return { ...change, ratio, ci, verdict: judge(ci), detectable: detectable({ ratio, ci }) };
-  const [pa, pb] = [roundedOf(probes.after), roundedOf(probes.before)];
-  const batched = a !== null && b !== null && pa !== null && pb !== null
-    ? batchedLogRatioInterval(
-      [{ group: a, sign: 1, run: 'after' }, { group: pa, sign: -1, run: 'after' }, { group: b, sign: -1, run: 'before' }, { group: pb, sign: 1, run: 'before' }],
-      p,
-      { confidence: options.confidence },
-    )
-    : null;
-  const corrected = batched === null
-    ? bootstrapCorrectedRatioCi(after.rawSamples, before.rawSamples, probes.after.rawSamples, probes.before.rawSamples, p, bootstrap)
-    : { ratio: batched.ratio, ci: batched.ci };
-  return { ...change, ratio, ci, verdict: judge(corrected.ci), corrected, detectable: detectable(corrected) };
-}
-
-/** A result's raw samples with their rounds, when it recorded a round for each sample. */
-function roundedOf(r: ScenarioResult): RoundedSamples | null {
-  const rounds = r.sampleRounds;
-  return rounds !== undefined && rounds.length === r.rawSamples.length && rounds.length > 0 ? { samples: r.rawSamples, rounds } : null;
-}
-
 /**
  * What BEFORE measured and AFTER lost: a scenario on a database, or the implementation under
  * test in one. Like an errored result after, it could hide a regression, so it is one.
@@ -462,31 +377,6 @@ function missingEvidence(before: RunResult, after: RunResult, pairs: readonly Co
   return out;
 }
 
-/** A floor that moved beyond the machine's drift: shared code (page query, handler, schema, indexes, driver) changed speed. */
-function findings(pairs: readonly ComparedPair[]): string[] {
-  const out: string[] = [];
-  for (const pair of pairs) {
-    if (pair.afterImpl !== floorImpl || pair.role !== 'same-name') continue;
-    const change = pair.p50;
-    if (change?.corrected === undefined || (change.verdict !== 'regressed' && change.verdict !== 'improved')) continue;
-    out.push(
-      `the floor got ${change.verdict === 'regressed' ? 'slower' : 'faster'} on ${pair.dialect} (${pair.scenario}): p50 ${formatRatio(change.corrected.ratio)} ` +
-        `${formatInterval(change.corrected.ci, formatRatio)} of before after the machine's drift (the probe) is taken out; ` +
-        'the floor shares the page query, the handler, the schema, the indexes and the driver with the implementations, so they moved too',
-    );
-  }
-  return out;
-}
-
-function sensitivity(pairs: readonly ComparedPair[]): Comparison['sensitivity'] {
-  const at = pairs.flatMap((p) =>
-    p.role === 'under-test' && p.p50 !== null && p.p50.detectable !== null ? [{ scenario: p.scenario, dialect: p.dialect, ratio: p.p50.detectable }] : [],
-  );
-  if (at.length === 0) return null;
-  const sorted = [...at].sort((x, y) => x.ratio - y.ratio);
-  return { best: sorted[0]!, worst: sorted[sorted.length - 1]! };
-}
-
 function identity(run: RunResult): RunIdentity {
   return {
     startedAt: run.startedAt,
@@ -501,42 +391,3 @@ function unpairedOf(run: UnpairedResult['run'], r: ScenarioResult): UnpairedResu
   return { run, scenario: r.scenario, dialect: r.dialect, impl: r.impl };
 }
 
-function warnings(before: RunResult, after: RunResult, pairs: readonly ComparedPair[]): string[] {
-  const out: string[] = [];
-  const bf = before.fixture;
-  const af = after.fixture;
-  if (bf.checksum !== af.checksum) {
-    out.push(`the fixtures differ (before ${bf.profile}, seed ${bf.seed}, ${bf.checksum}; after ${af.profile}, seed ${af.seed}, ${af.checksum}): counts and latencies may differ for that reason alone`);
-  }
-  const be = before.environment;
-  const ae = after.environment;
-  const differences: string[] = [];
-  if (be.cpu !== ae.cpu || be.cpus !== ae.cpus) differences.push(`cpu ${be.cpus} x ${be.cpu} vs ${ae.cpus} x ${ae.cpu}`);
-  if (be.node !== ae.node) differences.push(`node ${be.node} vs ${ae.node}`);
-  for (const dialect of Object.keys({ ...be.databases, ...ae.databases }) as Dialect[]) {
-    const b = be.databases[dialect];
-    const a = ae.databases[dialect];
-    if (b !== undefined && a !== undefined && a !== b) differences.push(`${dialect} ${b} vs ${a}`);
-  }
-  if (be.rttMs !== ae.rttMs) differences.push(`injected round trip ${be.rttMs ?? 'none'} vs ${ae.rttMs ?? 'none'} ms`);
-  if (differences.length > 0) out.push(`the environments differ (${differences.join('; ')}): latency ratios carry that difference too`);
-  const probeMissing = pairs.some((p) => p.role === 'under-test' && p.p50 !== null && p.p50.ci !== null && p.p50.corrected === undefined);
-  if (probeMissing) {
-    out.push(`no drift probe (${PROBE_IMPL}) in both runs for some pairs: their ratios carry the machine's drift between the runs`);
-  }
-  for (const pair of pairs) {
-    if (pair.role !== 'same-name' || pair.p50 === null || pair.p50.ci === null) continue;
-    const moved = pair.p50.verdict === 'regressed' || pair.p50.verdict === 'improved';
-    if (moved && pair.afterImpl === PROBE_IMPL) {
-      out.push(`the machine drifted on ${pair.dialect}: the probe's p50 is ${formatRatio(pair.p50.ratio)} ${formatInterval(pair.p50.ci, formatRatio)} of before (divided out of the ratios under test)`);
-    }
-    if (moved && pair.afterImpl === floorImpl && pair.p50.corrected === undefined) {
-      out.push(`the floor moved on ${pair.dialect} (${pair.scenario}): p50 ${formatRatio(pair.p50.ratio)} ${formatInterval(pair.p50.ci, formatRatio)} of before; without a drift probe in both runs the machine and the code the floor shares cannot be told apart`);
-    }
-  }
-  const noInterval = pairs.filter((p) => p.role === 'same-name' && p.p50?.verdict === 'no-interval');
-  if (noInterval.length > 0) {
-    out.push(`${noInterval.length} other pairs lack raw samples on one side: their latency ratios have no interval`);
-  }
-  return out;
-}

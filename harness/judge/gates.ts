@@ -2,6 +2,7 @@ import type { GateId, Scenario } from '../../scenarios/scenario.js';
 import type { Thresholds } from '../../scenarios/thresholds.js';
 import { REFERENCE_IMPL, type GateResult, type MeasuredRun, type PairedComparison, type QuantileEstimate, type RatioResult, type ScenarioResult } from '../result.js';
 import { batchedQuantileInterval } from '../stats/batched-quantile-interval.js';
+import { roundedSamplesOf } from '../stats/rounded-samples.js';
 import { minSamplesForQuantileInterval, quantileInterval } from '../quantile-interval.js';
 import { FINGERPRINT_VERSION, fullScansOf } from '../instrument/fingerprint.js';
 import { EXACT_GROWTH_TOLERANCE, exactCostRegressions } from './exact-cost-growth.js';
@@ -20,11 +21,8 @@ export { MIN_PAIRED_ROUNDS };
  * order-statistic interval. `ci` is null below 59 samples.
  */
 export function p95EstimateOf(result: Pick<ScenarioResult, 'rawSamples' | 'sampleRounds'>): QuantileEstimate {
-  const rounds = result.sampleRounds;
-  if (rounds !== undefined && rounds.length === result.rawSamples.length && rounds.length > 0) {
-    return batchedQuantileInterval({ samples: result.rawSamples, rounds }, 95);
-  }
-  return quantileInterval(result.rawSamples, 95);
+  const rounded = roundedSamplesOf(result);
+  return rounded === null ? quantileInterval(result.rawSamples, 95) : batchedQuantileInterval(rounded, 95);
 }
 
 /**

@@ -10,6 +10,7 @@ import { EnvironmentError, UsageError } from '../errors.js';
 import { openFixture, type FixtureSchema, type SeedProgress } from '../fixture-store.js';
 import { QueryRecorder } from '../instrument/query-recorder.js';
 import { PROBE_IMPL, REFERENCE_IMPL, RESULT_SCHEMA_VERSION, type AgainstInfo, type Dialect, type EnvironmentInfo, type FixtureInfo, type MeasuredRun, type PairedComparison, type RatioResult, type ScenarioResult } from '../result.js';
+import { roundedSamplesOf } from '../stats/rounded-samples.js';
 import { blockBootstrapRatioCi } from '../round-bootstrap.js';
 import { bootstrapRatioCi, type RatioEstimate } from '../statistics.js';
 import { describeEnvironment } from './environment.js';
@@ -238,14 +239,8 @@ export function computeRatios(results: readonly ScenarioResult[]): RatioResult[]
  * their rounds (samples of a round share that moment's machine), else single samples.
  */
 function ratioCi(numerator: ScenarioResult, denominator: ScenarioResult, p: number): RatioEstimate {
-  const rounded = (r: ScenarioResult) => r.sampleRounds !== undefined && r.sampleRounds.length === r.rawSamples.length;
-  if (rounded(numerator) && rounded(denominator)) {
-    return blockBootstrapRatioCi(
-      { samples: numerator.rawSamples, rounds: numerator.sampleRounds ?? [] },
-      { samples: denominator.rawSamples, rounds: denominator.sampleRounds ?? [] },
-      p,
-    );
-  }
+  const [a, b] = [roundedSamplesOf(numerator), roundedSamplesOf(denominator)];
+  if (a !== null && b !== null) return blockBootstrapRatioCi(a, b, p);
   return bootstrapRatioCi(numerator.rawSamples, denominator.rawSamples, p);
 }
 

@@ -14,3 +14,12 @@ export function checkRoundedSamples(group: RoundedSamples, what: string): Rounde
   }
   return group;
 }
+
+/**
+ * A result's raw samples with the round of each, when it recorded one for every sample (results
+ * of older versions, and results without samples, did not): what intervals over rounds read.
+ */
+export function roundedSamplesOf(result: { rawSamples: readonly number[]; sampleRounds?: readonly number[] | undefined }): RoundedSamples | null {
+  const rounds = result.sampleRounds;
+  return rounds !== undefined && rounds.length > 0 && rounds.length === result.rawSamples.length ? { samples: result.rawSamples, rounds } : null;
+}
