@@ -1,4 +1,4 @@
-import type { QueryPlan, RunResult } from '../harness/result.js';
+import type { QueryPlan, RunResult } from '../harness/core/result.js';
 import { formatCount, formatMs } from '../harness/core/format.js';
 import { markdownTable } from './markdown.js';
 import { groupResults } from '../harness/core/result-groups.js';

@@ -1,4 +1,4 @@
-import type { GateResult, RunResult, ScenarioResult } from '../harness/result.js';
+import type { GateResult, RunResult, ScenarioResult } from '../harness/core/result.js';
 import { groupResults } from '../harness/core/result-groups.js';
 
 /**

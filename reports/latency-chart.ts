@@ -1,4 +1,4 @@
-import type { Dialect, ScenarioResult } from '../harness/result.js';
+import type { Dialect, ScenarioResult } from '../harness/core/result.js';
 import { formatMs } from '../harness/core/format.js';
 
 /**

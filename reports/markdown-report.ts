@@ -1,10 +1,10 @@
 import { snapshotStatement } from '../harness/instrument/fingerprint.js';
-import type { GateResult, QueryPlan, RatioResult, RunResult, ScenarioResult } from '../harness/result.js';
+import type { GateResult, QueryPlan, RatioResult, RunResult, ScenarioResult } from '../harness/core/result.js';
 import { formatCount, formatInterval, formatMs, formatRatio, formatSeconds } from '../harness/core/format.js';
 import { latencyChart } from './latency-chart.js';
 import { inlineCode, markdownTable, truncate, type Align } from './markdown.js';
 import { pairedSection } from './paired-report.js';
-import { minSamplesForQuantileInterval } from '../harness/quantile-interval.js';
+import { minSamplesForQuantileInterval } from '../harness/stats/quantile-interval.js';
 import { p95EstimateOf } from '../harness/judge/gates.js';
 import { exactCostSection, planFingerprint } from './exact-cost-report.js';
 import { planLine } from '../harness/judge/plan-summary.js';

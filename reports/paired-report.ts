@@ -1,7 +1,7 @@
-import { pairRounds } from '../harness/paired-statistics.js';
+import { pairRounds } from '../harness/stats/paired-statistics.js';
 import { p95EstimateOf } from '../harness/judge/gates.js';
-import type { PairedComparison, RunResult, ScenarioResult } from '../harness/result.js';
-import { percentile, sortSamples } from '../harness/statistics.js';
+import type { PairedComparison, RunResult, ScenarioResult } from '../harness/core/result.js';
+import { percentile, sortSamples } from '../harness/stats/statistics.js';
 import { formatInterval, formatMs, formatRatio } from '../harness/core/format.js';
 import { inlineCode, markdownTable } from './markdown.js';
 

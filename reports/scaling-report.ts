@@ -1,4 +1,4 @@
-import type { ScalingFit, ScalingPoint, ScalingResult } from '../harness/result.js';
+import type { ScalingFit, ScalingPoint, ScalingResult } from '../harness/core/result.js';
 import { formatMs } from '../harness/core/format.js';
 import { markdownTable } from './markdown.js';
 

@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readBackChecksum } from '../harness/fixture-store.js';
-import { createRandom } from '../harness/random.js';
+import { readBackChecksum } from '../harness/fixture-store/fixture-store.js';
+import { createRandom } from '../harness/stats/random.js';
 import { openTestFixture, TEST_DIALECTS, type TestFixture } from './support/databases.js';
 import { LIST_PATH, listPath, testCursor } from './support/endpoint-list-request.js';
 import {

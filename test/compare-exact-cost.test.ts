@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { describe, expect, it } from 'vitest';
 import type { DialectAdapter } from '../harness/db/dialect-adapter.js';
 import { attachPlans } from '../harness/runner/query-plans.js';
-import type { QueryPlan, RequestCost, ScenarioResult } from '../harness/result.js';
+import type { QueryPlan, RequestCost, ScenarioResult } from '../harness/core/result.js';
 import { exactCostRegressions } from '../harness/judge/exact-cost-growth.js';
 import { fixedList50OnPostgres, makeScenarioResult } from './fixtures/sample-result.js';
 

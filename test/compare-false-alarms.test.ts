@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { RunResult } from '../harness/result.js';
-import { summarize } from '../harness/statistics.js';
+import type { RunResult } from '../harness/core/result.js';
+import { summarize } from '../harness/stats/statistics.js';
 import { compareRuns, type CompareOptions } from '../harness/judge/compare.js';
 import { makeRun, makeScenarioResult, syntheticLatencies } from './fixtures/sample-result.js';
 

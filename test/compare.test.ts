@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { RunResult, ScenarioResult } from '../harness/result.js';
+import type { RunResult, ScenarioResult } from '../harness/core/result.js';
 import { compareFiles as compareCommand } from '../harness/cli/result-commands.js';
 import { exitCodeOf } from '../harness/cli/exit-codes.js';
 import { compareRuns, comparisonVerdict } from '../harness/judge/compare.js';

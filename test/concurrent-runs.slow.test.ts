@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { findPostgresProcesses, joinSharedEmbeddedPostgres } from '../harness/db/embedded-postgres/index.js';
 import { sharedClusterPaths } from '../harness/db/embedded-postgres/shared-cluster.js';
-import type { RunResult } from '../harness/result.js';
+import type { RunResult } from '../harness/core/result.js';
 import { testFolder } from './support/databases.js';
 import { ROOT, runCli, showExit, startCli, type CliExit } from './support/run-cli.js';
 

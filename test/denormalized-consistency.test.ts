@@ -2,7 +2,7 @@ import { Agent, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueryRecorder } from '../harness/instrument/query-recorder.js';
-import { createRandom } from '../harness/random.js';
+import { createRandom } from '../harness/stats/random.js';
 import type { ListResponse } from '../src/contract.js';
 import { createRequestHandler } from '../src/http/request-handler.js';
 import { openTestFixture, TEST_DIALECTS, type Knex, type TestFixture } from './support/databases.js';

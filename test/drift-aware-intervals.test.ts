@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { normalQuantile } from '../harness/normal-distribution.js';
-import { createRandom, type Random } from '../harness/random.js';
-import { bootstrapRatioCi, percentile, sortSamples } from '../harness/statistics.js';
+import { normalQuantile } from '../harness/stats/normal-distribution.js';
+import { createRandom, type Random } from '../harness/stats/random.js';
+import { bootstrapRatioCi, percentile, sortSamples } from '../harness/stats/statistics.js';
 import { batchedLogRatioInterval } from '../harness/stats/batched-log-ratio-interval.js';
 import { batchedQuantileInterval } from '../harness/stats/batched-quantile-interval.js';
 import { hallSheatherBandwidth, logQuantileSparsity } from '../harness/stats/quantile-sparsity.js';

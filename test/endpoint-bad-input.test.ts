@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readBackChecksum } from '../harness/fixture-store.js';
-import { createRandom } from '../harness/random.js';
+import { readBackChecksum } from '../harness/fixture-store/fixture-store.js';
+import { createRandom } from '../harness/stats/random.js';
 import type { ListResponse } from '../src/contract.js';
 import { CursorCodec } from '../src/cursor.js';
 import { openTestFixture, TEST_DIALECTS, type TestFixture } from './support/databases.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRandom } from '../harness/random.js';
+import { createRandom } from '../harness/stats/random.js';
 import type { ArtifactItem, ListResponse } from '../src/contract.js';
 import type { ArtifactRow } from '../src/schema.js';
 import { openTestFixture, TEST_DIALECTS, type TestFixture } from './support/databases.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FixtureChecksum } from '../fixtures/checksum.js';
-import { openFixture } from '../harness/fixture-store.js';
+import { openFixture } from '../harness/fixture-store/fixture-store.js';
 import { COLUMNS, createTables } from '../src/schema.js';
 import { openTestAdapter, TEST_DIALECTS } from './support/databases.js';
 

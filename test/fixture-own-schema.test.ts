@@ -3,7 +3,7 @@ import { checksumRows } from '../fixtures/checksum.js';
 import { generateFixture } from '../fixtures/generator.js';
 import { PROFILES } from '../fixtures/profiles.js';
 import { describeSchema } from '../harness/db/schema-identity.js';
-import { openFixture } from '../harness/fixture-store.js';
+import { openFixture } from '../harness/fixture-store/fixture-store.js';
 import { openTestAdapter, TEST_DIALECTS } from './support/databases.js';
 import { srcWith, TAGS_INDEX_LINE } from './support/src-copy.js';
 

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { openFixture, writesSinceSeeding } from '../harness/fixture-store.js';
+import { openFixture, writesSinceSeeding } from '../harness/fixture-store/fixture-store.js';
 import { openTestAdapter, testFolder, TEST_DIALECTS } from './support/databases.js';
 import { runCli, showExit } from './support/run-cli.js';
 import { startHttpEndpoint } from './support/http-endpoint.js';

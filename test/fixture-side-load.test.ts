@@ -7,13 +7,13 @@ import { generateFixture } from '../fixtures/generator.js';
 import { PROFILES } from '../fixtures/profiles.js';
 import { MARKER_TABLE, WRITE_COUNTER_TABLE } from '../harness/db/dialect-adapter.js';
 import { createSqliteAdapter } from '../harness/db/sqlite-adapter.js';
-import { startSideLoad } from '../harness/fixture-build/side-load.js';
-import { openFixture } from '../harness/fixture-store.js';
+import { startSideLoad } from '../harness/fixture-store/side-load.js';
+import { openFixture } from '../harness/fixture-store/fixture-store.js';
 import { COLUMNS, createSchema, createTables, finishSchema } from '../src/schema.js';
 import { testFolder } from './support/databases.js';
 
 // The SQLite build splits its tables between this thread and a worker thread that writes to
-// the same file through its own connection (harness/fixture-build/side-load.ts). What it builds
+// the same file through its own connection (harness/fixture-store/side-load.ts). What it builds
 // must be what a plain createSchema + load would give.
 
 interface SchemaObject {

@@ -11,8 +11,8 @@ import { MARKER_TABLE } from '../harness/db/dialect-adapter.js';
 import { FixtureRefusedError } from '../harness/db/fixture-refused-error.js';
 import { createPostgresAdapter } from '../harness/db/postgres-adapter.js';
 import { createSqliteAdapter } from '../harness/db/sqlite-adapter.js';
-import { openFixture } from '../harness/fixture-store.js';
-import type { Dialect } from '../harness/result.js';
+import { openFixture } from '../harness/fixture-store/fixture-store.js';
+import type { Dialect } from '../harness/core/result.js';
 import { createTestDatabase, openTestAdapter, testFolder, TEST_DIALECTS } from './support/databases.js';
 
 const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueryRecorder } from '../harness/instrument/query-recorder.js';
-import { createRandom } from '../harness/random.js';
+import { createRandom } from '../harness/stats/random.js';
 import type { ListResponse } from '../src/contract.js';
 import { openTestFixture, TEST_DIALECTS, type TestFixture } from './support/databases.js';
 import { LIST_PATH, listPath, randomListRequest, type ListRequest } from './support/endpoint-list-request.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyAgainstGates, applyGates, DEFAULT_THRESHOLDS, type Thresholds } from '../harness/judge/gates.js';
-import type { Dialect, LatencyStats, PairedComparison, QueryStats, RatioResult, ScenarioResult } from '../harness/result.js';
+import type { Dialect, LatencyStats, PairedComparison, QueryStats, RatioResult, ScenarioResult } from '../harness/core/result.js';
 import { SCENARIOS, type Scenario } from '../scenarios/index.js';
 import { makeScenarioResult, samplesWithP95 } from './fixtures/sample-result.js';
 

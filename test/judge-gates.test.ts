@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { applyAgainstGates, applyGates, DEFAULT_THRESHOLDS, MIN_PAIRED_ROUNDS, p95EstimateOf } from '../harness/judge/gates.js';
 import { FINGERPRINT_VERSION } from '../harness/instrument/fingerprint.js';
-import { quantileInterval } from '../harness/quantile-interval.js';
-import type { GateResult, MeasuredRun, PairedComparison, QueryPlan, RatioResult, ScenarioResult, SnapshotCheck } from '../harness/result.js';
+import { quantileInterval } from '../harness/stats/quantile-interval.js';
+import type { GateResult, MeasuredRun, PairedComparison, QueryPlan, RatioResult, ScenarioResult, SnapshotCheck } from '../harness/core/result.js';
 import type { GateId, Scenario } from '../scenarios/scenario.js';
 import { makeRun, makeScenarioResult, samplesWithP95 } from './fixtures/sample-result.js';
 

@@ -3,10 +3,10 @@
  * about, and the one run it writes (order, time, options, pairs, errors, sweep), judged again.
  */
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../harness/errors.js';
+import { UsageError } from '../harness/core/errors.js';
 import { DEFAULT_THRESHOLDS } from '../harness/judge/gates.js';
 import { mergeResults, type MergeInput } from '../harness/judge/merge-results.js';
-import type { PairedComparison, RunResult, ScalingResult } from '../harness/result.js';
+import type { PairedComparison, RunResult, ScalingResult } from '../harness/core/result.js';
 import { makeRun, makeScenarioResult, samplesWithP95 } from './fixtures/sample-result.js';
 
 /** One unit's result of fixed (passing) and the baseline. */

@@ -8,12 +8,12 @@ import { describe, expect, it } from 'vitest';
 import { EXIT, exitCodeOf, exitCodeOfError, reportVerdict } from '../harness/cli/exit-codes.js';
 import { ResultFileError } from '../harness/core/result-file-error.js';
 import { FixtureRefusedError } from '../harness/db/fixture-refused-error.js';
-import { EnvironmentError, UsageError } from '../harness/errors.js';
+import { EnvironmentError, UsageError } from '../harness/core/errors.js';
 import { historyVerdict } from '../harness/judge/history.js';
 import { judgePair, judgeRun, rejudge, runVerdict, thresholdsOf } from '../harness/judge/judge-run.js';
 import { DEFAULT_THRESHOLDS, MIN_PAIRED_ROUNDS } from '../harness/judge/gates.js';
 import { describeReason, verdictOf, type Reason, type ReasonKind } from '../harness/judge/verdict.js';
-import type { GateResult, MeasuredRun, PairedComparison, ScenarioResult } from '../harness/result.js';
+import type { GateResult, MeasuredRun, PairedComparison, ScenarioResult } from '../harness/core/result.js';
 import type { Scenario } from '../scenarios/scenario.js';
 import { makeRun, makeScenarioResult, samplesWithP95 } from './fixtures/sample-result.js';
 

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { listLive, processStartTime, register } from '../harness/process-registry.js';
+import { listLive, processStartTime, register } from '../harness/system/process-registry.js';
 import { startMeasuring } from '../harness/runner/measuring-registry.js';
 import { renderMarkdown } from '../reports/markdown-report.js';
 import { sampleResult } from './fixtures/sample-result.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RunResult } from '../harness/result.js';
+import type { RunResult } from '../harness/core/result.js';
 import { planUnits, shardUnits, parseShard } from '../harness/runner/shard.js';
 import { applyGates, DEFAULT_THRESHOLDS } from '../harness/judge/gates.js';
 import { mergeResults } from '../harness/judge/merge-results.js';

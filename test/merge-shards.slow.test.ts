@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { RunResult } from '../harness/result.js';
+import type { RunResult } from '../harness/core/result.js';
 import { testFolder } from './support/databases.js';
 import { runCli, showExit, type CliExit } from './support/run-cli.js';
 

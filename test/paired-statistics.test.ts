@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { normalCdf, normalQuantile } from '../harness/normal-distribution.js';
-import { halfWidthRelativeVariance, minimumDetectableEffect, pairedRatio, pairRounds, roundMedians, signedRankCdf, signedRankPValueGreater } from '../harness/paired-statistics.js';
+import { normalCdf, normalQuantile } from '../harness/stats/normal-distribution.js';
+import { PAIRED_DEFAULTS } from '../harness/core/defaults.js';
+import { halfWidthRelativeVariance, minimumDetectableEffect, pairedRatio, pairRounds, roundMedians, signedRankCdf, signedRankPValueGreater } from '../harness/stats/paired-statistics.js';
 import { studentTQuantile } from '../harness/stats/student-t-distribution.js';
-import { createRandom, type Random } from '../harness/random.js';
+import { createRandom, type Random } from '../harness/stats/random.js';
 
 describe('normal distribution (against scipy.stats.norm)', () => {
   it('gives quantiles and probabilities to about 1e-12', () => {
@@ -48,29 +49,29 @@ describe('pairedRatio', () => {
     expect(Math.log(at95.ci[1])).toBeCloseTo(0.036, 12);
     expect(at95.ciCoverage).toBeCloseTo(1 - 50 / 1024, 12);
     expect(at95).toMatchObject({ method: 'exact', rounds: 10, pValue: 0.013671875, verdict: 'slower' });
-    const at99 = pairedRatio(ratios);
+    const at99 = pairedRatio(ratios, PAIRED_DEFAULTS);
     expect(Math.log(at99.ci[0])).toBeCloseTo(-0.005, 12);
     expect(Math.log(at99.ci[1])).toBeCloseTo(0.0435, 12);
     expect(at99).toMatchObject({ confidence: 0.99, minEffect: 0.02, verdict: 'same' });
   });
 
   it('reads a 3-round example by hand: Walsh averages 0.1 0.15 0.2 0.25 0.3 0.4', () => {
-    const result = pairedRatio([0.1, 0.2, 0.4].map(Math.exp), { confidence: 0.5 });
+    const result = pairedRatio([0.1, 0.2, 0.4].map(Math.exp), { ...PAIRED_DEFAULTS, confidence: 0.5 });
     expect(Math.log(result.ratio)).toBeCloseTo(0.225, 12);
   });
 
   it('never flags with fewer rounds than the confidence needs (0.99: 8 rounds)', () => {
-    const seven = pairedRatio(Array.from({ length: 7 }, () => 1.5));
+    const seven = pairedRatio(Array.from({ length: 7 }, () => 1.5), PAIRED_DEFAULTS);
     expect(seven.verdict).toBe('same');
     expect(seven.ciCoverage).toBeLessThan(0.99);
-    expect(pairedRatio(Array.from({ length: 8 }, (_, i) => 1.5 + i / 100)).verdict).toBe('slower');
-    expect(pairedRatio(Array.from({ length: 8 }, (_, i) => 0.6 + i / 100)).verdict).toBe('faster');
+    expect(pairedRatio(Array.from({ length: 8 }, (_, i) => 1.5 + i / 100), PAIRED_DEFAULTS).verdict).toBe('slower');
+    expect(pairedRatio(Array.from({ length: 8 }, (_, i) => 0.6 + i / 100), PAIRED_DEFAULTS).verdict).toBe('faster');
   });
 
   it('states the minimum detectable effect from the lower half-width of its interval', () => {
     const random = createRandom(7);
     const d = Array.from({ length: 60 }, () => 0.03 * random.normal());
-    const result = pairedRatio(d.map(Math.exp));
+    const result = pairedRatio(d.map(Math.exp), PAIRED_DEFAULTS);
     const expected = minimumDetectableEffect(Math.log(result.ratio / result.ci[0]), 60, 0.99, 0.02);
     expect(result.mde).toBeCloseTo(expected, 12);
     expect(result.method).toBe('normal');
@@ -80,9 +81,9 @@ describe('pairedRatio', () => {
   });
 
   it('refuses what is no ratio', () => {
-    expect(() => pairedRatio([])).toThrow(/no rounds/);
-    expect(() => pairedRatio([1, 0])).toThrow(/round ratio 1 is 0/);
-    expect(() => pairedRatio([1], { confidence: 1 })).toThrow(/confidence/);
+    expect(() => pairedRatio([], PAIRED_DEFAULTS)).toThrow(/no rounds/);
+    expect(() => pairedRatio([1, 0], PAIRED_DEFAULTS)).toThrow(/round ratio 1 is 0/);
+    expect(() => pairedRatio([1], { ...PAIRED_DEFAULTS, confidence: 1 })).toThrow(/confidence/);
   });
 });
 
@@ -133,7 +134,7 @@ describe('calibration by simulation (seeded, 2,000 trials each)', () => {
     let faster = 0;
     const trials = 2000;
     for (let t = 0; t < trials; t++) {
-      const verdict = pairedRatio(simulateRounds(random, 60, 15, 0.15, 0)).verdict;
+      const verdict = pairedRatio(simulateRounds(random, 60, 15, 0.15, 0), PAIRED_DEFAULTS).verdict;
       if (verdict === 'slower') slower++;
       if (verdict === 'faster') faster++;
     }
@@ -146,7 +147,7 @@ describe('calibration by simulation (seeded, 2,000 trials each)', () => {
     let slower = 0;
     const trials = 2000;
     // Median of 15 lognormal(0.065) samples: sd ~ 0.021 per side, ~ 0.03 for the ratio.
-    for (let t = 0; t < trials; t++) if (pairedRatio(simulateRounds(random, 60, 15, 0.065, 0.05)).verdict === 'slower') slower++;
+    for (let t = 0; t < trials; t++) if (pairedRatio(simulateRounds(random, 60, 15, 0.065, 0.05), PAIRED_DEFAULTS).verdict === 'slower') slower++;
     expect(slower / trials).toBeGreaterThanOrEqual(0.95);
   });
 });

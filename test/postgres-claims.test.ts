@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { FixtureRefusedError } from '../harness/db/fixture-refused-error.js';
 import { createPostgresAdapter } from '../harness/db/postgres-adapter.js';
-import { openFixture } from '../harness/fixture-store.js';
+import { openFixture } from '../harness/fixture-store/fixture-store.js';
 import { createTestDatabase } from './support/databases.js';
 import { dropTestDatabases } from './support/global-setup.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { minSamplesForQuantileInterval, orderStatisticRanks, quantileInterval } from '../harness/quantile-interval.js';
-import { createRandom } from '../harness/random.js';
+import { minSamplesForQuantileInterval, orderStatisticRanks, quantileInterval } from '../harness/stats/quantile-interval.js';
+import { createRandom } from '../harness/stats/random.js';
 
 const oneTo = (n: number): number[] => Array.from({ length: n }, (_, i) => n - i);
 

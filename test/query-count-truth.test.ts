@@ -2,7 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { DialectAdapter } from '../harness/db/dialect-adapter.js';
 import { createPostgresAdapter } from '../harness/db/postgres-adapter.js';
-import { openFixture, type OpenedFixture } from '../harness/fixture-store.js';
+import { openFixture, type OpenedFixture } from '../harness/fixture-store/fixture-store.js';
 import { QueryRecorder } from '../harness/instrument/query-recorder.js';
 import { handlerFactoryFor } from '../harness/runner/served-implementation.js';
 import { LoopbackEndpoint } from '../harness/runner/loopback-endpoint.js';

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { snapshotStatement } from '../harness/instrument/fingerprint.js';
-import type { GateResult, QueryPlan, ScenarioResult } from '../harness/result.js';
+import type { GateResult, QueryPlan, ScenarioResult } from '../harness/core/result.js';
 import { checkSnapshot, snapshotPath, type SnapshotOptions } from '../harness/runner/query-snapshot.js';
 import { applyGates, DEFAULT_THRESHOLDS } from '../harness/judge/gates.js';
 import { renderJunit } from '../reports/junit-report.js';

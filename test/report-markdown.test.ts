@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RunResult } from '../harness/result.js';
+import type { RunResult } from '../harness/core/result.js';
 import { renderMarkdown } from '../reports/markdown-report.js';
 import { sampleResult } from './fixtures/sample-result.js';
 import { expectGolden } from './golden/expect-golden.js';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { pairedRatio, pairRounds } from '../harness/paired-statistics.js';
-import { createRandom } from '../harness/random.js';
-import type { PairedComparison, RunResult, ScenarioResult } from '../harness/result.js';
+import { pairedRatio, pairRounds } from '../harness/stats/paired-statistics.js';
+import { PAIRED_DEFAULTS } from '../harness/core/defaults.js';
+import { createRandom } from '../harness/stats/random.js';
+import type { PairedComparison, RunResult, ScenarioResult } from '../harness/core/result.js';
 import { renderMarkdown } from '../reports/markdown-report.js';
 import { chartPercentiles, pairedSection, sparkline } from '../reports/paired-report.js';
 import { makeRun, makeScenarioResult } from './fixtures/sample-result.js';
@@ -24,7 +25,7 @@ function againstRun(rounds: number, perRound: number, slowdown: number): RunResu
   const subject = side('fixed', 1 + slowdown);
   const reference = side('fixed@main', 1);
   const roundRatios = pairRounds(subject.rawSamples, subject.sampleRounds!, reference.rawSamples, reference.sampleRounds!).map((r) => r.ratio);
-  const judged = pairedRatio(roundRatios);
+  const judged = pairedRatio(roundRatios, PAIRED_DEFAULTS);
   const pair: PairedComparison = {
     scenario: 'list-50',
     dialect: 'sqlite',

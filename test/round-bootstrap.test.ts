@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createRandom } from '../harness/random.js';
-import { blockBootstrapRatioCi } from '../harness/round-bootstrap.js';
-import { bootstrapRatioCi, percentile, sortSamples } from '../harness/statistics.js';
+import { createRandom } from '../harness/stats/random.js';
+import { blockBootstrapRatioCi } from '../harness/stats/round-bootstrap.js';
+import { bootstrapRatioCi, percentile, sortSamples } from '../harness/stats/statistics.js';
 
 describe('blockBootstrapRatioCi', () => {
   it('is exact when every round holds the same samples', () => {

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { RunResult } from '../harness/result.js';
+import type { RunResult } from '../harness/core/result.js';
 import { testFolder } from './support/databases.js';
 import { ROOT, runCli, showExit, type CliExit } from './support/run-cli.js';
 

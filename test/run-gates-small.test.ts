@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseTarget } from '../harness/db/open-adapter.js';
-import type { Dialect, RunResult } from '../harness/result.js';
+import type { Dialect, RunResult } from '../harness/core/result.js';
 import { run, type RunOptions } from '../harness/runner/run.js';
 import { QUICK_SAMPLING, type SamplingOptions } from '../harness/runner/sampling-options.js';
 import { DEFAULT_THRESHOLDS } from '../harness/judge/gates.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ScalingPoint } from '../harness/result.js';
+import type { ScalingPoint } from '../harness/core/result.js';
 import { fitGrowth, fitLine } from '../harness/runner/scaling.js';
 
 describe('fitLine', () => {

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { createRandom } from '../harness/random.js';
+import { createRandom } from '../harness/stats/random.js';
 import {
   bootstrapPercentileCi,
   bootstrapRatioCi,
   percentile,
   sortSamples,
   summarize,
-} from '../harness/statistics.js';
+} from '../harness/stats/statistics.js';
 
 describe('percentile (R-7, numpy default)', () => {
   const six = sortSamples([6, 2, 4, 1, 5, 3]);

@@ -18,7 +18,7 @@ import { historyVerdict } from '../harness/judge/history.js';
 import { runVerdict } from '../harness/judge/judge-run.js';
 import { mergeResults } from '../harness/judge/merge-results.js';
 import { attachResultNote, RESULT_NOTES_REF } from '../harness/git/result-notes.js';
-import type { RunResult, ScenarioResult } from '../harness/result.js';
+import type { RunResult, ScenarioResult } from '../harness/core/result.js';
 import { GATE_IDS } from '../scenarios/scenario.js';
 import { createTempRepo, removeTempRepos, type TempRepo } from './support/temp-repo.js';
 

@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { replaceOutputs, RUN_OUTPUT_FILES, writeFileAtomic } from '../harness/cli/write-outputs.js';
-import { EnvironmentError } from '../harness/errors.js';
+import { EnvironmentError } from '../harness/core/errors.js';
 import { testFolder } from './support/databases.js';
 
 /** A folder holding a previous run's complete outputs (a PASS) and a file of someone else's. */

@@ -14,12 +14,13 @@
  * --quick: 100 trials and 500 bootstrap resamples (under a minute). The sampler's usual runs
  * (one request per side per round, some 400 rounds): --rounds 400 --per-round 1.
  */
-import { pairedRatio, pairRounds } from '../paired-statistics.js';
-import { normalQuantile } from '../normal-distribution.js';
-import { quantileInterval } from '../quantile-interval.js';
-import { createRandom, type Random } from '../random.js';
-import { blockBootstrapRatioCi } from '../round-bootstrap.js';
-import { bootstrapCorrectedRatioCi, bootstrapRatioCi } from '../statistics.js';
+import { pairedRatio, pairRounds } from '../stats/paired-statistics.js';
+import { PAIRED_DEFAULTS } from '../core/defaults.js';
+import { normalQuantile } from '../stats/normal-distribution.js';
+import { quantileInterval } from '../stats/quantile-interval.js';
+import { createRandom, type Random } from '../stats/random.js';
+import { blockBootstrapRatioCi } from '../stats/round-bootstrap.js';
+import { bootstrapCorrectedRatioCi, bootstrapRatioCi } from '../stats/statistics.js';
 import { batchedLogRatioInterval } from '../stats/batched-log-ratio-interval.js';
 import { batchedQuantileInterval } from '../stats/batched-quantile-interval.js';
 import type { RoundedSamples } from '../stats/rounded-samples.js';
@@ -157,7 +158,7 @@ export function coverageOf(condition: Condition, settings: BenchSettings, condit
         count(`p${p} ratio over probe, two runs`, 'after', confidence, batchedLogRatioInterval(overProbe, p, { confidence, ...batches }).ci, 1);
       }
       const ratios = pairRounds(run.a.samples, run.a.rounds, run.b.samples, run.b.rounds).map((r) => r.ratio);
-      count('paired signed-rank', 'as is', confidence, pairedRatio(ratios, { confidence }).ci, 1);
+      count('paired signed-rank', 'as is', confidence, pairedRatio(ratios, { ...PAIRED_DEFAULTS, confidence }).ci, 1);
     }
   }
   return [...rows.values()];
@@ -192,7 +193,7 @@ export function madFormulaMde(logRatioSpread: number, n: number, confidence = 0.
 export function powerOf(condition: Condition, settings: BenchSettings, conditionIndex: number, rounds: number): PowerRow[] {
   const found = { before: 0, after: 0 };
   const mdes: { before: number[]; after: number[] } = { before: [], after: [] };
-  const judge = (run: { a: RoundedSamples; b: RoundedSamples }) => pairedRatio(pairRounds(run.a.samples, run.a.rounds, run.b.samples, run.b.rounds).map((r) => r.ratio));
+  const judge = (run: { a: RoundedSamples; b: RoundedSamples }) => pairedRatio(pairRounds(run.a.samples, run.a.rounds, run.b.samples, run.b.rounds).map((r) => r.ratio), PAIRED_DEFAULTS);
   for (let t = 0; t < settings.trials; t++) {
     const random = createRandom(settings.seed * 1_000_003 + conditionIndex * 100_000 + 50_000 + t);
     const quiet = judge(simulateRun(condition, rounds, settings.perRound, random));

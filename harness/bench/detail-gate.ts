@@ -12,6 +12,7 @@
  * Prints a markdown table on stdout, progress on stderr, and writes every trial to
  * reports/out/detail-gate.json (reports/out/detail-gate-load.json with --load).
  */
+import { FIXTURE_SEED } from '../core/defaults.js';
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -20,9 +21,9 @@ import { isProfileName, type ProfileName } from '../../fixtures/profiles.js';
 import { applyGates, DEFAULT_THRESHOLDS } from '../judge/gates.js';
 import { detail } from '../../scenarios/detail.js';
 import { openAdapter, type DatabaseTarget } from '../db/open-adapter.js';
-import { openFixture } from '../fixture-store.js';
+import { openFixture } from '../fixture-store/fixture-store.js';
 import { QueryRecorder } from '../instrument/query-recorder.js';
-import { DIALECTS, FLOOR_IMPL, REFERENCE_IMPL, type Dialect } from '../result.js';
+import { DIALECTS, FLOOR_IMPL, REFERENCE_IMPL, type Dialect } from '../core/result.js';
 import { computeRatios } from '../runner/run.js';
 import { runScenario } from '../runner/run-scenario.js';
 import { DEFAULT_SAMPLING, QUICK_SAMPLING, type SamplingOptions } from '../runner/sampling-options.js';
@@ -101,7 +102,7 @@ export async function measureDetailGate(o: DetailGateOptions): Promise<DetailGat
     for (const dialect of o.dialects) {
       const adapter = await openAdapter(dialect, o.target);
       try {
-        const fixture = await openFixture({ adapter, profile: o.profile, seed: 42 });
+        const fixture = await openFixture({ adapter, profile: o.profile, seed: FIXTURE_SEED });
         const recorder = new QueryRecorder(fixture.db).attach();
         try {
           let seed = 1;
@@ -112,7 +113,7 @@ export async function measureDetailGate(o: DetailGateOptions): Promise<DetailGat
             const out = await runScenario({
               db: fixture.db, recorder, dialect, scenario: detail, impls: [REFERENCE_IMPL, SUBJECT, FLOOR_IMPL], implUnderTest: SUBJECT,
               baselineTolerance: DEFAULT_THRESHOLDS.detailTolerancePct / 100, probe: true, extra: { [SUBJECT]: slowedBaseline(pct) },
-              seed: 42, sampling: { ...o.sampling, seed: seed++ },
+              seed: FIXTURE_SEED, sampling: { ...o.sampling, seed: seed++ },
             });
             const ratios = computeRatios(out.results);
             applyGates(out.results, ratios, [detail], SUBJECT, DEFAULT_THRESHOLDS, out.pairs);

@@ -27,16 +27,8 @@ const CONFIG_FILE = 'harness/bench/stryker.config.mjs';
 const JSON_REPORT = 'reports/out/mutation/mutation.json';
 const HTML_REPORT = 'reports/out/mutation/mutation.html';
 
-/**
- * What is mutated by default: the judge and the statistics, including the statistics files not
- * yet moved into harness/stats/ (skipped once gone).
- */
-export const DEFAULT_FILES = [
-  'harness/judge/**/*.ts',
-  'harness/stats/**/*.ts',
-  'harness/paired-statistics.ts',
-  'harness/quantile-interval.ts',
-];
+/** What is mutated by default: the judge and the statistics. */
+export const DEFAULT_FILES = ['harness/judge/**/*.ts', 'harness/stats/**/*.ts'];
 
 /** A glob (`**` any folders, `*` and `?` within one name) as a regular expression over relative paths. */
 export function globToRegExp(glob: string): RegExp {

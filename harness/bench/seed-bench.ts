@@ -5,10 +5,11 @@
  * process's CPU (generation, checksum) and the database's work; `node cpu s` is the former alone,
  * a figure less disturbed by other load on a shared machine.
  */
+import { FIXTURE_SEED } from '../core/defaults.js';
 import { isProfileName, type ProfileName } from '../../fixtures/profiles.js';
 import { openAdapter } from '../db/open-adapter.js';
-import { openFixture } from '../fixture-store.js';
-import type { Dialect } from '../result.js';
+import { openFixture } from '../fixture-store/fixture-store.js';
+import type { Dialect } from '../core/result.js';
 
 const DIALECTS: readonly Dialect[] = ['sqlite', 'postgres'];
 const args = process.argv.slice(2);
@@ -27,7 +28,7 @@ for (const profile of chosen) {
     try {
       const cpu = process.cpuUsage();
       const started = performance.now();
-      const fixture = await openFixture({ adapter, profile, seed: 42, rebuild: true });
+      const fixture = await openFixture({ adapter, profile, seed: FIXTURE_SEED, rebuild: true });
       const seconds = (performance.now() - started) / 1000;
       const used = process.cpuUsage(cpu);
       const rows = Object.values(fixture.info.rowCounts).reduce((a, b) => a + b, 0);

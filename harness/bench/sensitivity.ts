@@ -21,18 +21,19 @@ import { GENERATOR_VERSION, isProfileName, type ProfileName } from '../../fixtur
 import { list50 } from '../../scenarios/list-50.js';
 import { compareRuns } from '../judge/compare.js';
 import { openAdapter, type DatabaseTarget } from '../db/open-adapter.js';
-import { describeSchema } from '../db/schema-identity.js';
-import { openFixture } from '../fixture-store.js';
+import type { DialectAdapter } from '../db/dialect-adapter.js';
+import { describeSchema, type SchemaDescription } from '../db/schema-identity.js';
+import { openFixture, type OpenedFixture } from '../fixture-store/fixture-store.js';
 import { QueryRecorder } from '../instrument/query-recorder.js';
-import { DIALECTS, FLOOR_IMPL, REFERENCE_IMPL, RESULT_SCHEMA_VERSION, type Dialect, type PairedComparison, type RunResult } from '../result.js';
-import { loadRevision } from '../runner/against-revision.js';
+import { DIALECTS, FLOOR_IMPL, REFERENCE_IMPL, RESULT_SCHEMA_VERSION, type Dialect, type PairedComparison, type RunResult } from '../core/result.js';
+import { loadRevision, type LoadedRevision } from '../runner/against-revision.js';
 import { describeEnvironment } from '../runner/environment.js';
 import { detachAll, openOwnDatabases, type OwnDatabase } from '../runner/own-databases.js';
 import { runScenario } from '../runner/run-scenario.js';
 import { againstSampling, DEFAULT_SAMPLING, QUICK_SAMPLING, type SamplingOptions } from '../runner/sampling-options.js';
 import type { ExtraImplementations } from '../runner/served-implementation.js';
 import { flag, median, numbers } from './bench-args.js';
-import { endpointModulesAt, slowedFixed, sqlStepMs, type SlowdownKind } from './injected-slowdowns.js';
+import { endpointModulesAt, slowedFixed, sqlStepMs, type EndpointModules, type SlowdownKind } from './injected-slowdowns.js';
 
 export interface SensitivityOptions {
   dialects: Dialect[];
@@ -91,94 +92,150 @@ export async function measureSensitivity(o: SensitivityOptions): Promise<Sensiti
   for (const dialect of o.dialects) {
     const adapter = await openAdapter(dialect, o.target);
     try {
-      const fixture = await openFixture({ adapter, profile: o.profile, seed: 42 });
-      const recorder = new QueryRecorder(fixture.db).attach();
-      const sides =
-        schema === undefined
-          ? new Map<string, OwnDatabase>()
-          : await openOwnDatabases(adapter, { subject: { module: schema.module, identity: `${schema.identity}_a` }, reference: { module: schema.module, identity: `${schema.identity}_b` } }, { profile: o.profile, seed: 42 });
-      try {
-        const stepMs = await sqlStepMs(fixture.db);
-        // fixed's p50 as the trials see it (beside the references, in rounds): from the unchanged
-        // trials, run first; without any, from a short sampling of fixed alone.
-        let p50Ms = 0;
-        const amount = (kind: SlowdownKind, pct: number) => (kind === 'cpu' ? (p50Ms * pct) / 100 : Math.round((p50Ms * pct) / 100 / stepMs));
-        const against = async (kind: SlowdownKind | 'none', pct: number, seed: number) => {
-          const extra: ExtraImplementations = { ...head.extra, [SUBJECT]: kind === 'none' ? (db: Knex) => head.extra[head.impl]!(db) : slowedFixed(kind, amount(kind, pct), SUBJECT, modules) };
-          // Unchanged code: the working tree's fixed against HEAD's, two module instances as in a real --against HEAD.
-          const subject = kind === 'none' ? 'fixed' : SUBJECT;
-          const own = new Map<string, OwnDatabase>();
-          const [mine, theirs] = [sides.get('subject'), sides.get('reference')];
-          if (mine !== undefined && theirs !== undefined) own.set(subject, mine).set(head.impl, theirs);
-          const began = performance.now();
-          const out = await runScenario({
-            db: fixture.db, recorder, dialect, scenario: list50,
-            impls: [REFERENCE_IMPL, subject, FLOOR_IMPL, head.impl],
-            implUnderTest: subject, against: head.impl, probe: true, extra, seed: 42, ownDatabases: own,
-            sampling: { ...againstSampling(o.sampling), seed },
-          });
-          const pair = out.pairs[0] as PairedComparison;
-          const judged = out.results.find((r) => r.impl === subject);
-          if (kind === 'none' && judged !== undefined) aaP50s.push(judged.latencyMs.p50);
-          trials.push({
-            dialect, method: 'against', kind, effectPct: pct, flagged: pair.verdict === 'slower', ratio: pair.ratio, ci: pair.ci, mde: pair.mde,
-            samples: judged?.samples ?? 0, rounds: pair.rounds, seconds: (performance.now() - began) / 1000,
-          });
-          o.onProgress(`${dialect} against ${kind} ${pct}%: ${pair.ratio.toFixed(3)} [${pair.ci[0].toFixed(3)}, ${pair.ci[1].toFixed(3)}] ${pair.verdict} (${pair.rounds} rounds, ${judged?.samples ?? 0} samples)`);
-        };
-        let seed = 1;
-        const aaP50s: number[] = [];
-        for (let i = 0; i < o.aa; i++) await against('none', 0, seed++);
-        p50Ms = aaP50s.length > 0 ? median(aaP50s) : await calibrate(fixture.db, recorder, dialect, o, head.extra);
-        calibration.push({ dialect, p50Ms, sqlStepUs: stepMs * 1000 });
-        o.onProgress(`${dialect}: fixed list-50 p50 ${p50Ms.toFixed(2)} ms; one SQL step ${(stepMs * 1000).toFixed(3)} us`);
-        for (const kind of o.kinds) for (const pct of o.effects) for (let i = 0; i < o.pairs; i++) await against(kind, pct, seed++);
-
-        // Run-against-run: separate runs (each its own rounds), compared as result files are.
-        const single = async (kind: SlowdownKind | 'none', pct: number, s: number): Promise<RunResult> => {
-          const extra: ExtraImplementations = kind === 'none' ? {} : { fixed: slowedFixed(kind, amount(kind, pct), 'fixed') };
-          const out = await runScenario({
-            db: fixture.db, recorder, dialect, scenario: list50, impls: [REFERENCE_IMPL, 'fixed', FLOOR_IMPL],
-            implUnderTest: 'fixed', aaCopy: true, probe: true, extra, seed: 42, sampling: { ...o.sampling, seed: s },
-          });
-          return asRun(out.results, out.pairs, o.profile, fixture.info.checksum);
-        };
-        const compareTrial = async (kind: SlowdownKind | 'none', pct: number, before: RunResult, after: RunResult, seconds: number) => {
-          const c = compareRuns(before, after);
-          const pair = c.pairs.find((p) => p.role === 'under-test' && p.scenario === 'list-50');
-          const p50 = pair?.p50;
-          trials.push({
-            dialect, method: 'compare', kind, effectPct: pct, flagged: c.regressed, ratio: p50?.corrected?.ratio ?? p50?.ratio ?? Number.NaN,
-            ci: p50?.corrected?.ci ?? p50?.ci ?? null, mde: null, samples: after.results.find((r) => r.impl === 'fixed')?.samples ?? 0, rounds: 0, seconds,
-          });
-          o.onProgress(`${dialect} compare ${kind} ${pct}%: ${c.regressed ? 'flagged' : 'not flagged'}`);
-        };
-        if (o.compareAa > 0) {
-          let previous = await single('none', 0, seed++);
-          for (let i = 0; i < o.compareAa; i++) {
-            const began = performance.now();
-            const next = await single('none', 0, seed++);
-            await compareTrial('none', 0, previous, next, (performance.now() - began) / 1000);
-            previous = next;
-          }
-        }
-        for (let i = 0; i < o.comparePairs; i++) {
-          const began = performance.now();
-          const before = await single('none', 0, seed++);
-          const after = await single('cpu', o.compareEffect, seed++);
-          await compareTrial('cpu', o.compareEffect, before, after, (performance.now() - began) / 1000);
-        }
-      } finally {
-        recorder.detach();
-        detachAll(sides);
-        await fixture.db.destroy();
-      }
+      await measureOn(adapter, dialect, { o, head, modules, schema, trials, calibration });
     } finally {
       await adapter.close();
     }
   }
   const { onProgress: _p, target: _t, ...kept } = o;
   return { startedAt: new Date(Date.now() - (performance.now() - started)).toISOString(), options: kept, calibration, trials, seconds: (performance.now() - started) / 1000 };
+}
+
+/** What the trials on every database share, and where they are recorded. */
+interface Measurement {
+  readonly o: SensitivityOptions;
+  /** HEAD's fixed, the other side of every `run --against` trial. */
+  readonly head: LoadedRevision;
+  readonly modules: EndpointModules;
+  /** The schema of the fixture each side gets with --own-fixtures. */
+  readonly schema: SchemaDescription | undefined;
+  readonly trials: Trial[];
+  readonly calibration: SensitivityFigures['calibration'];
+}
+
+/**
+ * The trials on one database: `run --against` (unchanged code first, which gives fixed's p50 the
+ * slowdowns are shares of), then run-against-run `compare`.
+ */
+async function measureOn(adapter: DialectAdapter, dialect: Dialect, m: Measurement): Promise<void> {
+  const { o, head, schema } = m;
+  const fixture = await openFixture({ adapter, profile: o.profile, seed: 42 });
+  const recorder = new QueryRecorder(fixture.db).attach();
+  const sides =
+    schema === undefined
+      ? new Map<string, OwnDatabase>()
+      : await openOwnDatabases(adapter, { subject: { module: schema.module, identity: `${schema.identity}_a` }, reference: { module: schema.module, identity: `${schema.identity}_b` } }, { profile: o.profile, seed: 42 });
+  try {
+    const stepMs = await sqlStepMs(fixture.db);
+    const run = new DialectTrials({ ...m, dialect, fixture, recorder, sides, stepMs });
+    // fixed's p50 as the trials see it (beside the references, in rounds): from the unchanged
+    // trials, run first; without any, from a short sampling of fixed alone.
+    for (let i = 0; i < o.aa; i++) await run.against('none', 0);
+    run.p50Ms = run.aaP50s.length > 0 ? median(run.aaP50s) : await calibrate(fixture.db, recorder, dialect, o, head.extra);
+    m.calibration.push({ dialect, p50Ms: run.p50Ms, sqlStepUs: stepMs * 1000 });
+    o.onProgress(`${dialect}: fixed list-50 p50 ${run.p50Ms.toFixed(2)} ms; one SQL step ${(stepMs * 1000).toFixed(3)} us`);
+    for (const kind of o.kinds) for (const pct of o.effects) for (let i = 0; i < o.pairs; i++) await run.against(kind, pct);
+
+    // Run-against-run: separate runs (each its own rounds), compared as result files are.
+    if (o.compareAa > 0) {
+      let previous = await run.single('none', 0);
+      for (let i = 0; i < o.compareAa; i++) {
+        const began = performance.now();
+        const next = await run.single('none', 0);
+        run.compare('none', 0, previous, next, (performance.now() - began) / 1000);
+        previous = next;
+      }
+    }
+    for (let i = 0; i < o.comparePairs; i++) {
+      const began = performance.now();
+      const before = await run.single('none', 0);
+      const after = await run.single('cpu', o.compareEffect);
+      run.compare('cpu', o.compareEffect, before, after, (performance.now() - began) / 1000);
+    }
+  } finally {
+    recorder.detach();
+    detachAll(sides);
+    await fixture.db.destroy();
+  }
+}
+
+/** The fixture and connections of one database's trials. */
+interface OnDatabase extends Measurement {
+  readonly dialect: Dialect;
+  readonly fixture: OpenedFixture;
+  readonly recorder: QueryRecorder;
+  /** The two sides' own fixtures (--own-fixtures), else empty. */
+  readonly sides: ReadonlyMap<string, OwnDatabase>;
+  /** One SQL step of the slowed statements (ms). */
+  readonly stepMs: number;
+}
+
+/** The trials on one database: each takes the next seed, and is recorded in `trials` as it ends. */
+class DialectTrials {
+  /** fixed's p50 (ms), which the slowdowns are shares of; set once the unchanged trials have run. */
+  p50Ms = 0;
+  /** fixed's p50 in each unchanged `run --against` trial. */
+  readonly aaP50s: number[] = [];
+  private seed = 1;
+
+  constructor(private readonly c: OnDatabase) {}
+
+  /** The slowdown worth `pct`% of fixed's p50: ms of CPU, or SQL steps. */
+  private amount(kind: SlowdownKind, pct: number): number {
+    return kind === 'cpu' ? (this.p50Ms * pct) / 100 : Math.round((this.p50Ms * pct) / 100 / this.c.stepMs);
+  }
+
+  /** One `run --against HEAD` trial of the working tree's fixed, slowed by `pct`% (or unchanged: `none`). */
+  async against(kind: SlowdownKind | 'none', pct: number): Promise<void> {
+    const seed = this.seed++;
+    const { o, head, modules, dialect, fixture, recorder, sides } = this.c;
+    const extra: ExtraImplementations = { ...head.extra, [SUBJECT]: kind === 'none' ? (db: Knex) => head.extra[head.impl]!(db) : slowedFixed(kind, this.amount(kind, pct), SUBJECT, modules) };
+    // Unchanged code: the working tree's fixed against HEAD's, two module instances as in a real --against HEAD.
+    const subject = kind === 'none' ? 'fixed' : SUBJECT;
+    const own = new Map<string, OwnDatabase>();
+    const [mine, theirs] = [sides.get('subject'), sides.get('reference')];
+    if (mine !== undefined && theirs !== undefined) own.set(subject, mine).set(head.impl, theirs);
+    const began = performance.now();
+    const out = await runScenario({
+      db: fixture.db, recorder, dialect, scenario: list50,
+      impls: [REFERENCE_IMPL, subject, FLOOR_IMPL, head.impl],
+      implUnderTest: subject, against: head.impl, probe: true, extra, seed: 42, ownDatabases: own,
+      sampling: { ...againstSampling(o.sampling), seed },
+    });
+    const pair = out.pairs[0] as PairedComparison;
+    const judged = out.results.find((r) => r.impl === subject);
+    if (kind === 'none' && judged !== undefined) this.aaP50s.push(judged.latencyMs.p50);
+    this.c.trials.push({
+      dialect, method: 'against', kind, effectPct: pct, flagged: pair.verdict === 'slower', ratio: pair.ratio, ci: pair.ci, mde: pair.mde,
+      samples: judged?.samples ?? 0, rounds: pair.rounds, seconds: (performance.now() - began) / 1000,
+    });
+    o.onProgress(`${dialect} against ${kind} ${pct}%: ${pair.ratio.toFixed(3)} [${pair.ci[0].toFixed(3)}, ${pair.ci[1].toFixed(3)}] ${pair.verdict} (${pair.rounds} rounds, ${judged?.samples ?? 0} samples)`);
+  }
+
+  /** One run of fixed (slowed by `pct`%, or unchanged: `none`) beside the references, as a result file. */
+  async single(kind: SlowdownKind | 'none', pct: number): Promise<RunResult> {
+    const s = this.seed++;
+    const { o, dialect, fixture, recorder } = this.c;
+    const extra: ExtraImplementations = kind === 'none' ? {} : { fixed: slowedFixed(kind, this.amount(kind, pct), 'fixed') };
+    const out = await runScenario({
+      db: fixture.db, recorder, dialect, scenario: list50, impls: [REFERENCE_IMPL, 'fixed', FLOOR_IMPL],
+      implUnderTest: 'fixed', aaCopy: true, probe: true, extra, seed: 42, sampling: { ...o.sampling, seed: s },
+    });
+    return asRun(out.results, out.pairs, o.profile, fixture.info.checksum);
+  }
+
+  /** One run-against-run trial: whether `compare` flags `after` against `before`. */
+  compare(kind: SlowdownKind | 'none', pct: number, before: RunResult, after: RunResult, seconds: number): void {
+    const { o, dialect } = this.c;
+    const c = compareRuns(before, after);
+    const pair = c.pairs.find((p) => p.role === 'under-test' && p.scenario === 'list-50');
+    const p50 = pair?.p50;
+    this.c.trials.push({
+      dialect, method: 'compare', kind, effectPct: pct, flagged: c.regressed, ratio: p50?.corrected?.ratio ?? p50?.ratio ?? Number.NaN,
+      ci: p50?.corrected?.ci ?? p50?.ci ?? null, mde: null, samples: after.results.find((r) => r.impl === 'fixed')?.samples ?? 0, rounds: 0, seconds,
+    });
+    o.onProgress(`${dialect} compare ${kind} ${pct}%: ${c.regressed ? 'flagged' : 'not flagged'}`);
+  }
 }
 
 /** fixed's list-50 p50 on this fixture, from a short sampling of fixed alone. */

@@ -1,7 +1,7 @@
 import type { HistoryEntry } from '../judge/history.js';
-import { createRandom } from '../random.js';
-import type { RunResult, ScenarioResult } from '../result.js';
-import { percentile, sortSamples } from '../statistics.js';
+import { createRandom } from '../stats/random.js';
+import type { RunResult, ScenarioResult } from '../core/result.js';
+import { percentile, sortSamples } from '../stats/statistics.js';
 
 /** A synthetic history of one series (list-50 on SQLite, fixed): how each commit's run is simulated. */
 export interface SyntheticHistoryOptions {

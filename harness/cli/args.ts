@@ -4,14 +4,18 @@ import { SCENARIO_NAMES } from '../../scenarios/index.js';
 import { IMPLEMENTATION_NAMES } from '../../src/impl/registry.js';
 import { INJECTED_REGRESSION_NAMES } from '../bench/injected-regressions.js';
 import { parsePgUrl } from '../db/pg-url.js';
-import { UsageError } from '../errors.js';
-import { MIN_EFFECT, PAIRED_CONFIDENCE } from '../core/defaults.js';
+import { UsageError } from '../core/errors.js';
+import { COMPARE_THRESHOLD, FIXTURE_PROFILE, FIXTURE_SEED, MIN_EFFECT, OUT_DIR, PAIRED_CONFIDENCE, SERVE_PORT } from '../core/defaults.js';
+import { DEFAULT_HISTORY_OPTIONS } from '../judge/history.js';
+import { DEFAULT_HISTORY_DEPTH } from './read-history.js';
+import { DEFAULT_THRESHOLDS } from '../../scenarios/thresholds.js';
+import { DEFAULT_SAMPLING, QUICK_SAMPLING } from '../runner/sampling-options.js';
 import { parseShard } from '../runner/shard.js';
 
 /** Options shared by every command that opens a database. */
 export const databaseOptions = {
-  profile: { type: 'string', choices: PROFILE_NAMES, default: 'default', describe: 'fixture profile' },
-  seed: { type: 'number', default: 42, requiresArg: true, describe: 'fixture seed (a non-negative integer)' },
+  profile: { type: 'string', choices: PROFILE_NAMES, default: FIXTURE_PROFILE, describe: 'fixture profile' },
+  seed: { type: 'number', default: FIXTURE_SEED, requiresArg: true, describe: 'fixture seed (a non-negative integer)' },
   'pg-url': { type: 'string', requiresArg: true, describe: 'external Postgres URL (default: $DATABASE_URL, else an embedded server)' },
   'sqlite-file': { type: 'string', requiresArg: true, describe: 'SQLite fixture file (default: in the cache folder)' },
 } as const satisfies Record<string, Options>;
@@ -26,15 +30,15 @@ export const runOptions = {
     describe: 'implementation under test (the baseline always runs beside it, for comparison); all: every implementation, gates on fixed',
   },
   scenario: { type: 'string', array: true, requiresArg: true, choices: SCENARIO_NAMES, describe: 'scenarios to run (default: all default scenarios)' },
-  out: { type: 'string', default: 'reports/out/latest', requiresArg: true, describe: 'folder for result.json, report.md, junit.xml' },
+  out: { type: 'string', default: OUT_DIR, requiresArg: true, describe: 'folder for result.json, report.md, junit.xml' },
   quick: { type: 'boolean', default: false, describe: 'fewer samples: the whole default run in under 30 s' },
-  samples: { type: 'number', requiresArg: true, describe: 'timed samples per implementation and scenario (default 300, quick 60)' },
-  'p95-ms': { type: 'number', requiresArg: true, default: 200, describe: 'threshold of the p95 gate, ms' },
-  'max-queries': { type: 'number', requiresArg: true, default: 5, describe: 'threshold of the query gate, statements per request' },
-  'detail-tolerance': { type: 'number', requiresArg: true, default: 10, describe: 'detail p95 may exceed the baseline by this many % before it fails' },
+  samples: { type: 'number', requiresArg: true, describe: `cap of timed samples per judged implementation and scenario (default ${DEFAULT_SAMPLING.maxSamples}, quick ${QUICK_SAMPLING.maxSamples})` },
+  'p95-ms': { type: 'number', requiresArg: true, default: DEFAULT_THRESHOLDS.p95Ms, describe: 'threshold of the p95 gate, ms' },
+  'max-queries': { type: 'number', requiresArg: true, default: DEFAULT_THRESHOLDS.maxQueries, describe: 'threshold of the query gate, statements per request' },
+  'detail-tolerance': { type: 'number', requiresArg: true, default: DEFAULT_THRESHOLDS.detailTolerancePct, describe: 'detail p95 may exceed the baseline by this many % before it fails' },
   plans: { type: 'boolean', default: true, describe: 'EXPLAIN every distinct statement of the implementation under test' },
   'update-snapshots': { type: 'boolean', default: false, describe: 'rewrite the query snapshots (scenarios/snapshots/) from this run; review the diff' },
-  'full-scan-rows': { type: 'number', requiresArg: true, default: 1000, describe: 'no-new-full-scan: tables read in full count above this many rows' },
+  'full-scan-rows': { type: 'number', requiresArg: true, default: DEFAULT_THRESHOLDS.fullScanRows, describe: 'no-new-full-scan: tables read in full count above this many rows' },
   'attach-note': { type: 'boolean', default: false, describe: 'attach report.md (refs/notes/querygate) and the result (refs/notes/querygate-results) to HEAD as git notes' },
   against: {
     type: 'string',
@@ -42,7 +46,7 @@ export const runOptions = {
     describe: 'also measure the implementation under test as it is at this git revision (main, origin/main, a sha, HEAD~3), side by side, and fail on a slowdown or more statements',
   },
   'min-effect': { type: 'number', requiresArg: true, default: MIN_EFFECT * 100, describe: `with --against: the smallest slowdown (%) that fails, judged on the ${PAIRED_CONFIDENCE * 100}% interval` },
-  concurrency: { type: 'number', requiresArg: true, default: 1, describe: 'requests in flight at once through the connection pool' },
+  concurrency: { type: 'number', requiresArg: true, default: DEFAULT_SAMPLING.concurrency, describe: 'requests in flight at once through the connection pool' },
   rtt: { type: 'number', requiresArg: true, describe: 'Postgres only: add this network round trip (ms) through a delaying TCP proxy' },
   shard: {
     type: 'string',
@@ -52,7 +56,7 @@ export const runOptions = {
 } as const satisfies Record<string, Options>;
 
 export const mergeOptions = {
-  out: { type: 'string', default: 'reports/out/latest', requiresArg: true, describe: 'folder for the merged result.json, report.md, junit.xml' },
+  out: { type: 'string', default: OUT_DIR, requiresArg: true, describe: 'folder for the merged result.json, report.md, junit.xml' },
 } as const satisfies Record<string, Options>;
 
 export const seedOptions = {
@@ -65,12 +69,12 @@ export const serveOptions = {
   ...databaseOptions,
   db: { type: 'string', choices: ['sqlite', 'postgres'], demandOption: true, describe: 'database to serve from' },
   impl: { type: 'string', choices: IMPLEMENTATION_NAMES, default: 'fixed', describe: 'implementation to serve' },
-  port: { type: 'number', requiresArg: true, default: 8080, describe: 'port on 127.0.0.1 (0: any free port)' },
+  port: { type: 'number', requiresArg: true, default: SERVE_PORT, describe: 'port on 127.0.0.1 (0: any free port)' },
 } as const satisfies Record<string, Options>;
 
 export const compareOptions = {
   out: { type: 'string', requiresArg: true, describe: 'write the markdown comparison here' },
-  threshold: { type: 'string', default: '10%', describe: 'latency change that counts, e.g. 10%' },
+  threshold: { type: 'string', default: COMPARE_THRESHOLD, describe: 'latency change that counts, e.g. 10%' },
   base: {
     type: 'string',
     requiresArg: true,
@@ -79,11 +83,11 @@ export const compareOptions = {
 } as const satisfies Record<string, Options>;
 
 export const historyOptions = {
-  'max-count': { type: 'number', default: 100, requiresArg: true, describe: 'first-parent commits to read back from a revision (a range A..B reads all)' },
+  'max-count': { type: 'number', default: DEFAULT_HISTORY_DEPTH, requiresArg: true, describe: 'first-parent commits to read back from a revision (a range A..B reads all)' },
   json: { type: 'boolean', default: false, describe: 'print the series and steps as JSON' },
   out: { type: 'string', requiresArg: true, describe: 'write the markdown (or JSON) here' },
-  significance: { type: 'number', default: 0.005, requiresArg: true, describe: 'p-value at most which a latency change point is reported' },
-  'min-change': { type: 'number', default: 5, requiresArg: true, describe: 'latency steps under this many % are not reported' },
+  significance: { type: 'number', default: DEFAULT_HISTORY_OPTIONS.significance, requiresArg: true, describe: 'p-value at most which a latency change point is reported' },
+  'min-change': { type: 'number', default: DEFAULT_HISTORY_OPTIONS.minChange * 100, requiresArg: true, describe: 'latency steps under this many % are not reported' },
 } as const satisfies Record<string, Options>;
 
 /** `history`: numbers in range. */

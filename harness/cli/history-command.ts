@@ -1,7 +1,7 @@
 import { analyzeHistory, historyVerdict } from '../judge/history.js';
 import { reportVerdict } from './exit-codes.js';
 import { renderHistoryMarkdown } from '../../reports/history-markdown.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { RESULT_NOTES_REF } from '../git/result-notes.js';
 import { readHistory } from './read-history.js';
 import { writeFileAtomic } from './write-outputs.js';
@@ -26,6 +26,7 @@ export async function historyCommand(args: HistoryArgs): Promise<number> {
   try {
     read = readHistory(range, { maxCount: args['max-count'] });
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     throw new UsageError(`history ${range}: not a revision or range of this repository (e.g. HEAD, origin/main, v1.0..HEAD): ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
   }
   for (const problem of read.skipped) process.stderr.write(`querygate: warning: skipped a note: ${problem}\n`);

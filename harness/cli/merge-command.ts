@@ -1,6 +1,6 @@
 import { mergeResults } from '../judge/merge-results.js';
 import { readResultFile } from '../core/read-result-file.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { clearProgress } from './progress.js';
 import { printSummary } from './summary.js';
 import { reportVerdict } from './exit-codes.js';

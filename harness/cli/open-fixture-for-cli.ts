@@ -1,8 +1,8 @@
 import type { ProfileName } from '../../fixtures/profiles.js';
 import type { DialectAdapter } from '../db/dialect-adapter.js';
 import { openAdapter } from '../db/open-adapter.js';
-import { openFixture, type OpenedFixture } from '../fixture-store.js';
-import type { Dialect } from '../result.js';
+import { openFixture, type OpenedFixture } from '../fixture-store/fixture-store.js';
+import type { Dialect } from '../core/result.js';
 import { clearProgress, seedProgressBar } from './progress.js';
 
 export interface CliDatabaseArgs {

@@ -1,5 +1,5 @@
-import type { SeedProgress } from '../fixture-store.js';
-import type { Dialect } from '../result.js';
+import type { SeedProgress } from '../fixture-store/fixture-store.js';
+import type { Dialect } from '../core/result.js';
 
 const tty = (): boolean => process.stderr.isTTY === true;
 

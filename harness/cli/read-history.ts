@@ -1,6 +1,6 @@
 import { parseResultFile } from '../core/parse-result-file.js';
 import type { HistoryEntry } from '../judge/history.js';
-import { git } from '../git/git.js';
+import { END_OF_OPTIONS, git, userRevision } from '../system/git.js';
 import { decodeResultNote, listResultNotes, readNoteBlobs } from '../git/result-notes.js';
 
 /** @default 100 */
@@ -9,7 +9,7 @@ export const DEFAULT_HISTORY_DEPTH = 100;
 /**
  * The result notes along the first-parent history of RANGE (a revision: its last `maxCount`
  * commits; or A..B: all of them), oldest first. Notes that are not a querygate result are skipped
- * and named in `skipped`.
+ * and named in `skipped`. A RANGE that starts with "-" is a UsageError: git would read it as an option.
  */
 export function readHistory(range: string, options: { cwd?: string; maxCount?: number } = {}): {
   entries: HistoryEntry[];
@@ -17,8 +17,9 @@ export function readHistory(range: string, options: { cwd?: string; maxCount?: n
   skipped: string[];
 } {
   const { cwd } = options;
+  userRevision(range, 'history');
   const limit = range.includes('..') ? [] : [`--max-count=${options.maxCount ?? DEFAULT_HISTORY_DEPTH}`];
-  const log = git(['log', '--first-parent', '--format=%H%x00%cI%x00%s', ...limit, range, '--'], { cwd })
+  const log = git(['log', '--first-parent', '--format=%H%x00%cI%x00%s', ...limit, END_OF_OPTIONS, range, '--'], { cwd })
     .split('\n')
     .filter((line) => line !== '')
     .map((line) => line.split('\u0000'))

@@ -2,11 +2,11 @@ import { renderComparisonMarkdown } from '../../reports/comparison-markdown.js';
 import { renderJunit } from '../../reports/junit-report.js';
 import { renderMarkdown } from '../../reports/markdown-report.js';
 import { readResultFile } from '../core/read-result-file.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 import { compareRuns, comparisonVerdict, type CompareOptions } from '../judge/compare.js';
 import { rejudge } from '../judge/judge-run.js';
 import type { Verdict } from '../judge/verdict.js';
-import type { RunResult } from '../result.js';
+import type { RunResult } from '../core/result.js';
 import { exitCodeOf, reportVerdict, type ExitCode } from './exit-codes.js';
 import { writeFileAtomic } from './write-outputs.js';
 

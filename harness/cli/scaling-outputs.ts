@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { renderScalingMarkdown } from '../../reports/scaling-report.js';
-import type { ScalingResult } from '../result.js';
+import type { ScalingResult } from '../core/result.js';
 import { clearProgress } from './progress.js';
 import { writeFileAtomic } from './write-outputs.js';
 

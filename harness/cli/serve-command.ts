@@ -3,9 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { createLogger, type LogLevel } from '../../src/logger.js';
 import { answerClientErrorsWithJson } from '../../src/http/client-errors.js';
 import { createRequestHandler } from '../../src/http/request-handler.js';
-import { EnvironmentError } from '../errors.js';
+import { EnvironmentError } from '../core/errors.js';
 import { CURSOR_SECRET } from '../runner/resolve-requests.js';
-import { writesSinceSeeding } from '../fixture-store.js';
+import { writesSinceSeeding } from '../fixture-store/fixture-store.js';
 import { openFixtureForCli, type CliDatabaseArgs } from './open-fixture-for-cli.js';
 import { watchParent } from './parent-watch.js';
 

@@ -1,6 +1,6 @@
 import { formatMs } from '../core/format.js';
 import { runVerdict } from '../judge/judge-run.js';
-import type { RunResult } from '../result.js';
+import type { RunResult } from '../core/result.js';
 import { clearProgress } from './progress.js';
 import type { WrittenOutputs } from './write-outputs.js';
 

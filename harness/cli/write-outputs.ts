@@ -1,11 +1,12 @@
-import { execFileSync } from 'node:child_process';
-import { accessSync, appendFileSync, constants, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { renderJunit } from '../../reports/junit-report.js';
 import { renderMarkdown } from '../../reports/markdown-report.js';
-import { EnvironmentError } from '../errors.js';
+import { EnvironmentError } from '../core/errors.js';
+import { git } from '../system/git.js';
 import { attachResultNoteToHead } from '../git/result-notes.js';
-import type { RunResult } from '../result.js';
+import type { RunResult } from '../core/result.js';
 
 export interface WrittenOutputs {
   dir: string;
@@ -13,20 +14,20 @@ export interface WrittenOutputs {
   note: string | null;
 }
 
-/** Writes a file whole or not at all (temp file, then rename), naming the path when it cannot. */
+/**
+ * Writes a file whole or not at all (a temporary file, then rename), naming the path when it cannot.
+ * The temporary file has a name nobody can guess and is created exclusively: on a shared machine a
+ * link planted beside `path` is never written through.
+ */
 export function writeFileAtomic(path: string, text: string): void {
-  const temp = `${path}.tmp-${process.pid}`;
+  let temp: string | undefined;
   try {
-    writeFileSync(temp, text);
+    temp = writeExclusiveTemp(path, text);
     renameSync(temp, path);
   } catch (error) {
     const code = (error as { code?: string }).code ?? '';
     // A full disk leaves a partial temp file: never leave it beside the outputs.
-    try {
-      rmSync(temp, { force: true });
-    } catch {
-      // nothing was written there
-    }
+    if (temp !== undefined) rmSync(temp, { force: true });
     throw new EnvironmentError(
       `cannot write ${path}: ${code || (error instanceof Error ? error.message : String(error))}`,
       code === 'ENOSPC' || code === 'EDQUOT' ? 'the disk is full: free space or choose another --out' : undefined,
@@ -34,9 +35,26 @@ export function writeFileAtomic(path: string, text: string): void {
   }
 }
 
+/** `text` in a new file beside `path` (O_CREAT | O_EXCL, a random name); returns its path. */
+function writeExclusiveTemp(path: string, text: string): string {
+  for (let attempt = 1; ; attempt++) {
+    const temp = join(dirname(path), `.${basename(path)}.${randomBytes(8).toString('hex')}.tmp`);
+    try {
+      writeFileSync(temp, text, { flag: 'wx' });
+      return temp;
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      // EEXIST: that name is someone else's; anything else: the file is ours, half written.
+      if (code === 'EEXIST' && attempt < 8) continue;
+      if (code !== 'EEXIST') rmSync(temp, { force: true });
+      throw error;
+    }
+  }
+}
+
 /**
- * Creates the output folder and proves it writable (a probe file, removed again), so that a run
- * fails before measuring rather than after. Returns its absolute path.
+ * Creates the output folder and proves it writable (a probe folder of our own, removed again), so
+ * that a run fails before measuring rather than after. Returns its absolute path.
  */
 export function ensureOutputDir(dir: string): string {
   const out = resolve(dir);
@@ -46,10 +64,8 @@ export function ensureOutputDir(dir: string): string {
   } catch (error) {
     throw new EnvironmentError(`cannot create the output folder ${out}: ${(error as { code?: string }).code ?? String(error)}`, hint);
   }
-  const probe = join(out, `.querygate-probe-${process.pid}`);
   try {
-    writeFileSync(probe, '');
-    rmSync(probe, { force: true });
+    rmSync(mkdtempSync(join(out, '.querygate-probe-')), { recursive: true, force: true });
   } catch (error) {
     throw new EnvironmentError(`cannot write into the output folder ${out}: ${(error as { code?: string }).code ?? String(error)}`, hint);
   }
@@ -60,55 +76,32 @@ export function ensureOutputDir(dir: string): string {
 export const RUN_OUTPUT_FILES = ['result.json', 'report.md', 'junit.xml'] as const;
 
 /**
- * Writes `files` (name -> text) into DIR as a whole: into a fresh sibling folder first, which
- * then takes DIR's place in one rename (files of DIR under other names move along). Where DIR
- * cannot be swapped (a mount point, or a parent that is not writable), the fresh folder is made
- * inside DIR and its files renamed over DIR's one by one. When any write fails, DIR keeps none
- * of `files`' names either, so that no earlier run's report or JUnit file stands there as if it
- * were this run's verdict. `write` is the file writer (tests inject failures with it).
+ * Writes `files` (name -> text) into DIR as a set: each into a staging folder of our own inside DIR
+ * (mkdtemp: mode 700, a name nobody can guess), then renamed over its name in DIR one by one. DIR
+ * itself is kept (its mode, owner and inode: a private folder stays private), and so are its files
+ * under other names. When any write or rename fails, DIR keeps none of `files`' names either, so
+ * that no earlier run's report or JUnit file stands there as if it were this run's verdict. `write`
+ * is the file writer (tests inject failures with it).
  */
 export function replaceOutputs(dir: string, files: ReadonlyMap<string, string>, write: (path: string, text: string) => void = writeFileAtomic): string[] {
   const out = resolve(dir);
   mkdirSync(out, { recursive: true });
-  const swap = canSwap(out);
-  const stage = swap ? join(dirname(out), `.${basename(out)}.writing-${process.pid}`) : join(out, `.writing-${process.pid}`);
-  rmSync(stage, { recursive: true, force: true });
+  let stage: string | undefined;
+  let moving = false;
   try {
-    mkdirSync(stage);
+    stage = mkdtempSync(join(out, '.querygate-writing-'));
     for (const [name, text] of files) write(join(stage, name), text);
+    moving = true;
+    for (const name of files.keys()) renameSync(join(stage, name), join(out, name));
   } catch (error) {
-    rmSync(stage, { recursive: true, force: true });
     for (const name of files.keys()) rmSync(join(out, name), { force: true });
     const code = (error as { code?: string }).code ?? String(error);
-    throw error instanceof EnvironmentError ? error : new EnvironmentError(`cannot write into ${stage}: ${code}`);
-  }
-  try {
-    if (swap) {
-      const old = join(dirname(out), `.${basename(out)}.old-${process.pid}`);
-      for (const entry of readdirSync(out)) if (!files.has(entry)) renameSync(join(out, entry), join(stage, entry));
-      renameSync(out, old);
-      renameSync(stage, out);
-      rmSync(old, { recursive: true, force: true });
-    } else {
-      for (const name of files.keys()) renameSync(join(stage, name), join(out, name));
-      rmSync(stage, { recursive: true, force: true });
-    }
-  } catch (error) {
-    throw new EnvironmentError(`cannot move the outputs from ${stage} into ${out}: ${(error as { code?: string }).code ?? String(error)}`);
+    if (error instanceof EnvironmentError) throw error;
+    throw new EnvironmentError(moving ? `cannot move the outputs from ${stage} into ${out}: ${code}` : `cannot write into ${stage ?? out}: ${code}`);
+  } finally {
+    if (stage !== undefined) rmSync(stage, { recursive: true, force: true });
   }
   return [...files.keys()].map((name) => join(out, name));
-}
-
-/** Whether DIR can be replaced by a sibling folder: same file system as its parent, parent writable. */
-function canSwap(out: string): boolean {
-  const parent = dirname(out);
-  if (parent === out || statSync(parent).dev !== statSync(out).dev) return false;
-  try {
-    accessSync(parent, constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** result.json, report.md and junit.xml into DIR; the step summary and a git note when asked. */
@@ -116,7 +109,7 @@ export async function writeRunOutputs(result: RunResult, dir: string, options: {
   const out = ensureOutputDir(dir);
   const markdown = renderMarkdown(result);
   const texts = [`${JSON.stringify(result, null, 1)}\n`, markdown, renderJunit(result)];
-  // All or nothing, and nothing stale: see replaceOutputs.
+  // All or nothing, nothing stale, DIR itself kept: see replaceOutputs.
   const files = replaceOutputs(out, new Map(RUN_OUTPUT_FILES.map((name, i) => [name, texts[i] as string])));
   const summary = process.env.GITHUB_STEP_SUMMARY;
   if (summary !== undefined && summary !== '') {
@@ -133,11 +126,10 @@ export async function writeRunOutputs(result: RunResult, dir: string, options: {
 /** Attaches a file to HEAD as a git note under refs/notes/querygate, replacing an earlier one. */
 export function attachNote(file: string): string {
   try {
-    execFileSync('git', ['notes', '--ref=querygate', 'add', '-f', '-F', file, 'HEAD'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    git(['notes', '--ref=querygate', 'add', '-f', '-F', file, 'HEAD']);
+    const head = git(['rev-parse', '--short', 'HEAD']).trim();
     return `refs/notes/querygate on ${head}`;
   } catch (error) {
-    const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim();
-    throw new EnvironmentError(`cannot attach the git note: ${stderr || (error instanceof Error ? error.message : String(error))}`);
+    throw new EnvironmentError(`cannot attach the git note: ${error instanceof Error ? error.message : String(error)}`);
   }
 }

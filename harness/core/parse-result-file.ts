@@ -1,4 +1,4 @@
-import { RESULT_SCHEMA_VERSION, type RunResult } from '../result.js';
+import { RESULT_SCHEMA_VERSION, type RunResult } from './result.js';
 import { ResultFileError } from './result-file-error.js';
 import { formatPath, runResultSchema } from './result-schema.js';
 

@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RunResult } from '../result.js';
+import type { RunResult } from './result.js';
 import { parseResultFile } from './parse-result-file.js';
 import { ResultFileError } from './result-file-error.js';
 

@@ -1,4 +1,4 @@
-import { RESULT_SCHEMA_VERSION } from '../result.js';
+import { RESULT_SCHEMA_VERSION } from './result.js';
 
 /**
  * A file given as a run result that cannot be read as one. The message is one line: the path,

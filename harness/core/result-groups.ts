@@ -1,4 +1,4 @@
-import { DIALECTS, type Dialect, type ScenarioResult } from '../result.js';
+import { DIALECTS, type Dialect, type ScenarioResult } from './result.js';
 
 /** The results of one scenario on one database, in the run's order. */
 export interface ResultGroup {

@@ -1,11 +1,12 @@
 /**
  * The one schema of a result file (and of a result note, which holds the same JSON): every field
- * of harness/result.ts, checked, with the values no run can produce refused. Typed against the
+ * of harness/core/result.ts, checked, with the values no run can produce refused. Typed against the
  * result types (`satisfies z.ZodType<...>`), so a field added there and not here fails the type check.
  */
 import { z } from 'zod';
-import { minSamplesForQuantileInterval } from '../quantile-interval.js';
+import { minSamplesForQuantileInterval } from '../stats/quantile-interval.js';
 import {
+  ERRORED_FIGURES,
   DIALECTS,
   RESULT_SCHEMA_VERSION,
   type AgainstInfo,
@@ -22,7 +23,7 @@ import {
   type ScalingResult,
   type ScenarioResult,
   type ShardInfo,
-} from '../result.js';
+} from './result.js';
 
 const finite = z.number().refine(Number.isFinite, 'a finite number');
 const nonNegative = finite.refine((v) => v >= 0, 'a number of 0 or more');
@@ -138,24 +139,18 @@ const quantileEstimate = z.object({
   n: count,
 }) satisfies z.ZodType<QuantileEstimate>;
 
-/** Neutral stand-ins for what an errored result could not measure (JSON writes NaN as null). */
-const ZERO_STATS: LatencyStats = { p50: 0, p95: 0, p99: 0, mean: 0, min: 0, max: 0, p95Ci: [0, 0], count: 0 };
-const EMPTY_QUERIES: QueryStats = { perRequest: 0, perRequestMin: 0, transactionControl: 0, fingerprints: [], n1Suspects: [], byRequest: {} };
-
 /** An errored result needs only its identity and state: what it could not measure is filled with empty values. */
 function fillErrored(value: unknown): unknown {
   if (typeof value !== 'object' || value === null || (value as Record<string, unknown>)['state'] !== 'errored') return value;
   const r = { ...(value as Record<string, unknown>) };
-  const defaults: Record<string, unknown> = {
-    samples: 0, latencyMs: ZERO_STATS, queries: EMPTY_QUERIES, rowsPerRequest: 0, dbTimeMs: 0, sameResponse: null, gates: [], rawSamples: [],
-  };
-  for (const [key, fill] of Object.entries(defaults)) {
+  // JSON writes NaN as null: an errored result's missing or null figures are its neutral stand-ins.
+  for (const [key, fill] of Object.entries(ERRORED_FIGURES)) {
     if (r[key] === undefined || (r[key] === null && key !== 'sameResponse')) r[key] = structuredClone(fill);
   }
   const stats = r['latencyMs'];
   if (typeof stats === 'object' && stats !== null) {
     const filled = { ...(stats as Record<string, unknown>) };
-    for (const [key, fill] of Object.entries(ZERO_STATS)) if (filled[key] === null || filled[key] === undefined) filled[key] = fill;
+    for (const [key, fill] of Object.entries(ERRORED_FIGURES.latencyMs)) if (filled[key] === null || filled[key] === undefined) filled[key] = fill;
     r['latencyMs'] = filled;
   }
   return r;

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Dialect, QueryPlan } from '../result.js';
+import type { Dialect, QueryPlan } from '../core/result.js';
 
 /** What a namespace (a SQLite file, a Postgres schema) holds before the harness touches it. */
 export type NamespaceState =
@@ -61,7 +61,7 @@ export interface DialectAdapter {
    */
   scanTable(db: Knex, table: string, columns: readonly string[]): AsyncIterable<unknown[][]>;
   /**
-   * Where a build may have a worker thread (harness/fixture-build/side-load.ts) load some tables
+   * Where a build may have a worker thread (harness/fixture-store/side-load.ts) load some tables
    * into a namespace of its own while this thread loads the others, then adopt them; undefined
    * where there is no such path.
    */

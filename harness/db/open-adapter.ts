@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import knex from 'knex';
-import { cacheDir } from '../cache-dir.js';
-import { DelayProxy } from '../net/delay-proxy.js';
-import { EnvironmentError, UsageError } from '../errors.js';
-import type { Dialect } from '../result.js';
+import { cacheDir } from '../system/cache-dir.js';
+import { DelayProxy } from '../system/delay-proxy.js';
+import { EnvironmentError, UsageError } from '../core/errors.js';
+import type { Dialect } from '../core/result.js';
 import type { DialectAdapter } from './dialect-adapter.js';
 import { joinSharedEmbeddedPostgres } from './embedded-postgres/index.js';
 import { parsePgUrl, redactUrl } from './pg-url.js';

@@ -1,18 +1,15 @@
-import { once } from 'node:events';
-import { StringDecoder } from 'node:string_decoder';
-import { finished } from 'node:stream/promises';
 import knex, { type Knex } from 'knex';
 import pg from 'pg';
-import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
-import type { QueryPlan } from '../result.js';
+import type { QueryPlan } from '../core/result.js';
 import { TABLES } from '../../src/schema.js';
 import { MARKER_TABLE, WRITE_COUNTER_FUNCTION, WRITE_COUNTER_TABLE, type DialectAdapter, type NamespaceState } from './dialect-adapter.js';
 import { FixtureRefusedError } from './fixture-refused-error.js';
 import { readPostgresPlan } from './postgres-plan.js';
 import { redactSecretsInText, redactUrl } from './pg-url.js';
-import { EnvironmentError } from '../errors.js';
-import { buildLockTimeoutMs, poolAcquireTimeoutMs, seconds } from '../timeouts.js';
+import { EnvironmentError } from '../core/errors.js';
+import { buildLockTimeoutMs, poolAcquireTimeoutMs, seconds } from '../system/timeouts.js';
 import { deferPostgresIndexes, ident } from './postgres-ddl.js';
+import { copyRowsIn, copyRowsOut } from './postgres-copy.js';
 
 /** The schema that marks a whole database as claimed by querygate. */
 const CLAIM_SCHEMA = 'querygate';
@@ -48,24 +45,6 @@ function logLine(level: string, message: unknown): void {
   process.stderr.write(`knex ${level}: ${redactSecretsInText(text.split('\n')[0] ?? '')}\n`);
 }
 
-
-const COPY_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-
-/** A value in COPY's text format: \N for null, backslash escapes for the four special characters. */
-function copyField(value: unknown): string {
-  if (value === null || value === undefined) return '\\N';
-  const text = String(value);
-  return /[\\\n\r\t]/.test(text) ? text.replace(/[\\\n\r\t]/g, (c) => COPY_ESCAPES[c] ?? c) : text;
-}
-
-const COPY_UNESCAPES: Readonly<Record<string, string>> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\' };
-
-/** A field of COPY TO's text format: null for \N, the sequences COPY TO emits unescaped. */
-function copyValue(field: string): string | null {
-  if (field === '\\N') return null;
-  return field.includes('\\') ? field.replace(/\\(.)/g, (_, c: string) => COPY_UNESCAPES[c] ?? c) : field;
-}
-
 /**
  * Postgres: one fixture per schema (`qg_<profile>_s<seed>`) inside a database that querygate
  * has claimed: either one it created, or an empty one it marked on first use. A database that
@@ -75,21 +54,8 @@ export async function createPostgresAdapter(options: { url: string; onClose?: ()
   const url = options.url;
   const location = redactUrl(url);
   const connections = new Set<Knex>();
-  const admin = knex({
-    client: 'pg',
-    connection: { connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS },
-    pool: { min: 0, max: 2 },
-    acquireConnectionTimeout: ACQUIRE_TIMEOUT_MS,
-    log: knexLog,
-  });
+  const admin = await openClaimedDatabase(url, location);
   connections.add(admin);
-
-  try {
-    await claimDatabase(admin, location);
-  } catch (error) {
-    await admin.destroy();
-    throw error;
-  }
 
   return {
     dialect: 'postgres',
@@ -101,30 +67,12 @@ export async function createPostgresAdapter(options: { url: string; onClose?: ()
     scratchNamespace: (schema) => `${schema}__building`,
 
     connect(schema, connectOptions = {}) {
-      const db = knex({
-        client: 'pg',
-        // search_path as a startup option: the server applies it, so no statement runs per connection.
-        connection: { connectionString: url, options: `-c search_path=${schema}`, connectionTimeoutMillis: CONNECT_TIMEOUT_MS },
-        pool: { min: 0, max: connectOptions.pool ?? 4 },
-        acquireConnectionTimeout: poolAcquireTimeoutMs(),
-        log: knexLog,
-      });
+      const db = connectToSchema(url, schema, connectOptions.pool ?? 4);
       connections.add(db);
       return db;
     },
 
-    async inspect(schema): Promise<NamespaceState> {
-      // The catalog, not information_schema: that lists only the tables this role may use, and
-      // a table the harness cannot see is still someone else's.
-      const exists = await admin('pg_namespace').where('nspname', schema).first('nspname');
-      if (exists === undefined) return { kind: 'absent' };
-      const tables = (await relationsIn(admin, schema)).map((r) => r.relname);
-      if (tables.includes(MARKER_TABLE)) {
-        const rows: { key: string; value: string }[] = await admin.withSchema(schema).from(MARKER_TABLE).select('key', 'value');
-        return { kind: 'ours', marker: Object.fromEntries(rows.map((r) => [r.key, r.value])) };
-      }
-      return tables.length === 0 ? { kind: 'empty' } : { kind: 'foreign', tables };
-    },
+    inspect: (schema) => inspectSchema(admin, schema),
 
     async createNamespace(schema) {
       await admin.raw(`create schema ${ident(schema)}`);
@@ -141,92 +89,9 @@ export async function createPostgresAdapter(options: { url: string; onClose?: ()
       });
     },
 
-    async withBuildLock(schema, fn) {
-      const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
-      // A lost connection rejects the pending query; unhandled, the 'error' event would crash the process.
-      client.on('error', () => undefined);
-      await client.connect();
-      try {
-        // Another process building this fixture holds the lock for as long as its seeding takes.
-        const timeoutMs = buildLockTimeoutMs();
-        await client.query(`set lock_timeout = ${Math.ceil(timeoutMs)}`);
-        try {
-          await client.query('select pg_advisory_lock(hashtext($1))', [`querygate:${schema}`]);
-        } catch (error) {
-          if ((error as { code?: string } | null)?.code !== '55P03') throw error;
-          throw new EnvironmentError(
-            `timed out after ${seconds(timeoutMs)} waiting for the advisory lock of fixture ${schema} (another process is building it, or hung while doing so)`,
-            'QUERYGATE_LOCK_TIMEOUT_MS sets the limit; pg_locks shows who holds it',
-          );
-        }
-        return await fn();
-      } finally {
-        await client.end();
-      }
-    },
-
-    async bulkLoad(db, table, columns, batches, onBatch) {
-      // COPY FROM STDIN in text format: one statement per table, no parameters, no plans. FREEZE
-      // (allowed after a TRUNCATE in the same transaction; the build's tables are new and hold no
-      // foreign keys yet) writes the rows frozen and all-visible, so the VACUUM afterwards has
-      // next to nothing left to do.
-      const conn = (await db.client.acquireConnection()) as pg.Client;
-      try {
-        await conn.query('begin');
-        await conn.query(`truncate ${ident(table)}`);
-        const copy = conn.query(copyFrom(`copy ${ident(table)} (${columns.map(ident).join(', ')}) from stdin with (freeze)`));
-        const done = finished(copy);
-        // Awaited below; handled now, so an error while the generator runs is never "unhandled".
-        done.catch(() => undefined);
-        let loaded = 0;
-        for (const rows of batches) {
-          let text = '';
-          for (const row of rows) {
-            for (let k = 0; k < columns.length; k++) text += (k === 0 ? '' : '\t') + copyField(row[columns[k] as string]);
-            text += '\n';
-          }
-          if (!copy.write(text)) await Promise.race([once(copy, 'drain'), done]);
-          loaded += rows.length;
-          onBatch?.(rows.length);
-        }
-        copy.end();
-        await done;
-        await conn.query('commit');
-        return loaded;
-      } catch (error) {
-        await conn.query('rollback').catch(() => undefined);
-        throw error;
-      } finally {
-        await db.client.releaseConnection(conn);
-      }
-    },
-
-    async *scanTable(db, table, columns) {
-      // COPY TO STDOUT, parsed here: a third of the time of fetching the same rows through a
-      // cursor (measured at large). Integer columns arrive as their decimal text.
-      const conn = (await db.client.acquireConnection()) as pg.Client;
-      try {
-        const stream = conn.query(copyTo(`copy (select ${columns.map(ident).join(', ')} from ${ident(table)}) to stdout`));
-        const decoder = new StringDecoder('utf8');
-        let rest = '';
-        for await (const chunk of stream as AsyncIterable<Buffer>) {
-          const lines = (rest + decoder.write(chunk)).split('\n');
-          rest = lines.pop() ?? '';
-          const batch: unknown[][] = [];
-          for (const line of lines) {
-            const fields: unknown[] = line.split('\t');
-            for (let k = 0; k < columns.length; k++) fields[k] = copyValue((fields[k] as string | undefined) ?? '\\N');
-            fields.length = columns.length;
-            batch.push(fields);
-          }
-          if (batch.length > 0) yield batch;
-        }
-        if (rest !== '') throw new Error(`COPY of ${table} ended inside a row`);
-      } finally {
-        await db.client.releaseConnection(conn);
-      }
-    },
-
+    withBuildLock: (schema, fn) => withAdvisoryLock(url, schema, fn),
+    bulkLoad: copyRowsIn,
+    scanTable: copyRowsOut,
     deferIndexes: deferPostgresIndexes,
 
     // VACUUM ANALYZE of every table in afterBulkLoad.
@@ -236,60 +101,15 @@ export async function createPostgresAdapter(options: { url: string; onClose?: ()
       await db.raw('set synchronous_commit = off');
     },
 
-    async afterBulkLoad(db) {
-      // VACUUM sets the visibility map, without which counts cannot be index-only scans. A
-      // concurrent snapshot (autovacuum analyzing the new tables) can hold the horizon back, so
-      // repeat for the tables not yet all-visible, a few times.
-      for (let attempt = 0; attempt < 5; attempt++) {
-        const pending: { relname: string }[] = (
-          await db.raw(
-            `select relname from pg_class where relnamespace = current_schema()::regnamespace and relkind = 'r' and (relallvisible < relpages or reltuples < 0)`,
-          )
-        ).rows;
-        if (pending.length === 0) return;
-        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 200));
-        for (const { relname } of pending) await db.raw(`vacuum (freeze, analyze) ${ident(relname)}`);
-      }
-    },
-
-    async installWriteCounter(db, tables) {
-      // Statement triggers: one increment per statement that writes (TRUNCATE included), however
-      // many rows. The counter is found in the written table's schema (tg_table_schema), so it
-      // survives the rename of the scratch schema into place and any client's search_path.
-      await db.raw(`create table ${ident(WRITE_COUNTER_TABLE)} (writes bigint not null)`);
-      await db.raw(`insert into ${ident(WRITE_COUNTER_TABLE)} (writes) values (0)`);
-      await db.raw(`create function ${WRITE_COUNTER_FUNCTION}() returns trigger language plpgsql as $$
-        begin
-          execute format('update %I.${WRITE_COUNTER_TABLE} set writes = writes + 1', tg_table_schema);
-          return null;
-        end
-        $$`);
-      for (const table of tables) {
-        await db.raw(
-          `create trigger ${ident(`${WRITE_COUNTER_TABLE}_${table}`)} after insert or update or delete or truncate on ${ident(table)} for each statement execute function ${WRITE_COUNTER_FUNCTION}()`,
-        );
-      }
-    },
+    afterBulkLoad: vacuumUntilAllVisible,
+    installWriteCounter: installStatementWriteCounter,
 
     async serverVersion(db) {
       const rows = (await db.raw('show server_version')) as { rows: { server_version: string }[] };
       return `PostgreSQL ${rows.rows[0]?.server_version ?? '?'}`;
     },
 
-    async explain(db, sql, bindings, tableRows): Promise<QueryPlan> {
-      const conn = (await db.client.acquireConnection()) as pg.Client;
-      // ANALYZE executes the statement: inside a transaction that is always rolled back, so a
-      // write leaves nothing behind. TIMING OFF: the figures kept are exact ones, not clock readings.
-      try {
-        await conn.query('begin');
-        const result = await conn.query(`explain (analyze, buffers, timing off, format json) ${sql}`, bindings as unknown[]);
-        const read = readPostgresPlan((result.rows[0] as Record<string, unknown>)['QUERY PLAN'], tableRows);
-        return { ...read, fingerprint: '', fullScans: (read.scannedTables ?? []).filter((t) => (tableRows[t] ?? 0) > 1000) };
-      } finally {
-        await conn.query('rollback').catch(() => undefined);
-        await db.client.releaseConnection(conn);
-      }
-    },
+    explain: explainAnalyze,
 
     async close() {
       await Promise.all([...connections].map((db) => db.destroy()));
@@ -297,6 +117,128 @@ export async function createPostgresAdapter(options: { url: string; onClose?: ()
       await options.onClose?.();
     },
   };
+}
+
+/** The adapter's own pool (namespaces, locks, inspection), once the database is claimed; destroyed when it cannot be. */
+async function openClaimedDatabase(url: string, location: string): Promise<Knex> {
+  const admin = knex({
+    client: 'pg',
+    connection: { connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS },
+    pool: { min: 0, max: 2 },
+    acquireConnectionTimeout: ACQUIRE_TIMEOUT_MS,
+    log: knexLog,
+  });
+  try {
+    await claimDatabase(admin, location);
+  } catch (error) {
+    await admin.destroy();
+    throw error;
+  }
+  return admin;
+}
+
+/** A pool whose unqualified table names resolve inside `schema`. */
+function connectToSchema(url: string, schema: string, pool: number): Knex {
+  return knex({
+    client: 'pg',
+    // search_path as a startup option: the server applies it, so no statement runs per connection.
+    connection: { connectionString: url, options: `-c search_path=${schema}`, connectionTimeoutMillis: CONNECT_TIMEOUT_MS },
+    pool: { min: 0, max: pool },
+    acquireConnectionTimeout: poolAcquireTimeoutMs(),
+    log: knexLog,
+  });
+}
+
+/** What a schema holds, read through the admin connection. */
+async function inspectSchema(admin: Knex, schema: string): Promise<NamespaceState> {
+  // The catalog, not information_schema: that lists only the tables this role may use, and
+  // a table the harness cannot see is still someone else's.
+  const exists = await admin('pg_namespace').where('nspname', schema).first('nspname');
+  if (exists === undefined) return { kind: 'absent' };
+  const tables = (await relationsIn(admin, schema)).map((r) => r.relname);
+  if (tables.includes(MARKER_TABLE)) {
+    const rows: { key: string; value: string }[] = await admin.withSchema(schema).from(MARKER_TABLE).select('key', 'value');
+    return { kind: 'ours', marker: Object.fromEntries(rows.map((r) => [r.key, r.value])) };
+  }
+  return tables.length === 0 ? { kind: 'empty' } : { kind: 'foreign', tables };
+}
+
+/** Runs `fn` holding the session advisory lock of one fixture schema, on a connection of its own. */
+async function withAdvisoryLock<T>(url: string, schema: string, fn: () => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  // A lost connection rejects the pending query; unhandled, the 'error' event would crash the process.
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    // Another process building this fixture holds the lock for as long as its seeding takes.
+    const timeoutMs = buildLockTimeoutMs();
+    await client.query(`set lock_timeout = ${Math.ceil(timeoutMs)}`);
+    try {
+      await client.query('select pg_advisory_lock(hashtext($1))', [`querygate:${schema}`]);
+    } catch (error) {
+      if ((error as { code?: string } | null)?.code !== '55P03') throw error;
+      throw new EnvironmentError(
+        `timed out after ${seconds(timeoutMs)} waiting for the advisory lock of fixture ${schema} (another process is building it, or hung while doing so)`,
+        'QUERYGATE_LOCK_TIMEOUT_MS sets the limit; pg_locks shows who holds it',
+      );
+    }
+    return await fn();
+  } finally {
+    await client.end();
+  }
+}
+
+/** Postgres's DialectAdapter.afterBulkLoad: VACUUM (FREEZE, ANALYZE) until every table is all-visible. */
+async function vacuumUntilAllVisible(db: Knex): Promise<void> {
+  // VACUUM sets the visibility map, without which counts cannot be index-only scans. A
+  // concurrent snapshot (autovacuum analyzing the new tables) can hold the horizon back, so
+  // repeat for the tables not yet all-visible, a few times.
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const pending: { relname: string }[] = (
+      await db.raw(
+        `select relname from pg_class where relnamespace = current_schema()::regnamespace and relkind = 'r' and (relallvisible < relpages or reltuples < 0)`,
+      )
+    ).rows;
+    if (pending.length === 0) return;
+    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 200));
+    for (const { relname } of pending) await db.raw(`vacuum (freeze, analyze) ${ident(relname)}`);
+  }
+}
+
+/** Postgres's DialectAdapter.installWriteCounter: one statement trigger per table. */
+async function installStatementWriteCounter(db: Knex, tables: readonly string[]): Promise<void> {
+  // Statement triggers: one increment per statement that writes (TRUNCATE included), however
+  // many rows. The counter is found in the written table's schema (tg_table_schema), so it
+  // survives the rename of the scratch schema into place and any client's search_path.
+  await db.raw(`create table ${ident(WRITE_COUNTER_TABLE)} (writes bigint not null)`);
+  await db.raw(`insert into ${ident(WRITE_COUNTER_TABLE)} (writes) values (0)`);
+  await db.raw(`create function ${WRITE_COUNTER_FUNCTION}() returns trigger language plpgsql as $$
+        begin
+          execute format('update %I.${WRITE_COUNTER_TABLE} set writes = writes + 1', tg_table_schema);
+          return null;
+        end
+        $$`);
+  for (const table of tables) {
+    await db.raw(
+      `create trigger ${ident(`${WRITE_COUNTER_TABLE}_${table}`)} after insert or update or delete or truncate on ${ident(table)} for each statement execute function ${WRITE_COUNTER_FUNCTION}()`,
+    );
+  }
+}
+
+/** Postgres's DialectAdapter.explain: EXPLAIN ANALYZE, rolled back. */
+async function explainAnalyze(db: Knex, sql: string, bindings: readonly unknown[], tableRows: Record<string, number>): Promise<QueryPlan> {
+  const conn = (await db.client.acquireConnection()) as pg.Client;
+  // ANALYZE executes the statement: inside a transaction that is always rolled back, so a
+  // write leaves nothing behind. TIMING OFF: the figures kept are exact ones, not clock readings.
+  try {
+    await conn.query('begin');
+    const result = await conn.query(`explain (analyze, buffers, timing off, format json) ${sql}`, bindings as unknown[]);
+    const read = readPostgresPlan((result.rows[0] as Record<string, unknown>)['QUERY PLAN'], tableRows);
+    return { ...read, fingerprint: '', fullScans: (read.scannedTables ?? []).filter((t) => (tableRows[t] ?? 0) > 1000) };
+  } finally {
+    await conn.query('rollback').catch(() => undefined);
+    await db.client.releaseConnection(conn);
+  }
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { QueryPlan } from '../result.js';
+import type { QueryPlan } from '../core/result.js';
 
 type PlanNode = Record<string, unknown>;
 

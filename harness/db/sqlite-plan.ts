@@ -1,4 +1,4 @@
-import type { QueryPlan } from '../result.js';
+import type { QueryPlan } from '../core/result.js';
 import { tablesByAlias } from './sql-aliases.js';
 
 /** One row of SQLite's EXPLAIN QUERY PLAN. */

@@ -1,5 +1,5 @@
-import { UsageError } from '../errors.js';
-import { git } from './git.js';
+import { UsageError } from '../core/errors.js';
+import { END_OF_OPTIONS, git, userRevision } from '../system/git.js';
 import { decodeResultNote, listResultNotes, readNoteBlob, RESULT_NOTES_REF } from './result-notes.js';
 
 /** The result note a comparison is based on, and how far it lies from the commit that was asked for. */
@@ -31,14 +31,15 @@ const FETCH_HINT = `fetch the notes with: git fetch origin ${RESULT_NOTES_REF}:$
  */
 export function findBaseResult(ref: string, options: { cwd?: string; maxDepth?: number } = {}): BaseNote {
   const { cwd } = options;
+  userRevision(ref, '--base');
   let requestedSha: string;
   try {
-    requestedSha = git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { cwd }).trim();
+    requestedSha = git(['rev-parse', '--verify', '--quiet', END_OF_OPTIONS, `${ref}^{commit}`], { cwd }).trim();
   } catch {
     throw new UsageError(`--base ${ref}: no such commit in this repository (e.g. --base origin/main; in a shallow clone fetch it first)`);
   }
   const notes = listResultNotes(cwd);
-  const lines = git(['rev-list', '--first-parent', '--timestamp', `--max-count=${options.maxDepth ?? DEFAULT_BASE_SEARCH_DEPTH}`, requestedSha], { cwd })
+  const lines = git(['rev-list', '--first-parent', '--timestamp', `--max-count=${options.maxDepth ?? DEFAULT_BASE_SEARCH_DEPTH}`, END_OF_OPTIONS, requestedSha], { cwd })
     .split('\n')
     .filter((line) => line !== '');
   const requestedTime = Number(lines[0]?.split(' ')[0] ?? 0);

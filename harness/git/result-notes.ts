@@ -1,9 +1,9 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { MAX_RESULT_BYTES } from '../core/read-result-file.js';
 import { ResultFileError } from '../core/result-file-error.js';
-import { EnvironmentError } from '../errors.js';
-import type { RunResult } from '../result.js';
-import { git, gitBytes } from './git.js';
+import { EnvironmentError } from '../core/errors.js';
+import type { RunResult } from '../core/result.js';
+import { git, gitBytes } from '../system/git.js';
 
 /** Where `--attach-note` keeps the markdown report (as before) and the compact result. */
 export const REPORT_NOTES_REF = 'refs/notes/querygate';

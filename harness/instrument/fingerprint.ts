@@ -1,4 +1,4 @@
-import type { ScenarioResult } from '../result.js';
+import type { ScenarioResult } from '../core/result.js';
 
 /**
  * Version of the statement normalization of committed query snapshots ({@link snapshotStatement}).

@@ -1,5 +1,5 @@
-import { PROBE_IMPL, type Dialect, type FingerprintCount, type ImplName, type RunResult, type ScenarioResult } from '../result.js';
-import { defaultBootstrapIterations, defaultConfidence, defaultSeed } from '../statistics.js';
+import { PROBE_IMPL, type Dialect, type FingerprintCount, type ImplName, type RunResult, type ScenarioResult } from '../core/result.js';
+import { defaultBootstrapIterations, defaultConfidence, defaultSeed } from '../stats/statistics.js';
 import { latencyChange, type LatencyChange, type Probes } from './latency-change.js';
 import { formatInterval, formatRatio } from '../core/format.js';
 import { exactCostRegressions } from './exact-cost-growth.js';

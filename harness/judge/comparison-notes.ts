@@ -3,7 +3,7 @@
  * drift), warnings (fixtures, environments, drift, missing probes) and its sensitivity.
  */
 import { formatInterval, formatRatio } from '../core/format.js';
-import { PROBE_IMPL, type Dialect, type RunResult } from '../result.js';
+import { PROBE_IMPL, type Dialect, type RunResult } from '../core/result.js';
 import type { ComparedPair, Comparison } from './compare.js';
 
 const floorImpl = 'floor';

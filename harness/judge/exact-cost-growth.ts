@@ -1,4 +1,4 @@
-import type { ScenarioResult } from '../result.js';
+import type { ScenarioResult } from '../core/result.js';
 import { planLine } from './plan-summary.js';
 
 /**

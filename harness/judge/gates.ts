@@ -1,9 +1,9 @@
 import type { GateId, Scenario } from '../../scenarios/scenario.js';
 import type { Thresholds } from '../../scenarios/thresholds.js';
-import { REFERENCE_IMPL, type GateResult, type MeasuredRun, type PairedComparison, type QuantileEstimate, type RatioResult, type ScenarioResult } from '../result.js';
+import { REFERENCE_IMPL, type GateResult, type MeasuredRun, type PairedComparison, type QuantileEstimate, type RatioResult, type ScenarioResult } from '../core/result.js';
 import { batchedQuantileInterval } from '../stats/batched-quantile-interval.js';
 import { roundedSamplesOf } from '../stats/rounded-samples.js';
-import { minSamplesForQuantileInterval, quantileInterval } from '../quantile-interval.js';
+import { minSamplesForQuantileInterval, quantileInterval } from '../stats/quantile-interval.js';
 import { FINGERPRINT_VERSION, fullScansOf } from '../instrument/fingerprint.js';
 import { EXACT_GROWTH_TOLERANCE, exactCostRegressions } from './exact-cost-growth.js';
 import { formatMs } from '../core/format.js';

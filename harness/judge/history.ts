@@ -1,6 +1,6 @@
-import type { RunResult } from '../result.js';
+import type { RunResult } from '../core/result.js';
 import { verdictOf, type Verdict } from './verdict.js';
-import { PROBE_IMPL } from '../result.js';
+import { PROBE_IMPL } from '../core/result.js';
 import { DEFAULT_CHANGE_POINT_OPTIONS, eDivisiveMultivariate, exactSteps, type ChangePointOptions } from '../stats/change-points.js';
 
 /** One commit of the history that has a result. */

@@ -1,8 +1,8 @@
 import { SCENARIOS } from '../../scenarios/index.js';
 import type { Scenario } from '../../scenarios/scenario.js';
 import { DEFAULT_THRESHOLDS, type Thresholds } from '../../scenarios/thresholds.js';
-import { pairedRatio } from '../paired-statistics.js';
-import type { MeasuredRun, PairedComparison, RunResult } from '../result.js';
+import { pairedRatio } from '../stats/paired-statistics.js';
+import type { MeasuredRun, PairedComparison, RunResult } from '../core/result.js';
 import { applyAgainstGates, applyGates } from './gates.js';
 import { verdictOf, type Reason, type Verdict } from './verdict.js';
 

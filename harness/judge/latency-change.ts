@@ -1,6 +1,6 @@
-import { normalQuantile } from '../normal-distribution.js';
-import type { PROBE_IMPL, ScenarioResult } from '../result.js';
-import { bootstrapCorrectedRatioCi, bootstrapRatioCi } from '../statistics.js';
+import { normalQuantile } from '../stats/normal-distribution.js';
+import type { PROBE_IMPL, ScenarioResult } from '../core/result.js';
+import { bootstrapCorrectedRatioCi, bootstrapRatioCi } from '../stats/statistics.js';
 import { batchedLogRatioInterval } from '../stats/batched-log-ratio-interval.js';
 import { roundedSamplesOf } from '../stats/rounded-samples.js';
 import type { CompareOptions } from './compare.js';

@@ -1,5 +1,5 @@
-import { UsageError } from '../errors.js';
-import { DIALECTS, type MeasuredRun, type RunResult } from '../result.js';
+import { UsageError } from '../core/errors.js';
+import { DIALECTS, type MeasuredRun, type RunResult } from '../core/result.js';
 import { SCENARIOS, SCENARIO_NAMES } from '../../scenarios/index.js';
 import { judgeRun, thresholdsOf } from './judge-run.js';
 

@@ -1,5 +1,5 @@
 import { truncate } from '../core/format.js';
-import type { QueryPlan } from '../result.js';
+import type { QueryPlan } from '../core/result.js';
 
 /**
  * One line from a query plan as the database printed it: SQLite's EXPLAIN QUERY PLAN rows

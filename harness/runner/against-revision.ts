@@ -1,14 +1,15 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Knex } from 'knex';
-import { UsageError } from '../errors.js';
-import type { AgainstInfo } from '../result.js';
+import { UsageError } from '../core/errors.js';
+import { END_OF_OPTIONS, gitBytes, tryGit as tryGitIn, userRevision } from '../system/git.js';
+import type { AgainstInfo } from '../core/result.js';
 import { CURSOR_SECRET } from './resolve-requests.js';
 import { describeSchema, differenceBetween } from '../db/schema-identity.js';
-import type { FixtureSchema } from '../fixture-store.js';
+import type { FixtureSchema } from '../fixture-store/fixture-store.js';
 import type { ExtraImplementations, HandlerFactory } from './served-implementation.js';
 
 /** The implementation under test at another git revision, ready to be served beside the working tree's. */
@@ -42,9 +43,9 @@ interface RevisionModule {
  * then runs beside the working tree's, on the same fixture, through the same instrumentation.
  */
 export async function loadRevision(ref: string, implUnderTest: string, cwd = process.cwd()): Promise<LoadedRevision> {
-  if (ref === '' || ref.startsWith('-')) throw new UsageError(`--against needs a git revision such as main, origin/main, a sha or HEAD~3; got ${JSON.stringify(ref)}`);
+  userRevision(ref, '--against');
   const root = git(cwd, ['rev-parse', '--show-toplevel'], () => '--against needs a git checkout: run querygate from inside the repository');
-  const sha = git(root, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], () =>
+  const sha = git(root, ['rev-parse', '--verify', '--quiet', END_OF_OPTIONS, `${ref}^{commit}`], () =>
     `--against ${ref}: no such revision in ${root} (try main, origin/main, a sha or HEAD~3; in a shallow clone, fetch it first)`,
   );
   const mergeBase = tryGit(root, ['merge-base', 'HEAD', sha]);
@@ -53,13 +54,12 @@ export async function loadRevision(ref: string, implUnderTest: string, cwd = pro
   // The schema code (schema.ts, and the dialect files' triggers), committed or not, compared as
   // text first; where the text differs, by the schemas it builds (a comment or a refactor then
   // does not stop the run).
-  const schemaTextDiffers = spawnSync('git', ['diff', '--quiet', sha, '--', 'src/schema.ts', 'src/dialect'], { cwd: root }).status !== 0;
+  const schemaTextDiffers = tryGit(root, ['diff', '--quiet', sha, '--', 'src/schema.ts', 'src/dialect']) === null;
 
   const dir = join(root, 'reports', 'out', '.revisions', sha);
   materialize(dir, (scratch) => {
-    const archive = spawnSync('git', ['archive', '--format=tar', sha, 'src'], { cwd: root, maxBuffer: 256 * 1024 * 1024 });
-    if (archive.status !== 0) throw new Error(`git archive ${sha} src failed: ${archive.stderr.toString().trim()}`);
-    const untar = spawnSync('tar', ['-x', '-C', scratch], { input: archive.stdout });
+    const archive = gitBytes(['archive', '--format=tar', sha, 'src'], undefined, root);
+    const untar = spawnSync('tar', ['-x', '-C', scratch], { input: archive });
     if (untar.status !== 0) throw new Error(`unpacking ${sha}'s src/ failed: ${untar.stderr.toString().trim()}`);
   });
   // The working tree's side gets a module graph of its own too: served from the process's own
@@ -105,13 +105,20 @@ export async function workingTreeCopy(root: string, implUnderTest: string): Prom
   return { dir, factory: await handlerFactoryOf(dir, implUnderTest, 'the working tree') };
 }
 
-/** Fills `dir` once, through a scratch folder renamed into place: concurrent runs never see half a tree. */
+/**
+ * Fills `dir` once, through a scratch folder renamed into place: concurrent runs never see half a
+ * tree. The scratch folder is made by mkdtemp (a name nobody can guess), never one planted there.
+ */
 function materialize(dir: string, fill: (scratch: string) => void): void {
   if (existsSync(join(dir, 'src', 'index.ts'))) return;
-  const scratch = `${dir}.tmp-${process.pid}`;
-  rmSync(scratch, { recursive: true, force: true });
-  mkdirSync(scratch, { recursive: true });
-  fill(scratch);
+  mkdirSync(dirname(dir), { recursive: true });
+  const scratch = mkdtempSync(`${dir}.tmp-`);
+  try {
+    fill(scratch);
+  } catch (error) {
+    rmSync(scratch, { recursive: true, force: true });
+    throw error;
+  }
   try {
     renameSync(scratch, dir);
   } catch (error) {
@@ -141,9 +148,5 @@ function git(cwd: string, args: string[], why: () => string): string {
 }
 
 function tryGit(cwd: string, args: string[]): string | null {
-  try {
-    return execFileSync('git', args, { cwd, stdio: ['ignore', 'pipe', 'ignore'], encoding: 'utf8' }).trim();
-  } catch {
-    return null;
-  }
+  return tryGitIn(args, cwd);
 }

@@ -1,16 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { cpus, totalmem, type, release } from 'node:os';
-import type { EnvironmentInfo } from '../result.js';
+import { tryGit as git } from '../system/git.js';
+import type { EnvironmentInfo } from '../core/result.js';
 
 /** What a number needs beside it to be compared later: runtime, machine, commit. */
 export function describeEnvironment(databases: EnvironmentInfo['databases']): EnvironmentInfo {
-  const git = (args: string[]): string | null => {
-    try {
-      return execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    } catch {
-      return null;
-    }
-  };
   const commit = git(['rev-parse', 'HEAD']);
   const status = commit === null ? null : git(['status', '--porcelain', '--untracked-files=no']);
   return {

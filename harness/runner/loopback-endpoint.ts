@@ -1,9 +1,9 @@
 import { Agent, createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Knex } from 'knex';
-import { EnvironmentError } from '../errors.js';
+import { EnvironmentError } from '../core/errors.js';
 import { RequestLog, type QueryRecorder } from '../instrument/query-recorder.js';
-import { requestTimeoutMs, seconds } from '../timeouts.js';
+import { requestTimeoutMs, seconds } from '../system/timeouts.js';
 import type { HandlerFactory } from './served-implementation.js';
 
 export interface Exchange {

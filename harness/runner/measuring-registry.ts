@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { listLive, register } from '../process-registry.js';
-import type { ConcurrentRun } from '../result.js';
+import { listLive, register } from '../system/process-registry.js';
+import type { ConcurrentRun } from '../core/result.js';
 
 /**
  * Every querygate process that measures registers in one folder for the whole machine (not per

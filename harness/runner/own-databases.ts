@@ -1,9 +1,9 @@
 import type { Knex } from 'knex';
 import type { ProfileName } from '../../fixtures/profiles.js';
 import type { DialectAdapter } from '../db/dialect-adapter.js';
-import { openFixture, type FixtureSchema, type SeedProgress } from '../fixture-store.js';
+import { openFixture, type FixtureSchema, type SeedProgress } from '../fixture-store/fixture-store.js';
 import { QueryRecorder } from '../instrument/query-recorder.js';
-import type { FixtureInfo } from '../result.js';
+import type { FixtureInfo } from '../core/result.js';
 
 /** An implementation's own fixture database, with the recorder that counts its statements. */
 export interface OwnDatabase {

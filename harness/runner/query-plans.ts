@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { DialectAdapter } from '../db/dialect-adapter.js';
 import { fingerprint } from '../instrument/fingerprint.js';
-import type { QueryPlan, RequestCost, ScenarioResult } from '../result.js';
+import type { QueryPlan, RequestCost, ScenarioResult } from '../core/result.js';
 
 /** A table read in full counts against `no-new-full-scan` above this many rows. */
 export const DEFAULT_FULL_SCAN_ROWS = 1000;

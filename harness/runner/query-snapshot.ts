@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { FINGERPRINT_VERSION, fullScansOf, snapshotStatement } from '../instrument/fingerprint.js';
-import type { ScenarioResult, SnapshotCheck } from '../result.js';
+import type { ScenarioResult, SnapshotCheck } from '../core/result.js';
 import { lineDiff } from './line-diff.js';
 
 /** Where committed snapshots live. @default scenarios/snapshots */

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { CursorCodec } from '../../src/cursor.js';
 import type { RequestSpec, Scenario } from '../../scenarios/scenario.js';
-import { createRandom } from '../random.js';
+import { createRandom } from '../stats/random.js';
 
 /** A concrete request: what the client sends. */
 export interface ResolvedRequest {

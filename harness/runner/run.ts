@@ -6,16 +6,16 @@ import type { Scenario } from '../../scenarios/scenario.js';
 import type { Thresholds } from '../../scenarios/thresholds.js';
 import type { DialectAdapter } from '../db/dialect-adapter.js';
 import { openAdapter, type DatabaseTarget } from '../db/open-adapter.js';
-import { EnvironmentError, UsageError } from '../errors.js';
-import { openFixture, type FixtureSchema, type SeedProgress } from '../fixture-store.js';
+import { EnvironmentError, UsageError } from '../core/errors.js';
+import { openFixture, type FixtureSchema, type SeedProgress } from '../fixture-store/fixture-store.js';
 import { QueryRecorder } from '../instrument/query-recorder.js';
-import { PROBE_IMPL, REFERENCE_IMPL, RESULT_SCHEMA_VERSION, type AgainstInfo, type Dialect, type EnvironmentInfo, type FixtureInfo, type MeasuredRun, type PairedComparison, type RatioResult, type ScenarioResult } from '../result.js';
+import { erroredScenarioResult, PROBE_IMPL, REFERENCE_IMPL, RESULT_SCHEMA_VERSION, type AgainstInfo, type Dialect, type EnvironmentInfo, type FixtureInfo, type MeasuredRun, type PairedComparison, type RatioResult, type ScenarioResult } from '../core/result.js';
 import { roundedSamplesOf } from '../stats/rounded-samples.js';
-import { blockBootstrapRatioCi } from '../round-bootstrap.js';
-import { bootstrapRatioCi, type RatioEstimate } from '../statistics.js';
+import { blockBootstrapRatioCi } from '../stats/round-bootstrap.js';
+import { bootstrapRatioCi, type RatioEstimate } from '../stats/statistics.js';
 import { describeEnvironment } from './environment.js';
 import { startMeasuring, type MeasuringSession } from './measuring-registry.js';
-import { poolAcquireTimeoutMs, seconds } from '../timeouts.js';
+import { poolAcquireTimeoutMs, seconds } from '../system/timeouts.js';
 import { attachPlans } from './query-plans.js';
 import { checkSnapshot, type SnapshotOptions } from './query-snapshot.js';
 import { detachAll, openOwnDatabases, seedingMismatch, type OwnDatabase } from './own-databases.js';
@@ -73,113 +73,147 @@ export async function run(options: RunOptions): Promise<MeasuredRun> {
   }
 }
 
+/** What the run gathers as it goes, database by database: assembled into the run at the end. */
+interface Gathered {
+  results: ScenarioResult[];
+  pairs: PairedComparison[];
+  databases: EnvironmentInfo['databases'];
+  errors: string[];
+  fixture: FixtureInfo | undefined;
+  checksums: Partial<Record<Dialect, string>>;
+  ownFixtures: NonNullable<AgainstInfo['fixtures']>;
+}
+
+/** The run in three steps: measure each database, note who else was measuring, assemble the run. */
 async function measuredRun(options: RunOptions, measuring: MeasuringSession): Promise<MeasuredRun> {
   const started = Date.now();
-  const results: ScenarioResult[] = [];
-  const pairs: PairedComparison[] = [];
-  const databases: EnvironmentInfo['databases'] = {};
-  const errors: string[] = [];
-  let fixture: FixtureInfo | undefined;
-  const checksums: Partial<Record<Dialect, string>> = {};
-  const ownFixtures: NonNullable<AgainstInfo['fixtures']> = {};
-
+  const gathered: Gathered = { results: [], pairs: [], databases: {}, errors: [], fixture: undefined, checksums: {}, ownFixtures: {} };
   for (const dialect of options.dialects) {
     const scenarios = options.scenarios.filter((s) => s.dialects === undefined || s.dialects.includes(dialect));
     if (scenarios.length === 0) continue;
     options.signal?.throwIfAborted();
-    options.onProgress(`${dialect}: opening the ${options.profile} fixture`);
-    const adapter: DialectAdapter = await openAdapter(dialect, options.target);
-    try {
-      const opened = await openFixture({
-        adapter,
-        profile: options.profile,
-        seed: options.seed,
-        onProgress: options.onSeedProgress === undefined ? undefined : (p) => options.onSeedProgress?.(dialect, p),
-      }).catch(asEnvironmentFailure);
-      fixture ??= opened.info;
-      checksums[dialect] = opened.info.checksum;
-      databases[dialect] = await adapter.serverVersion(opened.db).catch(asEnvironmentFailure);
-      const schemas = options.against?.schemas;
-      const own: Map<string, OwnDatabase> =
-        schemas === undefined
-          ? new Map()
-          : await openOwnDatabases(adapter, schemas, {
-              profile: options.profile,
-              seed: options.seed,
-              onProgress: options.onSeedProgress === undefined ? undefined : (p) => options.onSeedProgress?.(dialect, p),
-            }).catch((error: unknown) => {
-              // A lost server is the environment's failure; a schema that cannot hold the rows is REF's (exit 2).
-              rethrowConnectionErrors((error as Error).cause ?? error);
-              throw new UsageError(`--against: ${error instanceof Error ? error.message : String(error)}`);
-            });
-      if (own.size > 0) {
-        ownFixtures[dialect] = Object.fromEntries([...own].map(([impl, o]) => [impl, o.info]));
-        const mismatch = seedingMismatch(opened.info, own);
-        if (mismatch !== undefined) errors.push(`${dialect}: ${mismatch}`);
-      }
-      const recorder = new QueryRecorder(opened.db).attach();
-      // The endpoint answers a dead database with 500s, which the sampling loop would time as fast
-      // samples: stop the run as soon as the connection is lost, or on SIGINT/SIGTERM.
-      const watch = watchConnections([opened.db, ...[...own.values()].map((o) => o.db)], options.signal);
-      for (const scenario of scenarios) {
-        options.signal?.throwIfAborted();
-        options.onProgress(`${dialect}: ${scenario.name}`);
-        try {
-          const measured = await watch.guard(runScenario({
-            db: opened.db,
-            recorder,
-            dialect,
-            scenario,
-            impls: options.impls,
-            implUnderTest: options.implUnderTest,
-            against: options.against?.impl,
-            // Without another revision to judge against, the list-50 scenario judges the
-            // implementation under test against a copy of itself: the run's noise floor.
-            aaCopy: options.against === undefined && scenario.name === ACCEPTANCE_SCENARIO,
-            overhead: options.measureOverhead && scenario.name === ACCEPTANCE_SCENARIO,
-            // A gate that compares the implementation under test with the baseline judges a pair
-            // measured side by side, not the few samples the baseline gets as a reference.
-            baselineTolerance: scenario.gates.includes('detail-no-regression') ? options.thresholds.detailTolerancePct / 100 : undefined,
-            probe: true,
-            extra: options.extra,
-            ownDatabases: own,
-            minEffect: options.minEffect,
-            seed: options.seed,
-            sampling: options.sampling,
-            signal: options.signal,
-          }));
-          if (options.plans) {
-            // REF's implementation too, with --against: its exact cost is what the working tree's is judged against.
-            for (const impl of [options.implUnderTest, ...(options.against === undefined ? [] : [options.against.impl])]) {
-              const db = own.get(impl)?.db ?? opened.db;
-              await watch.guard(attachPlans(adapter, db, measured.results, impl, opened.info.rowCounts, options.thresholds.fullScanRows));
-            }
-            const snapshots = options.snapshots;
-            if (snapshots !== undefined) {
-              for (const r of measured.results) {
-                if (r.impl === options.implUnderTest && r.state === 'completed') r.queries.snapshot = checkSnapshot(r, options.profile, options.seed, snapshots);
-              }
-            }
-          }
-          results.push(...measured.results);
-          pairs.push(...measured.pairs);
-        } catch (error) {
-          options.signal?.throwIfAborted();
-          rethrowConnectionErrors(error);
-          const message = error instanceof Error ? error.message : String(error);
-          errors.push(`${dialect} ${scenario.name}: ${message}`);
-          for (const impl of options.impls) results.push(erroredResult(scenario.name, dialect, impl, message));
-        }
-      }
-      watch.dispose();
-      recorder.detach();
-      detachAll(own);
-    } finally {
-      await adapter.close();
-    }
+    await measureDatabase(dialect, scenarios, options, gathered);
   }
   const disturbedBy = measuring.finish();
+  return assembleRun(options, gathered, started, disturbedBy);
+}
 
+/** One database: open (or seed) its fixture, and REF's own with `--against` across a schema change. */
+interface OpenedDatabase {
+  adapter: DialectAdapter;
+  db: Knex;
+  rowCounts: FixtureInfo['rowCounts'];
+  own: Map<string, OwnDatabase>;
+}
+
+/** Opens one database, measures every scenario on it, and closes it however that ends. */
+async function measureDatabase(dialect: Dialect, scenarios: readonly Scenario[], options: RunOptions, gathered: Gathered): Promise<void> {
+  options.onProgress(`${dialect}: opening the ${options.profile} fixture`);
+  const adapter: DialectAdapter = await openAdapter(dialect, options.target);
+  try {
+    const opened = await openDatabases(adapter, dialect, options, gathered);
+    const recorder = new QueryRecorder(opened.db).attach();
+    // The endpoint answers a dead database with 500s, which the sampling loop would time as fast
+    // samples: stop the run as soon as the connection is lost, or on SIGINT/SIGTERM.
+    const watch = watchConnections([opened.db, ...[...opened.own.values()].map((o) => o.db)], options.signal);
+    for (const scenario of scenarios) {
+      options.signal?.throwIfAborted();
+      options.onProgress(`${dialect}: ${scenario.name}`);
+      try {
+        const measured = await measureScenario(opened, recorder, watch, dialect, scenario, options);
+        gathered.results.push(...measured.results);
+        gathered.pairs.push(...measured.pairs);
+      } catch (error) {
+        options.signal?.throwIfAborted();
+        rethrowConnectionErrors(error);
+        const message = error instanceof Error ? error.message : String(error);
+        gathered.errors.push(`${dialect} ${scenario.name}: ${message}`);
+        for (const impl of options.impls) gathered.results.push(erroredScenarioResult(scenario.name, dialect, impl, message));
+      }
+    }
+    watch.dispose();
+    recorder.detach();
+    detachAll(opened.own);
+  } finally {
+    await adapter.close();
+  }
+}
+
+/** The shared fixture, and with `--against` across a schema change one fixture per side, seeded alike. */
+async function openDatabases(adapter: DialectAdapter, dialect: Dialect, options: RunOptions, gathered: Gathered): Promise<OpenedDatabase> {
+  const onProgress = options.onSeedProgress === undefined ? undefined : (p: SeedProgress) => options.onSeedProgress?.(dialect, p);
+  const opened = await openFixture({ adapter, profile: options.profile, seed: options.seed, onProgress }).catch(asEnvironmentFailure);
+  gathered.fixture ??= opened.info;
+  gathered.checksums[dialect] = opened.info.checksum;
+  gathered.databases[dialect] = await adapter.serverVersion(opened.db).catch(asEnvironmentFailure);
+  const schemas = options.against?.schemas;
+  const own: Map<string, OwnDatabase> =
+    schemas === undefined
+      ? new Map()
+      : await openOwnDatabases(adapter, schemas, { profile: options.profile, seed: options.seed, onProgress }).catch((error: unknown) => {
+          // A lost server is the environment's failure; a schema that cannot hold the rows is REF's (exit 2).
+          rethrowConnectionErrors((error as Error).cause ?? error);
+          throw new UsageError(`--against: ${error instanceof Error ? error.message : String(error)}`);
+        });
+  if (own.size > 0) {
+    gathered.ownFixtures[dialect] = Object.fromEntries([...own].map(([impl, o]) => [impl, o.info]));
+    const mismatch = seedingMismatch(opened.info, own);
+    if (mismatch !== undefined) gathered.errors.push(`${dialect}: ${mismatch}`);
+  }
+  return { adapter, db: opened.db, rowCounts: opened.info.rowCounts, own };
+}
+
+/** One scenario on one database: its timed samples and pairs, then its plans and snapshot check. */
+async function measureScenario(
+  opened: OpenedDatabase,
+  recorder: QueryRecorder,
+  watch: ConnectionWatch,
+  dialect: Dialect,
+  scenario: Scenario,
+  options: RunOptions,
+): Promise<{ results: ScenarioResult[]; pairs: PairedComparison[] }> {
+  const measured = await watch.guard(runScenario({
+    db: opened.db,
+    recorder,
+    dialect,
+    scenario,
+    impls: options.impls,
+    implUnderTest: options.implUnderTest,
+    against: options.against?.impl,
+    // Without another revision to judge against, the list-50 scenario judges the
+    // implementation under test against a copy of itself: the run's noise floor.
+    aaCopy: options.against === undefined && scenario.name === ACCEPTANCE_SCENARIO,
+    overhead: options.measureOverhead && scenario.name === ACCEPTANCE_SCENARIO,
+    // A gate that compares the implementation under test with the baseline judges a pair
+    // measured side by side, not the few samples the baseline gets as a reference.
+    baselineTolerance: scenario.gates.includes('detail-no-regression') ? options.thresholds.detailTolerancePct / 100 : undefined,
+    probe: true,
+    extra: options.extra,
+    ownDatabases: opened.own,
+    minEffect: options.minEffect,
+    seed: options.seed,
+    sampling: options.sampling,
+    signal: options.signal,
+  }));
+  if (options.plans) {
+    // REF's implementation too, with --against: its exact cost is what the working tree's is judged against.
+    for (const impl of [options.implUnderTest, ...(options.against === undefined ? [] : [options.against.impl])]) {
+      const db = opened.own.get(impl)?.db ?? opened.db;
+      await watch.guard(attachPlans(opened.adapter, db, measured.results, impl, opened.rowCounts, options.thresholds.fullScanRows));
+    }
+    const snapshots = options.snapshots;
+    if (snapshots !== undefined) {
+      for (const r of measured.results) {
+        if (r.impl === options.implUnderTest && r.state === 'completed') r.queries.snapshot = checkSnapshot(r, options.profile, options.seed, snapshots);
+      }
+    }
+  }
+  return measured;
+}
+
+/** The measured run as the result file stores it: what was asked, on what, and what was measured. */
+function assembleRun(options: RunOptions, gathered: Gathered, started: number, disturbedBy: ReturnType<MeasuringSession['finish']>): MeasuredRun {
+  const { results, pairs, databases, errors, fixture, checksums, ownFixtures } = gathered;
   const ratios = computeRatios(results);
   const checksumValues = new Set(Object.values(checksums));
   if (checksumValues.size > 1) errors.push(`fixture checksums differ between databases: ${JSON.stringify(checksums)}`);
@@ -242,24 +276,6 @@ function ratioCi(numerator: ScenarioResult, denominator: ScenarioResult, p: numb
   const [a, b] = [roundedSamplesOf(numerator), roundedSamplesOf(denominator)];
   if (a !== null && b !== null) return blockBootstrapRatioCi(a, b, p);
   return bootstrapRatioCi(numerator.rawSamples, denominator.rawSamples, p);
-}
-
-function erroredResult(scenario: string, dialect: Dialect, impl: string, error: string): ScenarioResult {
-  return {
-    scenario,
-    dialect,
-    impl,
-    state: 'errored',
-    error,
-    samples: 0,
-    latencyMs: { p50: 0, p95: 0, p99: 0, mean: 0, min: 0, max: 0, p95Ci: [0, 0], count: 0 },
-    queries: { perRequest: 0, perRequestMin: 0, transactionControl: 0, fingerprints: [], n1Suspects: [], byRequest: {} },
-    rowsPerRequest: 0,
-    dbTimeMs: 0,
-    sameResponse: null,
-    gates: [],
-    rawSamples: [],
-  };
 }
 
 const LOST_HINT = 'the Postgres server stopped or dropped the connection during the run; no result was written';

@@ -1,10 +1,9 @@
 import type { QueryRecorder } from '../instrument/query-recorder.js';
-import { medianAbsoluteDeviation, pairRounds } from '../paired-statistics.js';
-import { minSamplesForQuantileInterval } from '../quantile-interval.js';
+import { pairRounds, predictedHalfWidth } from '../stats/paired-statistics.js';
+import { minSamplesForQuantileInterval } from '../stats/quantile-interval.js';
 import { MIN_PAIRED_ROUNDS, PAIRED_CONFIDENCE } from '../core/defaults.js';
-import { normalQuantile } from '../normal-distribution.js';
-import { createRandom, type Random } from '../random.js';
-import type { StopReason } from '../result.js';
+import { createRandom, type Random } from '../stats/random.js';
+import type { StopReason } from '../core/result.js';
 import { batchedQuantileInterval } from '../stats/batched-quantile-interval.js';
 import type { LoopbackEndpoint } from './loopback-endpoint.js';
 import type { ResolvedRequest } from './resolve-requests.js';
@@ -61,21 +60,112 @@ export async function sampleRounds(
   pairs: readonly (readonly [string, string])[],
   signal?: AbortSignal,
 ): Promise<SamplingOutcome> {
-  const byKey = new Map<string, ContenderSamples>();
-  for (const c of contenders) byKey.set(c.key, { samples: [], rounds: [], poolWaitMs: [], maxQueries: 0, requests: 0, ms: 0 });
-  const random = createRandom(options.seed);
-  const started = performance.now();
-  const judged = contenders.filter((c) => c.role === 'judged');
+  return new RoundSampler(contenders, requests, options, pairs, signal).run();
+}
 
-  // Every contender's turn in round r walks the requests from the r-th on: the two sides of a
-  // pair answer the same requests in the same round (with one request per turn, the very same
-  // one), so a round's ratio compares like with like, not one artifact's cost with another's.
-  const iteration = async (c: Contender, round: number, position: { k: number }) => {
-    const taken = byKey.get(c.key) as ContenderSamples;
+/** Who may take a turn this round beside the judged contenders. */
+interface Room {
+  references: boolean;
+  probe: boolean;
+}
+
+/** One scenario's timed rounds: the contenders' samples so far, and the rules that give turns and stop. */
+class RoundSampler {
+  private readonly byKey = new Map<string, ContenderSamples>();
+  private readonly random: Random;
+  private readonly judged: readonly Contender[];
+  private started = 0;
+  private nextCheck = 0;
+
+  constructor(
+    private readonly contenders: readonly Contender[],
+    private readonly requests: readonly ResolvedRequest[],
+    private readonly options: SamplingOptions,
+    private readonly pairs: readonly (readonly [string, string])[],
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    for (const c of contenders) this.byKey.set(c.key, { samples: [], rounds: [], poolWaitMs: [], maxQueries: 0, requests: 0, ms: 0 });
+    this.random = createRandom(options.seed);
+    this.judged = contenders.filter((c) => c.role === 'judged');
+  }
+
+  async run(): Promise<SamplingOutcome> {
+    this.started = performance.now();
+    let round = 0;
+    let stoppedBy: StopReason | null = null;
+    for (; ; round++) {
+      this.signal?.throwIfAborted();
+      // Once a stop rule has fired, only what still lacks its minimum takes turns, without waiting for its share.
+      const room = stoppedBy !== null ? { references: true, probe: true } : this.room(performance.now() - this.started);
+      const turns = this.contenders.filter((c) => this.active(c, room) && (stoppedBy === null || this.count(c) < this.minimum(c)));
+      for (const c of shuffled(turns, this.random)) await this.turn(c, round);
+      stoppedBy ??= this.stopRule(round + 1);
+      if (stoppedBy !== null && this.contenders.every((c) => this.count(c) >= this.minimum(c))) break;
+    }
+    return { byKey: this.byKey, rounds: round + 1, stoppedBy, elapsedMs: performance.now() - this.started };
+  }
+
+  private taken(c: Contender): ContenderSamples {
+    return this.byKey.get(c.key) as ContenderSamples;
+  }
+
+  private count(c: Contender): number {
+    return this.taken(c).samples.length;
+  }
+
+  /** Time spent so far by the contenders of one role. */
+  private msOf(role: ContenderRole): number {
+    return this.contenders.filter((c) => c.role === role).reduce((sum, c) => sum + this.taken(c).ms, 0);
+  }
+
+  /**
+   * References share at most `referenceShare` of the time so far: a 100 ms baseline must not eat
+   * the budget of a 3 ms implementation under test; the probe at most `probeShare`.
+   */
+  private room(elapsed: number): Room {
+    return { references: this.msOf('reference') <= this.options.referenceShare * elapsed, probe: this.msOf('probe') <= this.options.probeShare * elapsed };
+  }
+
+  /** Judged contenders take every round; the probe and the references when there is room, and their first request at once. */
+  private active(c: Contender, room: Room): boolean {
+    const n = this.count(c);
+    return c.role === 'judged' || (c.role === 'probe' && (n === 0 || room.probe)) || (c.role === 'reference' && n < this.options.referenceSamples && (n === 0 || room.references));
+  }
+
+  /** Judged contenders: enough for an interval of their p95, so that its gate never rests on fewer. */
+  private minimum(c: Contender): number {
+    return c.role === 'judged' ? Math.max(this.options.minSamples, JUDGED_MIN_SAMPLES) : Math.min(this.options.minSamples, this.options.referenceSamples);
+  }
+
+  /** A contender's turn in a round: a slice of time when judged, else one iteration. */
+  private async turn(c: Contender, round: number): Promise<void> {
+    if (!c.instrumented) c.recorder.detach();
+    const position = { k: 0 };
+    try {
+      if (c.role === 'judged') {
+        const until = performance.now() + this.options.sliceMs;
+        do await this.iteration(c, round, position);
+        while (performance.now() < until);
+      } else {
+        await this.iteration(c, round, position);
+      }
+    } finally {
+      if (!c.instrumented) c.recorder.attach();
+    }
+  }
+
+  /**
+   * One iteration: `concurrency` requests in flight together through the pool. Every contender's
+   * turn in round r walks the requests from the r-th on: the two sides of a pair answer the same
+   * requests in the same round (with one request per turn, the very same one), so a round's ratio
+   * compares like with like, not one artifact's cost with another's.
+   */
+  private async iteration(c: Contender, round: number, position: { k: number }): Promise<void> {
+    const taken = this.taken(c);
     const began = performance.now();
     const one = async () => {
-      signal?.throwIfAborted();
-      const r = requests[(round + position.k++) % requests.length] as ResolvedRequest;
+      this.signal?.throwIfAborted();
+      const r = this.requests[(round + position.k++) % this.requests.length] as ResolvedRequest;
       const exchange = await c.endpoint.send(r.path);
       // A failing request is not a sample: an error page is fast, and timing it would flatter.
       if (exchange.status !== 200) throw new Error(`${r.label} (${r.path.slice(0, 120)}) answered ${exchange.status} while timing: ${exchange.body.slice(0, 200)}`);
@@ -84,76 +174,24 @@ export async function sampleRounds(
       taken.poolWaitMs.push(exchange.log.poolWaitMs);
       if (c.instrumented) taken.maxQueries = Math.max(taken.maxQueries, exchange.log.count);
     };
-    // One iteration: `concurrency` requests in flight together through the pool.
-    await Promise.all(Array.from({ length: options.concurrency }, one));
-    taken.requests += options.concurrency;
+    await Promise.all(Array.from({ length: this.options.concurrency }, one));
+    taken.requests += this.options.concurrency;
     taken.ms += performance.now() - began;
-  };
-
-  const turn = async (c: Contender, round: number) => {
-    if (!c.instrumented) c.recorder.detach();
-    const position = { k: 0 };
-    try {
-      if (c.role === 'judged') {
-        const until = performance.now() + options.sliceMs;
-        do await iteration(c, round, position);
-        while (performance.now() < until);
-      } else {
-        await iteration(c, round, position);
-      }
-    } finally {
-      if (!c.instrumented) c.recorder.attach();
-    }
-  };
-
-  const count = (c: Contender) => (byKey.get(c.key) as ContenderSamples).samples.length;
-  const references = contenders.filter((c) => c.role === 'reference');
-  const referenceMs = () => references.reduce((sum, c) => sum + (byKey.get(c.key) as ContenderSamples).ms, 0);
-  // References share at most `referenceShare` of the time so far: a 100 ms baseline must not eat
-  // the budget of a 3 ms implementation under test. Each takes its first request at once.
-  const probes = contenders.filter((c) => c.role === 'probe');
-  const probeMs = () => probes.reduce((sum, c) => sum + (byKey.get(c.key) as ContenderSamples).ms, 0);
-  const active = (c: Contender, room: { references: boolean; probe: boolean }) =>
-    c.role === 'judged' ||
-    (c.role === 'probe' && (count(c) === 0 || room.probe)) ||
-    (c.role === 'reference' && count(c) < options.referenceSamples && (count(c) === 0 || room.references));
-  // Judged contenders: enough for an interval of their p95, so that its gate never rests on fewer.
-  const minimum = (c: Contender) => (c.role === 'judged' ? Math.max(options.minSamples, JUDGED_MIN_SAMPLES) : Math.min(options.minSamples, options.referenceSamples));
-  const everyoneHasMinimum = () => contenders.every((c) => count(c) >= minimum(c));
-
-  let round = 0;
-  let stoppedBy: StopReason | null = null;
-  let nextCheck = 0;
-  for (; ; round++) {
-    signal?.throwIfAborted();
-    const elapsed = performance.now() - started;
-    // Once a stop rule has fired, only what still lacks its minimum takes turns, without waiting for its share.
-    const room = stoppedBy !== null
-      ? { references: true, probe: true }
-      : { references: referenceMs() <= options.referenceShare * elapsed, probe: probeMs() <= options.probeShare * elapsed };
-    const turns = contenders.filter((c) => active(c, room) && (stoppedBy === null || count(c) < minimum(c)));
-    for (const c of shuffled(turns, random)) await turn(c, round);
-    stoppedBy ??= stopRule(round + 1);
-    if (stoppedBy !== null && everyoneHasMinimum()) break;
   }
-  return { byKey, rounds: round + 1, stoppedBy, elapsedMs: performance.now() - started };
 
-  function stopRule(rounds: number): StopReason | null {
+  private stopRule(rounds: number): StopReason | null {
     // The cap never stops a judged contender short of the samples its p95 interval needs.
-    if (judged.length > 0 && judged.every((c) => count(c) >= Math.max(options.maxSamples, minimum(c)))) return 'samples';
-    if (rounds >= options.minRounds && performance.now() >= nextCheck) {
-      nextCheck = performance.now() + CHECK_EVERY_MS;
-      if (precise(byKey, judged, pairs, options.targetPrecision)) return 'precision';
+    if (this.judged.length > 0 && this.judged.every((c) => this.count(c) >= Math.max(this.options.maxSamples, this.minimum(c)))) return 'samples';
+    if (rounds >= this.options.minRounds && performance.now() >= this.nextCheck) {
+      this.nextCheck = performance.now() + CHECK_EVERY_MS;
+      if (precise(this.byKey, this.judged, this.pairs, this.options.targetPrecision)) return 'precision';
     }
-    return performance.now() - started > options.budgetMs ? 'budget' : null;
+    return performance.now() - this.started > this.options.budgetMs ? 'budget' : null;
   }
 }
 
 /** Samples of a judged contender before the budget may end sampling: the fewest with a 95% interval of p95 (equal tails). */
 const JUDGED_MIN_SAMPLES = minSamplesForQuantileInterval(95);
-
-/** z of the two-sided interval the paired verdicts use (2.576 at 0.99). */
-const PAIRED_Z = normalQuantile(1 - (1 - PAIRED_CONFIDENCE) / 2);
 
 /** How often the precision rule looks at the judged figure, ms: its interval costs more than a request. */
 const CHECK_EVERY_MS = 250;
@@ -173,15 +211,13 @@ function precise(byKey: Map<string, ContenderSamples>, judged: readonly Contende
   return pairs.every((pair) => pairPrecise(byKey, pair, target)) && [...new Set(pairs.map(([subject]) => subject))].every(own);
 }
 
+/** Whether a pair's interval will be narrow enough: its predicted half-width, not the O(n^2) interval itself. */
 function pairPrecise(byKey: Map<string, ContenderSamples>, pair: readonly [string, string], target: number): boolean {
   const [a, b] = pair.map((key) => byKey.get(key)) as [ContenderSamples | undefined, ContenderSamples | undefined];
   if (a === undefined || b === undefined) return false;
   const logs = pairRounds(a.samples, a.rounds, b.samples, b.rounds).map((r) => Math.log(r.ratio));
   if (logs.length < MIN_PAIRED_ROUNDS) return false;
-  // The half-width the paired interval will have, from a robust spread of the log ratios: the
-  // Hodges-Lehmann interval itself costs O(n^2) and is computed once, at the end.
-  const spread = 1.4826 * medianAbsoluteDeviation(logs);
-  return (PAIRED_Z * Math.sqrt(Math.PI / 3) * spread) / Math.sqrt(logs.length) <= target;
+  return predictedHalfWidth(logs, PAIRED_CONFIDENCE) <= target;
 }
 
 /** A uniformly random order (Fisher-Yates). */

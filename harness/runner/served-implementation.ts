@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { createRequestHandler, type RequestHandler } from '../../src/http/request-handler.js';
 import type { Implementation } from '../../src/impl/implementation.js';
 import { createLogger } from '../../src/logger.js';
-import { PROBE_IMPL } from '../result.js';
+import { PROBE_IMPL } from '../core/result.js';
 import { CURSOR_SECRET } from './resolve-requests.js';
 
 /** Builds the request handler of one served implementation over a knex instance. */

@@ -1,5 +1,5 @@
 import type { Scenario } from '../../scenarios/scenario.js';
-import type { Dialect } from '../result.js';
+import type { Dialect } from '../core/result.js';
 
 /** One measured unit of a run: a scenario on a database, written "dialect/scenario". */
 export type RunUnit = `${Dialect}/${string}`;

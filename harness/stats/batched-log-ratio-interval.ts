@@ -8,7 +8,7 @@
  * freedom. Resampling single samples (bootstrapRatioCi) or whole rounds as if independent
  * (blockBootstrapRatioCi) misses the drift's memory.
  */
-import { percentile, sortSamples, type RatioEstimate } from '../statistics.js';
+import { percentile, sortSamples, type RatioEstimate } from './statistics.js';
 import { batchMeansVariance, defaultBatchCount } from './batch-means.js';
 import { logQuantileSparsity } from './quantile-sparsity.js';
 import { roundSeriesOf } from './round-series.js';

@@ -8,9 +8,9 @@
  * result is never narrower than the order-statistic interval, so independent samples keep its
  * exact coverage.
  */
-import type { QuantileEstimate } from '../result.js';
-import { orderStatisticRanks } from '../quantile-interval.js';
-import { percentile, sortSamples } from '../statistics.js';
+import type { QuantileEstimate } from './quantile-interval.js';
+import { orderStatisticRanks } from './quantile-interval.js';
+import { percentile, sortSamples } from './statistics.js';
 import { batchMeansVariance, defaultBatchCount } from './batch-means.js';
 import { roundSeriesOf } from './round-series.js';
 import { checkRoundedSamples, type RoundedSamples } from './rounded-samples.js';

@@ -1,4 +1,4 @@
-import { createRandom } from '../random.js';
+import { createRandom } from './random.js';
 
 /** Options of {@link eDivisive}. */
 export interface ChangePointOptions {

@@ -3,8 +3,8 @@
  * unit of probability. What turns the spread of "the share of samples below the percentile"
  * into the spread of the log percentile (the Bahadur representation).
  */
-import { normalQuantile } from '../normal-distribution.js';
-import { percentile, type SortedSamples } from '../statistics.js';
+import { normalQuantile } from './normal-distribution.js';
+import { percentile, type SortedSamples } from './statistics.js';
 
 /**
  * Hall and Sheather's bandwidth for the difference quotient of the quantile function at p

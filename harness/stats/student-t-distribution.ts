@@ -2,7 +2,7 @@
  * Student's t distribution: what an interval whose spread is estimated from few independent
  * pieces (batches of rounds, a handful of rounds) needs instead of the normal quantile.
  */
-import { normalQuantile } from '../normal-distribution.js';
+import { normalQuantile } from './normal-distribution.js';
 
 /** P(T <= t), T ~ Student t with `df` degrees of freedom (df > 0, not necessarily an integer). */
 export function studentTCdf(t: number, df: number): number {

@@ -6,8 +6,8 @@ import type { ProfileName } from '../../fixtures/profiles.js';
 import type { DialectAdapter } from '../../harness/db/dialect-adapter.js';
 import { createPostgresAdapter } from '../../harness/db/postgres-adapter.js';
 import { createSqliteAdapter } from '../../harness/db/sqlite-adapter.js';
-import { openFixture, type OpenedFixture } from '../../harness/fixture-store.js';
-import type { Dialect } from '../../harness/result.js';
+import { openFixture, type OpenedFixture } from '../../harness/fixture-store/fixture-store.js';
+import type { Dialect } from '../../harness/core/result.js';
 
 /** Every test of the endpoint runs once per dialect, from one file (kysely's habit). */
 export const TEST_DIALECTS: readonly Dialect[] = ['sqlite', 'postgres'];

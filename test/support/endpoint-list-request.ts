@@ -1,4 +1,4 @@
-import type { Random } from '../../harness/random.js';
+import type { Random } from '../../harness/stats/random.js';
 import { CursorCodec } from '../../src/cursor.js';
 import { ARTIFACT_TYPES } from '../../src/schema.js';
 import type { FixtureModel } from './endpoint-oracle.js';

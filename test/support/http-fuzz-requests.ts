@@ -1,4 +1,4 @@
-import type { Random } from '../../harness/random.js';
+import type { Random } from '../../harness/stats/random.js';
 import { ARTIFACT_TYPES } from '../../src/schema.js';
 import { LIST_PATH } from './endpoint-list-request.js';
 import type { HttpRequest } from './http-endpoint.js';

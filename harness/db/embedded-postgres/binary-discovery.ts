@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { type RunAs, asUser, runCmd } from './run-command.js';
+import { type RunAs, asUser, runCmd } from './postgres-command.js';
 import { errorMessage } from './util.js';
 
 const PLATFORM_ARCHES = ['x64', 'arm64', 'arm', 'ia32', 'ppc64'] as const;

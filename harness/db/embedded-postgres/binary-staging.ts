@@ -8,7 +8,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { locatePackagedBinaries, findBlockingAncestor, decideBinarySource, probeBinaries } from './binary-discovery.js';
 import { type EmbeddedPostgresOptions, STAGE_MARKER } from './options.js';
-import type { RunAs } from './run-command.js';
+import type { RunAs } from './postgres-command.js';
 import { exists, errorCode } from './util.js';
 
 /**

@@ -11,14 +11,13 @@ import { findBlockingAncestor } from './binary-discovery.js';
 import type { Binaries } from './binary-staging.js';
 import { EMBEDDED_PG_PASSWORD, SUPERUSER, CLUSTER_MARKER, INITDB_TIMEOUT_MS, LOG_TAIL_LINES } from './options.js';
 import { isGone } from './processes.js';
-import { type RunAs, asUser, runCmd } from './run-command.js';
+import { type RunAs, asUser, runCmd } from './postgres-command.js';
+import { cacheDir } from '../../system/cache-dir.js';
 import { exists, errorCode, indent } from './util.js';
 
-/** `$QUERYGATE_CACHE_DIR/pg17`, else `<os.tmpdir()>/querygate-<uid>/pg17`. */
+/** `<cache folder>/pg17` (see {@link cacheDir}). */
 export function defaultDataDir(): string {
-  const cache = process.env['QUERYGATE_CACHE_DIR'];
-  if (cache !== undefined && cache !== '') return path.resolve(cache, 'pg17');
-  return path.join(os.tmpdir(), `querygate-${process.getuid?.() ?? 'user'}`, 'pg17');
+  return path.join(cacheDir(), 'pg17');
 }
 
 /** Longest Unix socket path (sun_path is 108 bytes with its NUL). */
@@ -142,41 +141,9 @@ export async function ensureInitialised(dataDir: string, bins: Binaries, runAs: 
   const tmp = `${dataDir}.initdb-${process.pid}-${randomBytes(4).toString('hex')}`;
   const pwfile = `${tmp}.pw`;
   initdbInProgress.add(tmp);
-  const tail: string[] = [];
   const t0 = performance.now();
   try {
-    await fsp.mkdir(tmp, { mode: 0o700 });
-    await fsp.writeFile(pwfile, EMBEDDED_PG_PASSWORD + '\n', { mode: 0o600 });
-    if (runAs.switchUser) {
-      await fsp.chown(tmp, runAs.uid, runAs.gid);
-      await fsp.chown(pwfile, runAs.uid, runAs.gid);
-    }
-    const args = [
-      `--pgdata=${tmp}`,
-      '--auth=scram-sha-256',
-      `--username=${SUPERUSER}`,
-      `--pwfile=${pwfile}`,
-      '--encoding=UTF8',
-      // C collation: ORDER BY on text sorts bytewise, as SQLite does.
-      '--locale=C',
-      // Disposable cluster: no fsync of the new files either.
-      '--no-sync',
-      '--no-instructions',
-      ...staticSettings().flatMap((s) => ['-c', s]),
-    ];
-    const r = await runCmd(asUser(runAs, path.join(bins.nativeDir, 'bin', 'initdb'), args, { deathSignal: 'SIGKILL' }), {
-      timeoutMs: INITDB_TIMEOUT_MS,
-      cwd: path.dirname(dataDir),
-      onLine: (line) => {
-        tail.push(line);
-        if (tail.length > LOG_TAIL_LINES) tail.shift();
-        log(line);
-      },
-    });
-    if (r.code !== 0) {
-      const why = r.timedOut ? `timed out after ${INITDB_TIMEOUT_MS / 1000} s` : r.error ? r.error.message : `exit code ${r.code ?? 'none'}, signal ${r.signal ?? 'none'}`;
-      throw new Error(`initdb failed (${why}) for ${dataDir}. Last lines:\n${indent(tail)}`);
-    }
+    await runInitdb(tmp, pwfile, dataDir, bins, runAs, log);
     const content: ClusterMarker = { createdBy: 'querygate', createdAt: new Date().toISOString(), serverVersion: bins.serverVersion, packageVersion: bins.packageVersion };
     await fsp.writeFile(path.join(tmp, CLUSTER_MARKER), JSON.stringify(content, null, 2) + '\n', { mode: 0o644 });
     if (existing !== null) await fsp.rmdir(dataDir); // an empty directory was there: replace it
@@ -195,5 +162,42 @@ export async function ensureInitialised(dataDir: string, bins: Binaries, runAs: 
     initdbInProgress.delete(tmp);
     await fsp.rm(pwfile, { force: true });
     await fsp.rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/** initdb into `tmp` (created here, with the password file `pwfile`), for `dataDir`; throws with its last lines when it fails. */
+async function runInitdb(tmp: string, pwfile: string, dataDir: string, bins: Binaries, runAs: RunAs, log: (line: string) => void): Promise<void> {
+  const tail: string[] = [];
+  await fsp.mkdir(tmp, { mode: 0o700 });
+  await fsp.writeFile(pwfile, EMBEDDED_PG_PASSWORD + '\n', { mode: 0o600 });
+  if (runAs.switchUser) {
+    await fsp.chown(tmp, runAs.uid, runAs.gid);
+    await fsp.chown(pwfile, runAs.uid, runAs.gid);
+  }
+  const args = [
+    `--pgdata=${tmp}`,
+    '--auth=scram-sha-256',
+    `--username=${SUPERUSER}`,
+    `--pwfile=${pwfile}`,
+    '--encoding=UTF8',
+    // C collation: ORDER BY on text sorts bytewise, as SQLite does.
+    '--locale=C',
+    // Disposable cluster: no fsync of the new files either.
+    '--no-sync',
+    '--no-instructions',
+    ...staticSettings().flatMap((s) => ['-c', s]),
+  ];
+  const r = await runCmd(asUser(runAs, path.join(bins.nativeDir, 'bin', 'initdb'), args, { deathSignal: 'SIGKILL' }), {
+    timeoutMs: INITDB_TIMEOUT_MS,
+    cwd: path.dirname(dataDir),
+    onLine: (line) => {
+      tail.push(line);
+      if (tail.length > LOG_TAIL_LINES) tail.shift();
+      log(line);
+    },
+  });
+  if (r.code !== 0) {
+    const why = r.timedOut ? `timed out after ${INITDB_TIMEOUT_MS / 1000} s` : r.error ? r.error.message : `exit code ${r.code ?? 'none'}, signal ${r.signal ?? 'none'}`;
+    throw new Error(`initdb failed (${why}) for ${dataDir}. Last lines:\n${indent(tail)}`);
   }
 }

@@ -25,7 +25,7 @@
  * (`--pg-url` / DATABASE_URL).
  *
  * The files beside this one, in the order a start uses them: `binary-discovery` and
- * `binary-staging` (which binaries, run from where), `run-as` and `run-command` (as which user),
+ * `binary-staging` (which binaries, run from where), `run-as` and `postgres-command` (as which user),
  * `cluster-init` (the data directory and initdb), `leftover-server` (what an earlier run left),
  * `ports`, `launcher` (postgres itself) and `lifetime-guards` (stopping it, whatever happens).
  * `shared-cluster`, `keeper` and `file-lock` let several querygate processes use one server at once.
@@ -41,7 +41,7 @@ import { inUse, installProcessHooks } from './lifetime-guards.js';
 import { DEFAULT_START_TIMEOUT_MS, EMBEDDED_PG_PASSWORD, SUPERUSER, type EmbeddedPostgres, type EmbeddedPostgresOptions } from './options.js';
 import { findFreePort, PortInUseError } from './ports.js';
 import { resolveRunAs } from './run-as.js';
-import { findSetpriv } from './run-command.js';
+import { findSetpriv } from './postgres-command.js';
 
 export type { Credentials, PackagedBinaries } from './binary-discovery.js';
 export { decideBinarySource, findBlockingAncestor, locatePackagedBinaries, platformPackageName } from './binary-discovery.js';

@@ -6,7 +6,7 @@
  * then, and to `<dataDir>-keeper.log` always.
  */
 import fs from 'node:fs';
-import { listLive, processStartTime } from '../../process-registry.js';
+import { listLive, processStartTime } from '../../system/process-registry.js';
 import { acquireFileLock } from './file-lock.js';
 import { startEmbeddedPostgres } from './index.js';
 import { isGone } from './processes.js';

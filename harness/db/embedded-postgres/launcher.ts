@@ -2,7 +2,7 @@
  * Launching postgres itself: spawned in its own process group under its parent-death guard,
  * ready once it logs so and answers a query.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
@@ -11,7 +11,7 @@ import { RunningServer, running, startWatchdog, unrefStream } from './lifetime-g
 import { EMBEDDED_PG_PASSWORD, SUPERUSER, READY_LINE, LOG_TAIL_LINES } from './options.js';
 import { PortInUseError } from './ports.js';
 import { sleep } from './processes.js';
-import { type RunAs, asUser, spawnOptions, forEachLine } from './run-command.js';
+import { type RunAs, asUser, spawnOptions, forEachLine } from './postgres-command.js';
 import { errorMessage, indent } from './util.js';
 
 async function queryServerVersion(port: number, deadline: number): Promise<string> {
@@ -56,6 +56,47 @@ interface LaunchInput {
   log: (line: string) => void;
 }
 
+/** postgres's output while it starts: logged, its last lines kept, and read for readiness and a taken port. */
+class StartupLog {
+  readonly tail: string[] = [];
+  portInUse = false;
+  ready = false;
+  private readonly readyWaiters: Array<() => void> = [];
+
+  constructor(private readonly log: (line: string) => void) {}
+
+  readonly onLine = (line: string): void => {
+    this.tail.push(line);
+    if (this.tail.length > LOG_TAIL_LINES) this.tail.shift();
+    this.log(line);
+    if (/could not bind IPv4 address.*Address already in use/i.test(line)) this.portInUse = true;
+    if (!this.ready && line.includes(READY_LINE)) {
+      this.ready = true;
+      for (const w of this.readyWaiters.splice(0)) w();
+    }
+  };
+
+  /** Calls `fn` when postgres logs that it is ready (not if it already has). */
+  onReady(fn: () => void): void {
+    this.readyWaiters.push(fn);
+  }
+}
+
+/** Whichever comes first: postgres ready, exited, failed to spawn, or `timeoutMs` gone by. */
+function startupOutcome(child: ChildProcess, spawnError: Promise<Error>, startup: StartupLog, timeoutMs: number): Promise<'ready' | 'exited' | 'timeout' | Error> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    const done = (v: 'ready' | 'exited' | Error): void => {
+      clearTimeout(timer);
+      resolve(v);
+    };
+    if (startup.ready) done('ready');
+    startup.onReady(() => done('ready'));
+    child.once('exit', () => done('exited'));
+    void spawnError.then(done);
+  });
+}
+
 export async function launch(input: LaunchInput): Promise<{ server: RunningServer; version: string; startMs: number }> {
   const { bins, runAs, dataDir, port, settings, guard, timeoutMs, log } = input;
   const postgresBin = path.join(bins.nativeDir, 'bin', 'postgres');
@@ -68,20 +109,7 @@ export async function launch(input: LaunchInput): Promise<{ server: RunningServe
       ? asUser(runAs, postgresBin, args, { deathSignal: 'SIGINT' })
       : asUser(runAs, postgresBin, args, { useSetpriv: false });
   const t0 = performance.now();
-  const tail: string[] = [];
-  let portInUse = false;
-  let ready = false;
-  const readyWaiters: Array<() => void> = [];
-  const onLine = (line: string): void => {
-    tail.push(line);
-    if (tail.length > LOG_TAIL_LINES) tail.shift();
-    log(line);
-    if (/could not bind IPv4 address.*Address already in use/i.test(line)) portInUse = true;
-    if (!ready && line.includes(READY_LINE)) {
-      ready = true;
-      for (const w of readyWaiters.splice(0)) w();
-    }
-  };
+  const startup = new StartupLog(log);
 
   // detached: its own process group, so a Ctrl-C in the terminal reaches only us and we decide
   // the order of shutdown (our signal handler, or the application's).
@@ -95,31 +123,21 @@ export async function launch(input: LaunchInput): Promise<{ server: RunningServe
   const server = new RunningServer(child, pid, dataDir, log);
   running.add(server);
   if (guard === 'watchdog') server.watchdog = startWatchdog(pid);
-  forEachLine(child.stdout, onLine);
-  forEachLine(child.stderr, onLine);
+  forEachLine(child.stdout, startup.onLine);
+  forEachLine(child.stderr, startup.onLine);
 
   const failWith = async (message: string, ErrorClass: new (message: string) => Error = Error): Promise<never> => {
     await server.stop();
-    throw new ErrorClass(`${message}\nLast log lines:\n${indent(tail)}`);
+    throw new ErrorClass(`${message}\nLast log lines:\n${indent(startup.tail)}`);
   };
 
   const deadline = Date.now() + timeoutMs;
-  const outcome = await new Promise<'ready' | 'exited' | 'timeout' | Error>((resolve) => {
-    const timer = setTimeout(() => resolve('timeout'), timeoutMs);
-    const done = (v: 'ready' | 'exited' | Error): void => {
-      clearTimeout(timer);
-      resolve(v);
-    };
-    if (ready) done('ready');
-    readyWaiters.push(() => done('ready'));
-    child.once('exit', () => done('exited'));
-    void spawnError.then(done);
-  });
+  const outcome = await startupOutcome(child, spawnError, startup, timeoutMs);
   if (outcome instanceof Error) return failWith(`Could not start postgres: ${outcome.message}`);
   if (outcome === 'exited') {
     // Let the last stderr lines arrive before quoting them.
     await sleep(50);
-    if (portInUse) return failWith(`postgres could not listen on 127.0.0.1:${port} (port in use)`, PortInUseError);
+    if (startup.portInUse) return failWith(`postgres could not listen on 127.0.0.1:${port} (port in use)`, PortInUseError);
     return failWith(`postgres exited (code ${child.exitCode ?? 'none'}, signal ${child.signalCode ?? 'none'}) before accepting connections on ${dataDir}`);
   }
   if (outcome === 'timeout') return failWith(`postgres did not accept connections within ${timeoutMs / 1000} s (${dataDir})`);

@@ -6,7 +6,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 
 import { procInfo, realpathOr, findPostgresProcesses, sleep, trySignal, signalAndWait } from './processes.js';
-import type { RunAs } from './run-command.js';
+import type { RunAs } from './postgres-command.js';
 import { errorCode } from './util.js';
 
 /**

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import { STOP_GRACE_MS } from './options.js';
 import { isGone, sleepSync, trySignal } from './processes.js';
-import { childEnv } from './run-command.js';
+import { childEnv } from './postgres-command.js';
 
 export class RunningServer {
   exited = false;

@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { readProcStat } from '../../proc-stat.js';
+import { readProcStat } from '../../system/proc-stat.js';
 
 export interface ProcInfo {
   pid: number;

@@ -4,7 +4,7 @@
  */
 import os from 'node:os';
 import { SUPERUSER } from './options.js';
-import { type RunAs, runCmd } from './run-command.js';
+import { type RunAs, runCmd } from './postgres-command.js';
 
 let runAsCache: Promise<RunAs> | undefined;
 

@@ -23,12 +23,12 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { isSameProcessAlive, listLive, register, type Registration } from '../../process-registry.js';
+import { isSameProcessAlive, listLive, register, type Registration } from '../../system/process-registry.js';
 import { defaultDataDir } from './cluster-init.js';
 import { acquireFileLock } from './file-lock.js';
 import type { EmbeddedPostgres, EmbeddedPostgresOptions } from './options.js';
 import { isGone, sleep } from './processes.js';
-import { forEachLine } from './run-command.js';
+import { forEachLine } from './postgres-command.js';
 
 /** How long a process waits for another to finish starting or stopping the server. */
 const LOCK_TIMEOUT_MS = 180_000;

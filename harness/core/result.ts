@@ -2,6 +2,9 @@
  * The result file (DIR/result.json): what a run measured, kept whole so that it can be
  * rendered again and compared later. Every later stage (gates, reports, compare) reads only this.
  */
+import type { PairedFigures } from '../stats/paired-statistics.js';
+import type { QuantileEstimate } from '../stats/quantile-interval.js';
+import type { LatencyStats } from '../stats/statistics.js';
 
 export const RESULT_SCHEMA_VERSION = 1;
 
@@ -64,17 +67,7 @@ export interface FixtureInfo {
 }
 
 /** Summary statistics in milliseconds, computed from the raw samples. */
-export interface LatencyStats {
-  p50: number;
-  p95: number;
-  p99: number;
-  mean: number;
-  min: number;
-  max: number;
-  /** Bootstrap 95% confidence interval of p95. */
-  p95Ci: [number, number];
-  count: number;
-}
+export type { LatencyStats };
 
 export interface FingerprintCount {
   /** Normalized statement (literals and placeholders as ?, IN-lists collapsed). */
@@ -239,26 +232,39 @@ export interface ScenarioResult {
   p95Interval?: QuantileEstimate;
 }
 
+/**
+ * What an errored result could not measure, as neutral stand-ins: an errored result is its
+ * identity, its state and its error, with these figures (one definition, for the runner that
+ * records the error and for the reader that accepts a stored one written without them).
+ */
+export const ERRORED_FIGURES = {
+  samples: 0,
+  latencyMs: { p50: 0, p95: 0, p99: 0, mean: 0, min: 0, max: 0, p95Ci: [0, 0], count: 0 },
+  queries: { perRequest: 0, perRequestMin: 0, transactionControl: 0, fingerprints: [], n1Suspects: [], byRequest: {} },
+  rowsPerRequest: 0,
+  dbTimeMs: 0,
+  sameResponse: null,
+  gates: [],
+  rawSamples: [],
+} as const satisfies Omit<ScenarioResult, 'scenario' | 'dialect' | 'impl' | 'state' | 'error'>;
+
+/** The result of a scenario that could not be measured: the run goes on and reports it. */
+export function erroredScenarioResult(scenario: string, dialect: Dialect, impl: ImplName, error: string): ScenarioResult {
+  return { scenario, dialect, impl, state: 'errored', error, ...structuredClone(ERRORED_FIGURES) } as ScenarioResult;
+}
+
 /** What ended the timed sampling of a scenario. */
 export type StopReason = 'precision' | 'budget' | 'samples';
 
 /** A percentile with a distribution-free interval from order statistics (binomial), or none when n is too small. */
-export interface QuantileEstimate {
-  /** Percentile, 0-100. */
-  p: number;
-  value: number;
-  /** Two-sided interval at `confidence`, null when no pair of order statistics reaches it (p95 at 95% needs n >= 59). */
-  ci: [number, number] | null;
-  confidence: number;
-  n: number;
-}
+export type { QuantileEstimate };
 
 /**
  * One judged pair: a subject against a reference measured side by side in interleaved rounds
  * (the same implementation at another git revision, an A/A copy of itself, or the baseline where
  * a gate compares the two), judged on the per-round ratios of their medians.
  */
-export interface PairedComparison {
+export interface PairedComparison extends PairedFigures {
   scenario: string;
   dialect: Dialect;
   /** The implementation under test as it is in the working tree, e.g. "fixed". */
@@ -266,22 +272,8 @@ export interface PairedComparison {
   /** What it is judged against, e.g. "fixed@main", "fixed (A/A)" or "baseline". */
   reference: ImplName;
   kind: 'against' | 'aa' | 'baseline';
-  rounds: number;
   /** Per round: the subject's median / the reference's median in that round. */
   roundRatios: number[];
-  /** Hodges-Lehmann estimate of the ratio (on log ratios). */
-  ratio: number;
-  /** Two-sided interval of the ratio at `confidence` (Wilcoxon signed-rank inversion). */
-  ci: [number, number];
-  confidence: number;
-  /** One-sided p-value of "the subject is slower" (Wilcoxon signed-rank). */
-  pValue: number;
-  /** A slowdown smaller than this is not flagged (fraction, e.g. 0.02 for 2%). */
-  minEffect: number;
-  /** Smallest slowdown (fraction) this run's rounds would detect with 95% power at its confidence. */
-  mde: number;
-  /** slower: the interval's lower end lies above 1 + minEffect; faster: its upper end below 1 / (1 + minEffect). */
-  verdict: 'slower' | 'faster' | 'same';
 }
 
 /** The git revision a run measured beside the working tree (`run --against REF`). */

@@ -17,11 +17,21 @@
  * rounds: 69% for a nominal 95% of p50, npm run bench:coverage). With the samples' rounds,
  * stats/batched-quantile-interval.ts widens it from batch means over rounds in time order.
  */
-import type { QuantileEstimate } from './result.js';
 import { percentile, sortSamples, type SortedSamples } from './statistics.js';
 
 /** @default 0.95 */
 export const defaultQuantileConfidence = 0.95;
+
+/** A percentile of samples with its distribution-free interval. */
+export interface QuantileEstimate {
+  /** Percentile, 0-100. */
+  p: number;
+  value: number;
+  /** Two-sided interval at `confidence`, null when no pair of order statistics reaches it (p95 at 95% needs n >= 59). */
+  ci: [number, number] | null;
+  confidence: number;
+  n: number;
+}
 
 /** 1-based ranks of the order statistics that bound a percentile, and their exact coverage. */
 export interface OrderStatisticRanks {

@@ -2,7 +2,6 @@
  * Pure statistics over latency samples: percentiles, summaries and bootstrap intervals.
  * Nothing here measures or reads files.
  */
-import type { LatencyStats } from './result.js';
 import { createRandom, type Random } from './random.js';
 
 /** @default 2000 */
@@ -43,6 +42,19 @@ export interface Estimate {
 export interface RatioEstimate {
   ratio: number;
   ci: [number, number];
+}
+
+/** One side's latency distribution in milliseconds. */
+export interface LatencyStats {
+  p50: number;
+  p95: number;
+  p99: number;
+  mean: number;
+  min: number;
+  max: number;
+  /** Bootstrap 95% confidence interval of p95. */
+  p95Ci: [number, number];
+  count: number;
 }
 
 /** {@link LatencyStats} without the bootstrap interval of p95 (what summarize gives without `ci`). */

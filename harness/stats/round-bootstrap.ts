@@ -11,9 +11,9 @@
 import type { RatioEstimate, BootstrapOptions } from './statistics.js';
 import { percentile, resolveBootstrapOptions, sortSamples } from './statistics.js';
 import { createRandom, type Random } from './random.js';
-import type { RoundedSamples } from './stats/rounded-samples.js';
+import type { RoundedSamples } from './rounded-samples.js';
 
-export type { RoundedSamples } from './stats/rounded-samples.js';
+export type { RoundedSamples } from './rounded-samples.js';
 
 /**
  * Ratio of the p-th percentiles (R-7), numerator / denominator, of two groups measured in the

@@ -5,31 +5,45 @@
  * the odd disturbed round, and blind to drift of the machine between rounds (both sides of a
  * round see the same machine). Pure: nothing here measures or reads files.
  */
-import { MIN_EFFECT, PAIRED_CONFIDENCE } from './core/defaults.js';
 import { normalCdf, normalQuantile } from './normal-distribution.js';
-import type { PairedComparison } from './result.js';
 import { percentile, sortSamples } from './statistics.js';
-import { studentTQuantile } from './stats/student-t-distribution.js';
+import { studentTQuantile } from './student-t-distribution.js';
 
-/** Two-sided confidence of the paired interval (core/defaults.ts). @default 0.99 */
-export const defaultPairedConfidence = PAIRED_CONFIDENCE;
-/** A slowdown smaller than this is not flagged, however significant (core/defaults.ts). @default 0.02 */
-export const defaultMinEffect = MIN_EFFECT;
 /** Power at which {@link PairedRatio.mde} is stated. @default 0.95 */
 export const mdePower = 0.95;
 /** Up to this many non-zero log ratios, signed-rank probabilities are exact; above, normal. @default 25 */
 export const exactSignedRankMaxN = 25;
 
-/** Options of {@link pairedRatio}. */
+/** Options of {@link pairedRatio}: the policy, whose defaults live with the judge (harness/core/defaults.ts). */
 export interface PairedRatioOptions {
-  /** Two-sided confidence of the interval. @default 0.99 */
-  confidence?: number;
-  /** Smallest slowdown (fraction) worth flagging. @default 0.02 */
-  minEffect?: number;
+  /** Two-sided confidence of the interval, e.g. 0.99. */
+  confidence: number;
+  /** Smallest slowdown (fraction) worth flagging, e.g. 0.02. */
+  minEffect: number;
 }
 
-/** What {@link pairedRatio} finds: the judged fields of a {@link PairedComparison}, and how they were reached. */
-export interface PairedRatio extends Pick<PairedComparison, 'ratio' | 'ci' | 'confidence' | 'pValue' | 'minEffect' | 'mde' | 'verdict' | 'rounds'> {
+/** 'slower': the interval's lower end lies above 1 + minEffect; 'faster': its upper end below 1 / (1 + minEffect). */
+export type PairedVerdict = 'slower' | 'faster' | 'same';
+
+/** The judged figures of a paired comparison: what a stored pair carries. */
+export interface PairedFigures {
+  rounds: number;
+  /** Hodges-Lehmann estimate of the ratio (on log ratios). */
+  ratio: number;
+  /** Two-sided interval of the ratio at `confidence` (Wilcoxon signed-rank inversion). */
+  ci: [number, number];
+  confidence: number;
+  /** One-sided p-value of "the subject is slower" (Wilcoxon signed-rank). */
+  pValue: number;
+  /** A slowdown smaller than this is not flagged (fraction, e.g. 0.02 for 2%). */
+  minEffect: number;
+  /** Smallest slowdown (fraction) this run's rounds would detect with 95% power at its confidence. */
+  mde: number;
+  verdict: PairedVerdict;
+}
+
+/** What {@link pairedRatio} finds: the judged figures, and how they were reached. */
+export interface PairedRatio extends PairedFigures {
   /**
    * Exact coverage of `ci` when the signed-rank distribution was exact, else its normal
    * approximation. Below `confidence` only when there are too few rounds for any interval at
@@ -75,9 +89,8 @@ export interface RoundMedian {
  * Minimum detectable effect, stated for 95% power at the interval's confidence: from the
  * interval's own lower half-width, see {@link minimumDetectableEffect}.
  */
-export function pairedRatio(roundRatios: readonly number[], options: PairedRatioOptions = {}): PairedRatio {
-  const confidence = options.confidence ?? defaultPairedConfidence;
-  const minEffect = options.minEffect ?? defaultMinEffect;
+export function pairedRatio(roundRatios: readonly number[], options: PairedRatioOptions): PairedRatio {
+  const { confidence, minEffect } = options;
   if (!(confidence > 0 && confidence < 1)) throw new RangeError(`confidence must lie in (0, 1), e.g. 0.99; got ${confidence}`);
   if (!(minEffect >= 0 && minEffect < 1)) throw new RangeError(`minEffect must lie in [0, 1), e.g. 0.02 for 2%; got ${minEffect}`);
   if (roundRatios.length === 0) throw new RangeError('pairedRatio: no rounds; a paired verdict needs at least one round ratio');
@@ -110,9 +123,9 @@ export function pairedRatio(roundRatios: readonly number[], options: PairedRatio
   const lowerLog = walsh[Math.max(k, 1) - 1]!;
   const upperLog = walsh[m - Math.max(k, 1)]!;
 
-  const spread = 1.4826 * medianAbsoluteDeviation(d);
+  const spread = robustSpread(d);
   // Without an interval (too few rounds) its half-width is what the t interval of the mean would give.
-  const lowerHalfWidth = enough ? hl - lowerLog : (studentTQuantile(1 - alpha / 2, Math.max(n - 1, 1)) * Math.sqrt(Math.PI / 3) * spread) / Math.sqrt(n);
+  const lowerHalfWidth = enough ? hl - lowerLog : predictedHalfWidth(d, confidence);
   const mde = minimumDetectableEffect(lowerHalfWidth, n, confidence, minEffect);
 
   let verdict: PairedRatio['verdict'] = 'same';
@@ -132,6 +145,22 @@ export function pairedRatio(roundRatios: readonly number[], options: PairedRatio
     logRatioSpread: spread,
     method: exact ? 'exact' : 'normal',
   };
+}
+
+/** 1.4826 * MAD: the standard deviation for normal data, robust to the odd disturbed round. */
+export function robustSpread(values: readonly number[]): number {
+  return 1.4826 * medianAbsoluteDeviation(values);
+}
+
+/**
+ * The half-width (on the log scale) the signed-rank interval of these log ratios is about to
+ * have, without the O(n^2) Walsh averages: t_{n-1, 1-a/2} sqrt(pi/3) s / sqrt(n), s the robust
+ * spread (sqrt(pi/3) is the Hodges-Lehmann estimate's efficiency loss against the mean, 1/0.955).
+ * What the sampler's stop rule watches, and the interval of a run with too few rounds for one.
+ */
+export function predictedHalfWidth(logRatios: readonly number[], confidence: number): number {
+  const n = logRatios.length;
+  return (studentTQuantile(1 - (1 - confidence) / 2, Math.max(n - 1, 1)) * Math.sqrt(Math.PI / 3) * robustSpread(logRatios)) / Math.sqrt(n);
 }
 
 /**

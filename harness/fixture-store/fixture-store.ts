@@ -1,15 +1,15 @@
 import type { Knex } from 'knex';
-import { FixtureChecksum } from '../fixtures/checksum.js';
-import type { LinkTable } from '../fixtures/link-rows.js';
-import { generateFixture } from '../fixtures/generator.js';
-import { GENERATOR_VERSION, PROFILES, type ProfileName } from '../fixtures/profiles.js';
-import { COLUMNS, createIndexes, createTables, finishSchema, PRIMARY_KEYS, TABLES, type TableName } from '../src/schema.js';
-import { finishTable } from './fixture-build/finish-table.js';
-import { startSideLoad, type SideLoad } from './fixture-build/side-load.js';
-import { MARKER_TABLE, WRITE_COUNTER_TABLE, type DialectAdapter, type NamespaceState } from './db/dialect-adapter.js';
-import { FixtureRefusedError } from './db/fixture-refused-error.js';
-import type { FixtureInfo } from './result.js';
-import type { SchemaModule } from './db/schema-identity.js';
+import { FixtureChecksum } from '../../fixtures/checksum.js';
+import type { LinkTable } from '../../fixtures/link-rows.js';
+import { generateFixture, type Fixture } from '../../fixtures/generator.js';
+import { GENERATOR_VERSION, PROFILES, type ProfileName } from '../../fixtures/profiles.js';
+import { COLUMNS, createIndexes, createTables, finishSchema, PRIMARY_KEYS, TABLES, type TableName } from '../../src/schema.js';
+import { finishTable } from './finish-table.js';
+import { startSideLoad, type SideLoad } from './side-load.js';
+import { MARKER_TABLE, WRITE_COUNTER_TABLE, type DialectAdapter, type NamespaceState } from '../db/dialect-adapter.js';
+import { FixtureRefusedError } from '../db/fixture-refused-error.js';
+import type { FixtureInfo } from '../core/result.js';
+import type { SchemaModule } from '../db/schema-identity.js';
 
 /** Version of the stored layout (schema, marker). Bump when createSchema or finishSchema changes. */
 export const SCHEMA_VERSION = 4;
@@ -149,6 +149,10 @@ function infoFrom(state: NamespaceState): FixtureInfo {
   };
 }
 
+/**
+ * Builds the fixture in the scratch namespace and swaps it into place; on failure drops what the
+ * build made (its scratch namespace, the worker's files).
+ */
 async function build(
   adapter: DialectAdapter,
   namespace: string,
@@ -156,18 +160,9 @@ async function build(
   options: OpenFixtureOptions,
 ): Promise<void> {
   const scratch = adapter.scratchNamespace(namespace);
-  const existing = await adapter.inspect(scratch);
-  refuseForeign(scratch, existing);
-  if (existing.kind !== 'absent') await adapter.dropNamespace(scratch);
-  await adapter.createNamespace(scratch);
+  await createScratch(adapter, scratch);
   const fixture = generateFixture(PROFILES[options.profile], options.seed);
-  // Exact, from the generator; only worth computing when someone shows progress.
-  const total = options.onProgress === undefined ? 0 : Object.values(fixture.counts()).reduce((a, b) => a + b, 0);
-  let done = 0;
-  const progress = (table: TableName, rows: number) => {
-    done += rows;
-    options.onProgress?.({ table, done, total });
-  };
+  const progress = progressReporter(fixture, options.onProgress);
   const custom = options.schema;
   // The side load's worker indexes its tables with src/schema.ts's indexes: a fixture of another
   // schema loads on this thread alone.
@@ -184,76 +179,8 @@ async function build(
       await dropSideFiles();
       side = startSideLoad({ files: sideFiles, profile: options.profile, seed: options.seed, tables: sideTables }, progress);
     }
-    await db.schema.createTable(MARKER_TABLE, (t) => {
-      t.string('key', 64).primary();
-      t.text('value').notNullable();
-    });
-    await db(MARKER_TABLE).insert({ key: 'state', value: 'building' });
-    let restoreIndexes: (() => Promise<void>) | undefined;
-    if (custom === undefined) await createTables(db, { foreignKeys: !adapter.foreignKeysAfterLoad });
-    else {
-      await custom.module.createSchema(db);
-      // Loaded into bare tables and indexed afterwards, like src/schema.ts's own builds.
-      restoreIndexes = await adapter.deferIndexes(db);
-    }
-    await adapter.beforeBulkLoad(db);
-    // What each table holds of the generator's columns: all of them, except in another revision's schema.
-    const held = custom === undefined ? COLUMNS : await heldColumns(db);
-    const loaded: Partial<Record<TableName, number>> = {};
-    const checksum = new FixtureChecksum();
-    for (const table of TABLES.filter((t) => !(sideTables as readonly TableName[]).includes(t))) {
-      // A table the schema does not have is left out (its rows are generated independently of the others').
-      if (held[table].length === 0) continue;
-      const batches = fixture.rows(table) as Iterable<readonly Record<string, unknown>[]>;
-      loaded[table] = await adapter.bulkLoad(db, table, held[table], batches, (rows) => progress(table, rows));
-      if (custom === undefined) await finishTable(adapter, db, table);
-      // Beside a side load, read back right away, while the worker is busy: no later step
-      // writes a checksummed column (artifact_count, set by finishSchema, is not one).
-      if (side !== undefined) await readBack(checksum, adapter, db, table);
-    }
-    // Each of the worker's tables as soon as it is ready, while the worker goes on with the next.
-    if (side !== undefined && sideLoad !== undefined) {
-      for (const table of sideTables) {
-        const { rows, share } = await side.ready(table);
-        // Indexes on the empty table first: the copy fills them with the worker's, in order.
-        await createIndexes(db, { foreignKeys: adapter.foreignKeysAfterLoad, tables: [table] });
-        await sideLoad.adopt(db, sideFiles[table], table);
-        await sideLoad.drop(sideFiles[table]);
-        // The worker read the table back from its own file; the copy must have moved every row.
-        const adopted = await countRows(db, table);
-        if (rows !== share.rows || adopted !== share.rows) throw new Error(`side load of ${table}: ${rows} rows loaded, ${share.rows} read back, ${adopted} adopted`);
-        loaded[table] = adopted;
-        checksum.addShare(table, share);
-      }
-    }
-    const tables = TABLES.filter((t) => held[t].length > 0);
-    if (restoreIndexes !== undefined) {
-      await restoreIndexes();
-      for (const table of tables) await adapter.analyzeTable(db, table);
-    }
-    const rowCounts = Object.fromEntries(tables.map((t) => [t, loaded[t] ?? 0]));
-    await (custom === undefined ? finishSchema(db) : custom.module.finishSchema(db));
-    // Last, so the load and finishSchema count nothing: from here on every write is counted.
-    await adapter.installWriteCounter(db, tables);
-    await adapter.afterBulkLoad(db);
-    // Otherwise after afterBulkLoad: on Postgres, a read before VACUUM sets every row's hint bits,
-    // dirtying each page a second time (measured at xl: 82 s instead of 52).
-    if (side === undefined) for (const table of tables) await readBack(checksum, adapter, db, table, held[table]);
-    const digest = checksum.digest();
-    const omitted = TABLES.flatMap((t) => COLUMNS[t].filter((c) => !held[t].includes(c)).map((c) => `${t}.${c}`));
-    await db(MARKER_TABLE).where('key', 'state').delete();
-    await db(MARKER_TABLE).insert(
-      Object.entries({
-        ...wanted,
-        checksum: digest,
-        row_counts: JSON.stringify(rowCounts),
-        ...(custom === undefined ? {} : { omitted_columns: JSON.stringify(omitted) }),
-        created_at: new Date().toISOString(),
-        state: 'ready',
-      }).map(
-        ([key, value]) => ({ key, value }),
-      ),
-    );
+    const work = side === undefined || sideLoad === undefined ? undefined : { path: sideLoad, worker: side, tables: sideTables, files: sideFiles };
+    await fillScratch({ adapter, db, fixture, custom, progress, side: work }, wanted);
   } catch (error) {
     await db.destroy();
     await side?.close();
@@ -269,6 +196,147 @@ async function build(
     await adapter.dropNamespace(scratch);
     throw error;
   }
+}
+
+/** What the steps of one build share. */
+interface Build {
+  readonly adapter: DialectAdapter;
+  /** The scratch namespace, through one connection. */
+  readonly db: Knex;
+  readonly fixture: Fixture;
+  /** Another revision's schema code; undefined for src/schema.ts's. */
+  readonly custom: FixtureSchema | undefined;
+  readonly progress: (table: TableName, rows: number) => void;
+  /** The worker loading SIDE_TABLES, where there is one. */
+  readonly side: SideWork | undefined;
+}
+
+/** A side load under way: the adapter's path for it, the worker, its tables and their files. */
+interface SideWork {
+  readonly path: NonNullable<DialectAdapter['sideLoad']>;
+  readonly worker: SideLoad;
+  readonly tables: readonly LinkTable[];
+  readonly files: Record<LinkTable, string>;
+}
+
+/** What the loading steps add up: rows stored per table, and the checksum of what was stored. */
+interface Loaded {
+  readonly rows: Partial<Record<TableName, number>>;
+  readonly checksum: FixtureChecksum;
+}
+
+/** An empty scratch namespace, in place of one a failed build left behind (never a foreign one). */
+async function createScratch(adapter: DialectAdapter, scratch: string): Promise<void> {
+  const existing = await adapter.inspect(scratch);
+  refuseForeign(scratch, existing);
+  if (existing.kind !== 'absent') await adapter.dropNamespace(scratch);
+  await adapter.createNamespace(scratch);
+}
+
+/** Counts the rows loaded over all tables, and passes the count on to `onProgress`. */
+function progressReporter(fixture: Fixture, onProgress: OpenFixtureOptions['onProgress']): (table: TableName, rows: number) => void {
+  // Exact, from the generator; only worth computing when someone shows progress.
+  const total = onProgress === undefined ? 0 : Object.values(fixture.counts()).reduce((a, b) => a + b, 0);
+  let done = 0;
+  return (table, rows) => {
+    done += rows;
+    onProgress?.({ table, done, total });
+  };
+}
+
+/**
+ * The whole fixture in the scratch namespace: a marker saying it is building, the tables, their
+ * rows, indexes and statistics, the write counter, and last the marker saying it is ready.
+ */
+async function fillScratch(b: Build, wanted: Record<string, string>): Promise<void> {
+  const { adapter, db, custom, side } = b;
+  await db.schema.createTable(MARKER_TABLE, (t) => {
+    t.string('key', 64).primary();
+    t.text('value').notNullable();
+  });
+  await db(MARKER_TABLE).insert({ key: 'state', value: 'building' });
+  const restoreIndexes = await createBareTables(adapter, db, custom);
+  await adapter.beforeBulkLoad(db);
+  // What each table holds of the generator's columns: all of them, except in another revision's schema.
+  const held = custom === undefined ? COLUMNS : await heldColumns(db);
+  const loaded: Loaded = { rows: {}, checksum: new FixtureChecksum() };
+  await loadOwnTables(b, held, loaded);
+  if (side !== undefined) await adoptSideTables(adapter, db, side, loaded);
+  const tables = TABLES.filter((t) => held[t].length > 0);
+  if (restoreIndexes !== undefined) {
+    await restoreIndexes();
+    for (const table of tables) await adapter.analyzeTable(db, table);
+  }
+  const rowCounts = Object.fromEntries(tables.map((t) => [t, loaded.rows[t] ?? 0]));
+  await (custom === undefined ? finishSchema(db) : custom.module.finishSchema(db));
+  // Last, so the load and finishSchema count nothing: from here on every write is counted.
+  await adapter.installWriteCounter(db, tables);
+  await adapter.afterBulkLoad(db);
+  // Otherwise after afterBulkLoad: on Postgres, a read before VACUUM sets every row's hint bits,
+  // dirtying each page a second time (measured at xl: 82 s instead of 52).
+  if (side === undefined) for (const table of tables) await readBack(loaded.checksum, adapter, db, table, held[table]);
+  const digest = loaded.checksum.digest();
+  const omitted = TABLES.flatMap((t) => COLUMNS[t].filter((c) => !held[t].includes(c)).map((c) => `${t}.${c}`));
+  await markReady(db, {
+    ...wanted,
+    checksum: digest,
+    row_counts: JSON.stringify(rowCounts),
+    ...(custom === undefined ? {} : { omitted_columns: JSON.stringify(omitted) }),
+    created_at: new Date().toISOString(),
+    state: 'ready',
+  });
+}
+
+/**
+ * The fixture's tables, bare of what can wait until after the load. Returns what indexes the
+ * tables of another revision's schema afterwards (src/schema.ts's are indexed table by table).
+ */
+async function createBareTables(adapter: DialectAdapter, db: Knex, custom: FixtureSchema | undefined): Promise<(() => Promise<void>) | undefined> {
+  if (custom === undefined) {
+    await createTables(db, { foreignKeys: !adapter.foreignKeysAfterLoad });
+    return undefined;
+  }
+  await custom.module.createSchema(db);
+  // Loaded into bare tables and indexed afterwards, like src/schema.ts's own builds.
+  return adapter.deferIndexes(db);
+}
+
+/** Generates and loads every table but the worker's, on this thread. */
+async function loadOwnTables(b: Build, held: Record<TableName, readonly string[]>, loaded: Loaded): Promise<void> {
+  const { adapter, db, custom, side } = b;
+  const sideTables: readonly TableName[] = side?.tables ?? [];
+  for (const table of TABLES.filter((t) => !sideTables.includes(t))) {
+    // A table the schema does not have is left out (its rows are generated independently of the others').
+    if (held[table].length === 0) continue;
+    const batches = b.fixture.rows(table) as Iterable<readonly Record<string, unknown>[]>;
+    loaded.rows[table] = await adapter.bulkLoad(db, table, held[table], batches, (rows) => b.progress(table, rows));
+    if (custom === undefined) await finishTable(adapter, db, table);
+    // Beside a side load, read back right away, while the worker is busy: no later step
+    // writes a checksummed column (artifact_count, set by finishSchema, is not one).
+    if (side !== undefined) await readBack(loaded.checksum, adapter, db, table);
+  }
+}
+
+/** Each of the worker's tables as soon as it is ready, while the worker goes on with the next. */
+async function adoptSideTables(adapter: DialectAdapter, db: Knex, side: SideWork, loaded: Loaded): Promise<void> {
+  for (const table of side.tables) {
+    const { rows, share } = await side.worker.ready(table);
+    // Indexes on the empty table first: the copy fills them with the worker's, in order.
+    await createIndexes(db, { foreignKeys: adapter.foreignKeysAfterLoad, tables: [table] });
+    await side.path.adopt(db, side.files[table], table);
+    await side.path.drop(side.files[table]);
+    // The worker read the table back from its own file; the copy must have moved every row.
+    const adopted = await countRows(db, table);
+    if (rows !== share.rows || adopted !== share.rows) throw new Error(`side load of ${table}: ${rows} rows loaded, ${share.rows} read back, ${adopted} adopted`);
+    loaded.rows[table] = adopted;
+    loaded.checksum.addShare(table, share);
+  }
+}
+
+/** Replaces the marker's building state with the fixture's description, ready. */
+async function markReady(db: Knex, marker: Record<string, string>): Promise<void> {
+  await db(MARKER_TABLE).where('key', 'state').delete();
+  await db(MARKER_TABLE).insert(Object.entries(marker).map(([key, value]) => ({ key, value })));
 }
 
 /** Adds `table` as the database holds it: one plain scan, since the checksum ignores row order. */
