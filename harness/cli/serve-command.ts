@@ -1,8 +1,8 @@
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLogger, type LogLevel } from '../../src/logger.js';
 import { answerClientErrorsWithJson } from '../../src/http/client-errors.js';
-import { createRequestHandler } from '../../src/http/request-handler.js';
+import { createRequestHandler, type RequestHandler } from '../../src/http/request-handler.js';
 import { EnvironmentError } from '../core/errors.js';
 import { CURSOR_SECRET } from '../runner/resolve-requests.js';
 import { writesSinceSeeding } from '../fixture-store/fixture-store.js';
@@ -20,8 +20,7 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
   const { adapter, fixture } = await openFixtureForCli(args);
   const logger = createLogger('querygate:http', args['log-level'] as LogLevel);
   const handler = createRequestHandler(fixture.db, args.impl, { cursorSecret: CURSOR_SECRET, logger });
-  const server = createServer((req, res) => void handler(req, res));
-  answerClientErrorsWithJson(server);
+  const server = createServeServer(handler);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -53,3 +52,87 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
   await adapter.close();
   return 0;
 }
+
+/**
+ * serve's limits: a client that sends its headers or body slowly, idles on a kept-alive socket, or
+ * opens connection after connection cannot hold the server.
+ */
+export const SERVE_LIMITS = {
+  /** @default 10 s */
+  headersTimeoutMs: 10_000,
+  /** @default 30 s */
+  requestTimeoutMs: 30_000,
+  /** @default 5 s */
+  keepAliveTimeoutMs: 5_000,
+  /** @default 64 */
+  maxConnections: 64,
+} as const;
+
+/**
+ * serve's HTTP server: the endpoint behind {@link loopbackGuard} and {@link SERVE_LIMITS}. Only
+ * `serve` builds it; a run's timed requests go through the runner's own server
+ * (harness/runner/loopback-endpoint.ts), which this guard does not touch.
+ */
+export function createServeServer(handler: RequestHandler): Server {
+  let guard: ((req: IncomingMessage) => Refusal | null) | undefined;
+  // The timeouts are enforced on this interval (default 30 s, which would triple the headers timeout).
+  const server = createServer({ connectionsCheckingInterval: 1_000 }, (req, res) => {
+    guard ??= loopbackGuard((server.address() as AddressInfo).port);
+    const refusal = guard(req);
+    if (refusal === null) void handler(req, res);
+    else refuse(res, refusal);
+  });
+  server.headersTimeout = SERVE_LIMITS.headersTimeoutMs;
+  server.requestTimeout = SERVE_LIMITS.requestTimeoutMs;
+  server.keepAliveTimeout = SERVE_LIMITS.keepAliveTimeoutMs;
+  server.maxConnections = SERVE_LIMITS.maxConnections;
+  answerClientErrorsWithJson(server);
+  return server;
+}
+
+/** Why a request is refused: its status and the `detail` of the JSON answer. */
+export type Refusal = readonly [status: 403 | 415 | 421, detail: string];
+
+const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'] as const;
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * What serve refuses before the endpoint sees a request, for the port it listens on (each check a
+ * set lookup of a header):
+ * - a Host that is not a loopback name with this port (421): a page of another site whose name
+ *   resolves to 127.0.0.1 (DNS rebinding) sends its own name;
+ * - a write (POST, PUT, PATCH, DELETE) with an Origin other than this server's (403), or a body that
+ *   is not application/json (415; a DELETE may send no body and no Content-Type): what a page of
+ *   another site can make a browser send (CSRF).
+ * Returns null for a request it lets through.
+ */
+export function loopbackGuard(port: number): (req: IncomingMessage) => Refusal | null {
+  const hosts = new Set<string>(LOOPBACK_NAMES.map((name) => `${name}:${port}`));
+  const origins = new Set([...hosts].map((host) => `http://${host}`));
+  const accepted = [...hosts].join(', ');
+  return (req) => {
+    const host = req.headers.host;
+    if (host === undefined || !hosts.has(host.toLowerCase())) {
+      return [421, `Host must be one of ${accepted}: querygate serve answers loopback clients only; got ${shown(host)}`];
+    }
+    if (!WRITE_METHODS.has(req.method ?? '')) return null;
+    const origin = req.headers.origin;
+    if (origin !== undefined && !origins.has(origin.toLowerCase())) {
+      return [403, `a ${req.method} from Origin ${shown(origin)} is refused: querygate serve takes writes from its own origin or from clients that send none`];
+    }
+    const type = req.headers['content-type'];
+    const mediaType = type?.split(';', 1)[0]?.trim().toLowerCase();
+    if (mediaType === undefined ? req.method !== 'DELETE' : mediaType !== 'application/json') {
+      return [415, `content-type must be application/json, got ${shown(type)}`];
+    }
+    return null;
+  };
+}
+
+function refuse(res: ServerResponse, [status, detail]: Refusal): void {
+  const body = JSON.stringify({ detail });
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' });
+  res.end(body);
+}
+
+const shown = (header: string | undefined): string => (header === undefined ? 'none' : JSON.stringify(header.slice(0, 100)));
