@@ -1,6 +1,6 @@
 import { snapshotStatement } from '../harness/instrument/fingerprint.js';
-import type { GateResult, QueryPlan, RatioResult, RunResult, ScenarioResult } from '../harness/core/result.js';
-import { formatCount, formatInterval, formatMs, formatRatio, formatSeconds } from '../harness/core/format.js';
+import type { QueryPlan, RatioResult, RunResult, ScenarioResult } from '../harness/core/result.js';
+import { formatCount, formatInterval, formatMs, formatRatio } from '../harness/core/format.js';
 import { latencyChart } from './latency-chart.js';
 import { inlineCode, markdownTable, truncate, type Align } from './markdown.js';
 import { pairedSection } from './paired-report.js';
@@ -10,6 +10,7 @@ import { exactCostSection, planFingerprint } from './exact-cost-report.js';
 import { planLine } from '../harness/judge/plan-summary.js';
 import { renderScalingSummary } from './scaling-report.js';
 import { dialectsOf, groupResults, type ResultGroup } from '../harness/core/result-groups.js';
+import { details, findingsSection, gatesDetails, matrixSection, verdictHead } from './summary-report.js';
 
 /** The implementation that the before/after section compares the one under test with. */
 export const baselineImpl = 'baseline';
@@ -17,77 +18,38 @@ export const baselineImpl = 'baseline';
 export const floorImpl = 'floor';
 
 /**
- * The run as GitHub-flavoured markdown that also reads well in a terminal: verdict first, then
- * gates, results per scenario and database, before/after, N+1 findings, query plans, charts,
- * environment and fixture. Stable: the same result gives the same text (no clock is read).
+ * The run as GitHub-flavoured markdown that also reads well in a terminal, in the order a
+ * reviewer needs it: the verdict, what failed with its evidence, the implementation under test
+ * per scenario, before and after; then, folded, everything else (all gates, results per scenario,
+ * N+1 findings, plans, exact costs, charts, environment, fixture). Stable: the same result gives
+ * the same text (no clock is read).
  */
 export function renderMarkdown(result: RunResult): string {
   const sections = [
-    verdictSection(result),
-    gatesSection(result),
-    resultsSection(result),
+    verdictHead(result),
+    findingsSection(result),
+    matrixSection(result),
     beforeAfterSection(result),
     pairedSection(result) || null,
     conditionsSection(result),
-    result.scaling === undefined ? null : renderScalingSummary(result.scaling),
-    n1Section(result),
-    plansSection(result),
-    exactCostSection(result),
-    chartSection(result),
-    environmentSection(result),
-    fixtureSection(result),
+    gatesDetails(result),
+    fold(resultsSection(result)),
+    fold(result.scaling === undefined ? null : renderScalingSummary(result.scaling)),
+    fold(n1Section(result)),
+    fold(plansSection(result)),
+    fold(exactCostSection(result)),
+    fold(chartSection(result)),
+    fold(environmentSection(result)),
+    fold(fixtureSection(result)),
   ];
   return `${sections.filter((s): s is string => s !== null).join('\n\n')}\n`;
 }
 
-interface LocatedGate {
-  result: ScenarioResult;
-  gate: GateResult;
-}
-
-function allGates(result: RunResult): LocatedGate[] {
-  return result.results.flatMap((r) => r.gates.map((gate) => ({ result: r, gate })));
-}
-
-const where = (r: ScenarioResult): string => `${r.scenario} on ${r.dialect}, ${inlineCode(r.impl)}`;
-
-function verdictSection(result: RunResult): string {
-  const gates = allGates(result);
-  const failed = gates.filter(({ gate }) => !gate.pass);
-  const errored = result.results.filter((r) => r.state === 'errored');
-  const verdict = result.verdict === 'pass' ? 'PASS' : 'FAIL';
-  const counts = [`${failed.length} of ${gates.length} gates failed`];
-  if (errored.length > 0) counts.push(`${errored.length} of ${result.results.length} results errored`);
-  if (result.errors.length > 0) counts.push(`${result.errors.length} run errors`);
-  const lines = [
-    `# querygate: ${verdict}`,
-    '',
-    `**${verdict}**: ${counts.join(', ')}; implementation under test ${inlineCode(result.implUnderTest)}.`,
-  ];
-  const problems = [
-    ...failed.map(({ result: r, gate }) =>
-      `- failed ${inlineCode(gate.id)} (${where(r)}): actual ${gate.actual}, threshold ${gate.threshold}. ${oneLine(gate.message)}`),
-    ...errored.map((r) => `- errored ${where(r)}: ${oneLine(r.error ?? 'no error message')}`),
-    ...result.errors.map((e) => `- run error: ${oneLine(e)}`),
-  ];
-  if (problems.length > 0) lines.push('', ...problems);
-  const commit = result.environment.gitCommit;
-  lines.push(
-    '',
-    `Started ${result.startedAt}, took ${formatSeconds(result.durationMs)}; ` +
-      `commit ${commit === null ? 'unknown' : inlineCode(commit.slice(0, 12))}${result.environment.gitDirty === true ? ' (dirty)' : ''}; ` +
-      `fixture ${inlineCode(result.fixture.profile)}, seed ${result.fixture.seed}.`,
-  );
-  return lines.join('\n');
-}
-
-function gatesSection(result: RunResult): string {
-  const gates = allGates(result);
-  if (gates.length === 0) return '## Gates\n\nNo gates applied.';
-  const rows = gates.map(({ result: r, gate }) => [
-    gate.id, r.dialect, r.scenario, r.impl, gate.threshold, gate.actual, gate.pass ? 'pass' : 'FAIL',
-  ]);
-  return `## Gates\n\n${markdownTable(['gate', 'database', 'scenario', 'impl', 'threshold', 'actual', 'result'], rows)}`;
+/** A section ("## Title" and its body) folded under its title. */
+function fold(section: string | null): string | null {
+  if (section === null || section === '') return null;
+  const [title, ...body] = section.split('\n');
+  return details((title ?? '').replace(/^#+\s*/, ''), body.join('\n').trim());
 }
 
 /** A warning when other querygate runs measured on this machine at the same time; null when none did. */

@@ -14,8 +14,8 @@ describe('yargs problems read as data, not as English', () => {
   });
 
   it.each([
-    [`${RS}did-you-mean${US}run`, ['rnu'], 'unknown command "rnu" (did you mean run?); commands: run, seed, serve, compare, report, merge, history'],
-    [`${RS}unknown${US}frob`, ['frob'], 'unknown command "frob"; commands: run, seed, serve, compare, report, merge, history'],
+    [`${RS}did-you-mean${US}run`, ['rnu'], 'unknown command "rnu" (did you mean run?); commands: run, seed, serve, compare, report, comment, merge, history'],
+    [`${RS}unknown${US}frob`, ['frob'], 'unknown command "frob"; commands: run, seed, serve, compare, report, comment, merge, history'],
     [`${RS}unknown${US}frob, x`, ['run', '--frob', 'x'], 'unknown option or argument --frob, "x"'],
     [`${RS}invalid-values\n  ${RS}choice${US}db${US}"mysql"${US}"sqlite", "postgres"`, ['run', '--db', 'mysql'], '--db "mysql" is not accepted; choose from sqlite, postgres'],
     [`${RS}needs-value${US}seed`, ['run', '--seed'], '--seed needs a value'],

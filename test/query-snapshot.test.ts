@@ -140,7 +140,7 @@ describe('committed query snapshots', () => {
     extra.queries.snapshot = checkSnapshot(extra, 'default', 42, options(dir));
     judge(extra);
     const markdown = renderMarkdown(makeRun([extra], { implUnderTest: 'fixed' }));
-    expect(markdown).toContain('## Exact cost per request');
+    expect(markdown).toContain('<summary>Exact cost per request');
     expect(markdown).toMatch(/\| page 1 +\| +2 \| +21 \| +10960 \| +120 \| none +\|/);
     expect(markdown).toContain(`\`\`\`diff\n`);
     expect(markdown).toContain(`+ 50x ${EXTRA}`);

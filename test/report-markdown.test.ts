@@ -37,10 +37,12 @@ describe('renderMarkdown', () => {
     const text = renderMarkdown(sampleResult());
     const lines = text.split('\n');
     expect(lines[0]).toBe('# querygate: FAIL');
-    expect(lines[2]).toMatch(/^\*\*FAIL\*\*: 1 of 12 gates failed; implementation under test `fixed`\.$/);
-    expect(lines[4]).toBe(
-      '- failed `queries-at-most-max` (list-50 on postgres, `fixed`): actual 6, threshold <= 5. 6 statements per request, 2 of them transaction control (BEGIN/COMMIT)',
-    );
+    expect(lines[2]).toMatch(/^\*\*FAIL\*\*: 1 of 12 gates failed, 1 finding; implementation under test `fixed`\. /);
+    // The cause and its evidence come next, before any table.
+    expect(lines[4]).toBe('## What failed');
+    expect(lines[6]).toBe('- **`queries-at-most-max` failed** in 1 place: list-50 on postgres (6; threshold <= 5).');
+    expect(lines[8]).toBe('  > 6 statements per request, 2 of them transaction control (BEGIN/COMMIT)');
+    expect(text.indexOf('## What failed')).toBeLessThan(text.indexOf('|'));
   });
 
   it('says PASS with no failure list when every gate passes', () => {
@@ -120,7 +122,7 @@ describe('renderMarkdown', () => {
     errored.error = 'SQLITE_BUSY: database is locked | retry';
     const text = renderMarkdown(result);
     expect(text).toContain('1 of 10 results errored');
-    expect(text).toContain('- errored detail on sqlite, `fixed`: SQLITE_BUSY: database is locked | retry');
+    expect(text).toContain('- **errored: fixed could not be measured: SQLITE_BUSY: database is locked | retry** in 1 place: detail, sqlite.');
     const row = tableAfter(text, '### detail on sqlite').find((r) => r[0] === 'fixed (under test)')!;
     expect(row[2]).toBe('errored');
     expect(text).toContain('- `fixed` errored: SQLITE_BUSY: database is locked | retry');
@@ -142,11 +144,11 @@ describe('renderMarkdown', () => {
   it('flags full scans in the query plans and leaves the section out without plans', () => {
     const text = renderMarkdown(sampleResult());
     expect(text).toContain('1 of 3 plans read a table of over 1,000 rows in full.');
-    expect(tableAfter(text, '## Query plans').some((row) => row[4] === 'FULL SCAN: group_artifacts')).toBe(true);
+    expect(tableAfter(text, '<summary>Query plans</summary>').some((row) => row[4] === 'FULL SCAN: group_artifacts')).toBe(true);
 
     const result = sampleResult();
     for (const r of result.results) delete r.queries.plans;
-    expect(renderMarkdown(result)).not.toContain('## Query plans');
+    expect(renderMarkdown(result)).not.toContain('Query plans');
   });
 
   it('draws one mermaid bar chart per database with a value per label', () => {

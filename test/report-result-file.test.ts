@@ -72,7 +72,7 @@ describe('parseResultFile', () => {
     results[1] = { scenario: 'list-50', dialect: 'sqlite', impl: 'fixed', state: 'errored', error: 'no such table: artifacts', latencyMs: { p50: null } };
     const parsed = parseResultFile(JSON.stringify(data), path);
     expect(parsed.results[1]).toMatchObject({ state: 'errored', gates: [], rawSamples: [], latencyMs: { p50: 0 } });
-    expect(renderMarkdown(parsed)).toContain('- errored list-50 on sqlite, `fixed`: no such table: artifacts');
+    expect(renderMarkdown(parsed)).toContain('- **errored: fixed could not be measured: no such table: artifacts** in 1 place: list-50, sqlite.');
   });
 });
 

@@ -59,3 +59,29 @@ describe('replaceOutputs', () => {
     expect(readdirSync(out)).toEqual(['scaling.md']);
   });
 });
+
+describe('writeRunOutputs and the step summary', () => {
+  it('appends the summary form to $GITHUB_STEP_SUMMARY and keeps the full report in report.md', async () => {
+    const { writeRunOutputs } = await import('../harness/cli/write-outputs.js');
+    const { sampleResult } = await import('./fixtures/sample-result.js');
+    const { SUMMARY_MAX_CHARS } = await import('../reports/summary-report.js');
+    const dir = testFolder('step-summary');
+    const summaryFile = join(dir, 'summary.md');
+    writeFileSync(summaryFile, 'an earlier step\n');
+    const before = process.env['GITHUB_STEP_SUMMARY'];
+    process.env['GITHUB_STEP_SUMMARY'] = summaryFile;
+    try {
+      await writeRunOutputs(sampleResult(), join(dir, 'out'), { attachNote: false });
+    } finally {
+      if (before === undefined) delete process.env['GITHUB_STEP_SUMMARY'];
+      else process.env['GITHUB_STEP_SUMMARY'] = before;
+    }
+    const appended = readFileSync(summaryFile, 'utf8');
+    expect(appended.startsWith('an earlier step\n## querygate: FAIL\n')).toBe(true);
+    expect(appended.length).toBeLessThanOrEqual(SUMMARY_MAX_CHARS + 100);
+    expect(appended).toContain('`report.md` in the `querygate-reports` artifact');
+    const report = readFileSync(join(dir, 'out', 'report.md'), 'utf8');
+    expect(report.startsWith('# querygate: FAIL\n')).toBe(true);
+    expect(report.length).toBeGreaterThan(appended.length);
+  });
+});

@@ -16,6 +16,7 @@ const load = {
   merge: async () => (await import('./merge-command.js')).mergeCommand,
   history: async () => (await import('./history-command.js')).historyCommand,
   compareBase: async () => (await import('./compare-base-command.js')).compareBaseCommand,
+  comment: async () => (await import('./comment-command.js')).commentCommand,
 };
 
 
@@ -53,34 +54,9 @@ function asUsage(check: () => true): true {
 const checkCompare = (argv: Parameters<typeof checkCompareArgs>[0]): true => asUsage(() => checkCompareArgs(argv));
 
 
-function commandLine(): Argv {
-  return yargs(hideBin(process.argv))
-    .updateStrings(USAGE_STRINGS as Record<string, string>)
-    .scriptName('querygate')
-    .usage('$0 <command> [options]\n\nBenchmark and regression gates for the artifact list endpoint, on SQLite and Postgres.')
-    .command('run', 'measure the scenarios and judge the gates (the CI job)', (y) => y.options(runOptions).check(check), async (argv) => {
-      process.exitCode = await (await load.run())(argv);
-    })
-    .command('seed', 'seed or reuse a fixture database and print its checksum', (y) => y.options(seedOptions).check(check), async (argv) => {
-      process.exitCode = await (await load.seed())(argv);
-    })
-    .command('serve', 'serve the endpoint over HTTP on 127.0.0.1', (y) => y.options(serveOptions).check(check), async (argv) => {
-      process.exitCode = await (await load.serve())({ ...argv, 'log-level': (argv as { 'log-level'?: string })['log-level'] ?? 'warn' });
-    })
-    .command(
-      'compare [before] [after]',
-      'compare two result files, or --base REF\'s result note with a result; exit 1 on a regression',
-      (y) =>
-        y
-          .positional('before', { type: 'string', describe: 'result.json of the base (e.g. main); with --base: the after side' })
-          .positional('after', { type: 'string', describe: 'result.json of the change' })
-          .options(compareOptions)
-          .check((argv) => checkCompare(argv)),
-      async (argv) => {
-        if (argv.base !== undefined) process.exitCode = await (await load.compareBase())({ ...argv, base: argv.base });
-        else process.exitCode = await (await load.compare())({ ...argv, before: argv.before ?? '', after: argv.after ?? '' });
-      },
-    )
+/** The commands that read results: merge, history, report and comment. */
+function withResultCommands(argv: Argv): Argv {
+  return argv
     .command(
       'merge <results..>',
       'join the results of sharded runs (run --shard K/N, or one job per database) into one result, judged again',
@@ -107,16 +83,60 @@ function commandLine(): Argv {
       (y) =>
         y
           .positional('result', { type: 'string', demandOption: true, describe: 'a result.json' })
-          .options({ format: { type: 'string', choices: ['md', 'junit', 'json'], default: 'md' } }),
+          .options({ format: { type: 'string', choices: ['md', 'summary', 'junit', 'json'], default: 'md', describe: 'md: the full report; summary: its first screen, under 20,000 characters (a comment, a step summary)' } }),
       async (argv) => {
         process.exitCode = await (await load.report())(argv);
       },
     )
+    .command(
+      'comment <result>',
+      'post the summary of a result as one pull-request comment, updated in place (GITHUB_TOKEN from the environment)',
+      (y) =>
+        y.positional('result', { type: 'string', demandOption: true, describe: 'a result.json' }).options({
+          pr: { type: 'number', requiresArg: true, describe: 'pull request number (default: the pull_request event in GITHUB_EVENT_PATH)' },
+          repo: { type: 'string', requiresArg: true, describe: 'OWNER/NAME (default: $GITHUB_REPOSITORY)' },
+          'report-url': { type: 'string', requiresArg: true, describe: 'link to the full report (the run\'s artifact)' },
+          'head-sha': { type: 'string', requiresArg: true, describe: 'refuse unless the pull request is at this commit (commenting a fork\'s run from workflow_run)' },
+        }),
+      async (argv) => {
+        process.exitCode = await (await load.comment())(argv);
+      },
+    );
+}
+
+function commandLine(): Argv {
+  return withResultCommands(yargs(hideBin(process.argv))
+    .updateStrings(USAGE_STRINGS as Record<string, string>)
+    .scriptName('querygate')
+    .usage('$0 <command> [options]\n\nBenchmark and regression gates for the artifact list endpoint, on SQLite and Postgres.')
+    .command('run', 'measure the scenarios and judge the gates (the CI job)', (y) => y.options(runOptions).check(check), async (argv) => {
+      process.exitCode = await (await load.run())(argv);
+    })
+    .command('seed', 'seed or reuse a fixture database and print its checksum', (y) => y.options(seedOptions).check(check), async (argv) => {
+      process.exitCode = await (await load.seed())(argv);
+    })
+    .command('serve', 'serve the endpoint over HTTP on 127.0.0.1', (y) => y.options(serveOptions).check(check), async (argv) => {
+      process.exitCode = await (await load.serve())({ ...argv, 'log-level': (argv as { 'log-level'?: string })['log-level'] ?? 'warn' });
+    })
+    .command(
+      'compare [before] [after]',
+      'compare two result files, or --base REF\'s result note with a result; exit 1 on a regression',
+      (y) =>
+        y
+          .positional('before', { type: 'string', describe: 'result.json of the base (e.g. main); with --base: the after side' })
+          .positional('after', { type: 'string', describe: 'result.json of the change' })
+          .options(compareOptions)
+          .check((argv) => checkCompare(argv)),
+      async (argv) => {
+        if (argv.base !== undefined) process.exitCode = await (await load.compareBase())({ ...argv, base: argv.base });
+        else process.exitCode = await (await load.compare())({ ...argv, before: argv.before ?? '', after: argv.after ?? '' });
+      },
+    ))
     .options({
       verbose: { type: 'boolean', default: false, describe: 'show stack traces' },
       'log-level': { type: 'string', choices: ['debug', 'info', 'warn', 'error', 'silent'], default: 'warn', describe: 'log level of the served endpoint' },
     })
-    .demandCommand(1, 'name a command: run, seed, serve, compare, report, merge or history')
+    .demandCommand(1, 'name a command: run, seed, serve, compare, report, comment, merge or history')
     .strict()
     .recommendCommands()
     .help()

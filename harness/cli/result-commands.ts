@@ -1,5 +1,6 @@
 import { renderComparisonMarkdown } from '../../reports/comparison-markdown.js';
 import { renderJunit } from '../../reports/junit-report.js';
+import { renderSummary } from '../../reports/summary-report.js';
 import { renderMarkdown } from '../../reports/markdown-report.js';
 import { readResultFile } from '../core/read-result-file.js';
 import { UsageError } from '../core/errors.js';
@@ -74,16 +75,17 @@ export interface ReportOutput extends JudgedOutput {
 }
 
 /** `report` without the printing. Never trusts the stored verdict: the result is judged again, then rendered. Throws ResultFileError. */
-export async function renderStoredResult(path: string, format: 'markdown' | 'junit' | 'json' = 'markdown'): Promise<ReportOutput> {
+export async function renderStoredResult(path: string, format: 'markdown' | 'summary' | 'junit' | 'json' = 'markdown'): Promise<ReportOutput> {
   const { result, verdict, stored } = rejudge(await readResultFile(path));
-  const text = format === 'json' ? `${JSON.stringify(result, null, 1)}\n` : format === 'junit' ? renderJunit(result) : renderMarkdown(result);
+  const text = format === 'json' ? `${JSON.stringify(result, null, 1)}\n` : format === 'junit' ? renderJunit(result) : format === 'summary' ? renderSummary(result) : renderMarkdown(result);
   const disagreement = stored === result.verdict ? null : `the file's stored verdict is ${stored}, but its measurements judged again give ${verdict.outcome}`;
   return { text, verdict, exitCode: exitCodeOf(verdict), disagreement };
 }
 
 /** `querygate report`: renders a saved result again; the exit code is the verdict of its measurements judged again. */
 export async function reportCommand(args: ReportArgs): Promise<number> {
-  const output = await renderStoredResult(args.result, args.format === 'junit' ? 'junit' : args.format === 'json' ? 'json' : 'markdown');
+  const format = args.format === 'junit' || args.format === 'json' || args.format === 'summary' ? args.format : 'markdown';
+  const output = await renderStoredResult(args.result, format);
   if (output.disagreement !== null) process.stderr.write(`querygate: warning: ${args.result}: ${output.disagreement}\n`);
   return emit(output, `report ${args.result}`, undefined);
 }

@@ -1,5 +1,5 @@
 /** The commands of the CLI, in the order help lists them. */
-export const COMMANDS = ['run', 'seed', 'serve', 'compare', 'report', 'merge', 'history'] as const;
+export const COMMANDS = ['run', 'seed', 'serve', 'compare', 'report', 'comment', 'merge', 'history'] as const;
 
 /**
  * yargs' own messages, asked for as data: its English templates are replaced (updateStrings) by

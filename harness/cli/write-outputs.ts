@@ -3,6 +3,7 @@ import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSy
 import { basename, dirname, join, resolve } from 'node:path';
 import { renderJunit } from '../../reports/junit-report.js';
 import { renderMarkdown } from '../../reports/markdown-report.js';
+import { renderSummary } from '../../reports/summary-report.js';
 import { EnvironmentError } from '../core/errors.js';
 import { git } from '../system/git.js';
 import { attachResultNoteToHead } from '../git/result-notes.js';
@@ -114,7 +115,8 @@ export async function writeRunOutputs(result: RunResult, dir: string, options: {
   const summary = process.env.GITHUB_STEP_SUMMARY;
   if (summary !== undefined && summary !== '') {
     try {
-      appendFileSync(summary, `${markdown}\n`);
+      // The summary form: a step summary is read on one screen; the full report is report.md in the artifact.
+      appendFileSync(summary, `${renderSummary(result, { fullReport: '`report.md` in the `querygate-reports` artifact' })}\n`);
     } catch (error) {
       throw new EnvironmentError(`cannot append to GITHUB_STEP_SUMMARY (${summary}): ${(error as { code?: string }).code ?? String(error)}`);
     }
