@@ -1,4 +1,5 @@
 import { formatMs } from '../harness/core/format.js';
+import { xyChart } from './mermaid-chart.js';
 import type { HistoryReport, HistorySeries, HistoryStep } from '../harness/judge/history.js';
 
 const short = (sha: string) => sha.slice(0, 8);
@@ -37,14 +38,15 @@ function renderSeries(series: HistorySeries, steps: readonly HistoryStep[]): str
       ? 'Latency steps searched in the ratio to the harness\'s drift probe of the same run (the machine\'s drift divided out); levels shown in ms.'
       : 'Latency steps searched in the figures as measured (not every commit has the drift probe beside it).',
     '',
-    '```mermaid',
-    'xychart-beta',
-    `  title "${series.scenario} on ${series.dialect}: p50 and p95 (ms) per commit, oldest first"`,
-    `  x-axis [${series.points.map((p) => `"${short(p.commit)}"`).join(', ')}]`,
-    '  y-axis "ms"',
-    `  line [${series.points.map((p) => round(p.p50)).join(', ')}]`,
-    `  line [${series.points.map((p) => round(p.p95)).join(', ')}]`,
-    '```',
+    xyChart({
+      title: `${series.scenario} on ${series.dialect}: p50 and p95 (ms) per commit, oldest first`,
+      xAxis: series.points.map((p) => short(p.commit)),
+      yAxis: '"ms"',
+      series: [
+        { name: 'p50', kind: 'line', values: series.points.map((p) => String(round(p.p50))) },
+        { name: 'p95', kind: 'line', values: series.points.map((p) => String(round(p.p95))) },
+      ],
+    }),
     '',
     '| commit | date | p50 ms | p95 ms | queries | step |',
     '| --- | --- | ---: | ---: | ---: | --- |',

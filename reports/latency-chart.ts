@@ -1,27 +1,27 @@
-import type { Dialect, ScenarioResult } from '../harness/core/result.js';
+import { PROBE_IMPL, type Dialect, type ScenarioResult } from '../harness/core/result.js';
 import { formatMs } from '../harness/core/format.js';
+import { xyChart } from './mermaid-chart.js';
 
 /**
  * A mermaid `xychart-beta` bar chart of p50 and p95 per implementation and scenario on one
  * database (GitHub renders it), or null when nothing completed there. Mermaid draws bar series
- * on top of each other, so p95 comes first and the shorter p50 bar stays visible in front.
+ * on top of each other, so p95 comes first and the shorter p50 bar stays visible in front. The
+ * harness's drift probe is not code under test: it is left out (the environment section has it).
  */
 export function latencyChart(results: readonly ScenarioResult[], dialect: Dialect): string | null {
-  const shown = results.filter((r) => r.dialect === dialect && r.state === 'completed');
+  const shown = results.filter((r) => r.dialect === dialect && r.state === 'completed' && r.impl !== PROBE_IMPL);
   if (shown.length === 0) return null;
-  const label = (r: ScenarioResult): string => JSON.stringify(`${r.impl} ${r.scenario}`.replace(/["\\[\],]/g, ' '));
-  const values = (pick: (r: ScenarioResult) => number): string => shown.map((r) => formatMs(pick(r))).join(', ');
+  const values = (pick: (r: ScenarioResult) => number): string[] => shown.map((r) => formatMs(pick(r)));
   const top = niceCeiling(Math.max(...shown.map((r) => r.latencyMs.p95)));
-  return [
-    '```mermaid',
-    'xychart-beta',
-    `    title "${dialect}: p95 (back) and p50 (front) latency, ms"`,
-    `    x-axis [${shown.map(label).join(', ')}]`,
-    `    y-axis "ms" 0 --> ${top}`,
-    `    bar [${values((r) => r.latencyMs.p95)}]`,
-    `    bar [${values((r) => r.latencyMs.p50)}]`,
-    '```',
-  ].join('\n');
+  return xyChart({
+    title: `${dialect}: p95 (back) and p50 (front) latency, ms`,
+    xAxis: shown.map((r) => `${r.impl} ${r.scenario}`),
+    yAxis: `"ms" 0 --> ${top}`,
+    series: [
+      { name: 'p95', kind: 'bar', values: values((r) => r.latencyMs.p95) },
+      { name: 'p50', kind: 'bar', values: values((r) => r.latencyMs.p50) },
+    ],
+  });
 }
 
 /** The smallest 1, 2 or 5 times a power of ten at or above the value. */

@@ -104,11 +104,17 @@ function resultTable(run: RunResult, group: ResultGroup): string {
       ? formatCount(r.queries.perRequest)
       : `${formatCount(r.queries.perRequest)} (min ${formatCount(r.queries.perRequestMin)})`;
     const row = [name, String(r.samples), formatMs(p50), p95Cell(p95, p95Ci, r), formatMs(p99), queries, formatCount(r.rowsPerRequest)];
-    if (floor !== undefined) row.push(r === floor ? '-' : formatRatio(p50 / floor.latencyMs.p50));
+    if (floor !== undefined) row.push(r === floor || floor.samples < MIN_FLOOR_SAMPLES ? '-' : formatRatio(p50 / floor.latencyMs.p50));
     return row;
   });
-  return markdownTable(header, rows, align);
+  const table = markdownTable(header, rows, align);
+  return floor !== undefined && floor.samples < MIN_FLOOR_SAMPLES
+    ? `${table}\n\nNo ratio to ${floorImpl}: it has n = ${floor.samples}, too few for its p50 to divide by (at least ${MIN_FLOOR_SAMPLES}).`
+    : table;
 }
+
+/** The samples the floor needs before a p50 is divided by its p50 (a ratio to a noisy reference reads as a finding). */
+const MIN_FLOOR_SAMPLES = 20;
 
 /**
  * p95 with the interval its gate reads (from the raw samples), else the result's stored one, else
@@ -138,8 +144,10 @@ function resultNotes(r: ScenarioResult): string[] {
   }
   if (r.uninstrumentedP50Ms !== undefined && r.state === 'completed') {
     const overhead = r.uninstrumentedP50Ms > 0 ? (r.latencyMs.p50 / r.uninstrumentedP50Ms - 1) * 100 : 0;
+    // Two p50s of one run, no interval: a negative difference is noise, never a negative cost.
+    const said = overhead > 0 ? `overhead ${overhead.toFixed(1)}%, without an interval` : 'no overhead measurable in this run: the bare copy was not faster';
     notes.push(
-      `- ${inlineCode(r.impl)}: p50 without instrumentation ${formatMs(r.uninstrumentedP50Ms)} ms (instrumented ${formatMs(r.latencyMs.p50)} ms: overhead ${overhead.toFixed(1)}%).`,
+      `- ${inlineCode(r.impl)}: p50 without instrumentation ${formatMs(r.uninstrumentedP50Ms)} ms, instrumented ${formatMs(r.latencyMs.p50)} ms (${said}; \`npm run bench:overhead\` measures it paired).`,
     );
   }
   if (r.aaRatio !== undefined && r.state === 'completed') {

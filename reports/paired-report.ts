@@ -1,4 +1,5 @@
 import { pairRounds } from '../harness/stats/paired-statistics.js';
+import { clipToBulk, xyChart } from './mermaid-chart.js';
 import { p95EstimateOf } from '../harness/judge/gates.js';
 import type { PairedComparison, RunResult, ScenarioResult } from '../harness/core/result.js';
 import { percentile, sortSamples } from '../harness/stats/statistics.js';
@@ -116,34 +117,34 @@ function distributionChart(pair: PairedComparison, subject: ScenarioResult, refe
   const s = quantiles(subject);
   const r = quantiles(reference);
   const all = [...s, ...r];
-  return [
-    '```mermaid',
-    'xychart-beta',
-    `    title ${label(`${pair.scenario} ${pair.dialect}: latency (ms) by percentile; line 1 ${pair.subject}; line 2 ${pair.reference}`)}`,
-    `    x-axis [${chartPercentiles.map((p) => label(`p${p}`)).join(', ')}]`,
-    `    y-axis "ms" ${niceFloor(Math.min(...all))} --> ${niceCeiling(Math.max(...all))}`,
-    `    line [${s.map(formatMs).join(', ')}]`,
-    `    line [${r.map(formatMs).join(', ')}]`,
-    '```',
-  ].join('\n');
+  return xyChart({
+    title: `${pair.scenario} ${pair.dialect}: latency (ms) by percentile`,
+    xAxis: chartPercentiles.map((p) => `p${p}`),
+    yAxis: `"ms" ${niceFloor(Math.min(...all))} --> ${niceCeiling(Math.max(...all))}`,
+    series: [
+      { name: pair.subject, kind: 'line', values: s.map(formatMs) },
+      { name: pair.reference, kind: 'line', values: r.map(formatMs) },
+    ],
+  });
 }
 
 function roundsChart(pair: PairedComparison, ratios: readonly number[]): string {
   const shown = ratios.length <= maxChartedRounds ? ratios : blockMedians(ratios, maxChartedRounds);
   const limit = 1 + pair.minEffect;
-  const all = [...shown, 1, limit];
-  const note = shown.length === ratios.length ? '' : ` (medians of blocks of ${Math.ceil(ratios.length / maxChartedRounds)} rounds)`;
-  return [
-    '```mermaid',
-    'xychart-beta',
-    `    title ${label(`per-round ratio ${pair.subject} / ${pair.reference}${note}; line 2 at 1.00x; line 3 at ${formatRatio(limit)}`)}`,
-    `    x-axis "round" 1 --> ${ratios.length}`,
-    `    y-axis "ratio" ${niceFloor(Math.min(...all), 0.01)} --> ${niceCeiling(Math.max(...all), 0.01)}`,
-    `    line [${shown.map((v) => v.toFixed(3)).join(', ')}]`,
-    `    line [${shown.map(() => '1').join(', ')}]`,
-    `    line [${shown.map(() => limit.toFixed(3)).join(', ')}]`,
-    '```',
-  ].join('\n');
+  // Scaled to the bulk of the rounds, not to one outlier: the 1.00x and the limit lines stay apart.
+  const { low, high, clipped, outside } = clipToBulk(shown, [1, limit]);
+  const blocks = shown.length === ratios.length ? '' : ` (medians of blocks of ${Math.ceil(ratios.length / maxChartedRounds)} rounds)`;
+  return xyChart({
+    title: `per-round ratio ${pair.subject} / ${pair.reference}${blocks}`,
+    xAxis: `"round" 1 --> ${ratios.length}`,
+    yAxis: `"ratio" ${niceFloor(low, 0.01)} --> ${niceCeiling(high, 0.01)}`,
+    series: [
+      { name: 'per-round ratio', kind: 'line', values: clipped.map((v) => v.toFixed(3)) },
+      { name: '1.00x', kind: 'line', values: shown.map(() => '1') },
+      { name: `the limit ${formatRatio(limit)}`, kind: 'line', values: shown.map(() => limit.toFixed(3)) },
+    ],
+    note: outside === 0 ? undefined : `${outside} of ${shown.length} points lie outside ${formatRatio(low)} to ${formatRatio(high)} and are drawn at the edge.`,
+  });
 }
 
 /** The pair's round ratios as stored, else recomputed from both sides' samples and rounds. */
@@ -173,10 +174,6 @@ function blockMedians(values: readonly number[], blocks: number): number[] {
   const out: number[] = [];
   for (let i = 0; i < values.length; i += size) out.push(percentile(sortSamples(values.slice(i, i + size)), 50));
   return out;
-}
-
-function label(text: string): string {
-  return JSON.stringify(text.replace(/["\\[\],]/g, ' '));
 }
 
 function formatPercent(fraction: number): string {

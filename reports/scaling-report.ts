@@ -1,6 +1,7 @@
 import type { ScalingFit, ScalingPoint, ScalingResult } from '../harness/core/result.js';
 import { formatMs } from '../harness/core/format.js';
 import { markdownTable } from './markdown.js';
+import { xyChart } from './mermaid-chart.js';
 
 const line = (fit: ScalingFit): string => {
   const q = fit.queriesVsPageSize;
@@ -13,22 +14,36 @@ const line = (fit: ScalingFit): string => {
   return `\`${fit.impl}\` on ${fit.dialect}: ${queries}; p50 ${l.slope >= 0 ? '+' : ''}${l.slope.toFixed(3)} ms per 1k touched memberships (R² ${l.r2.toFixed(2)}); page 50 p50 ${formatMs(fit.p50SmallestMs)} -> ${formatMs(fit.p50LargestMs)} ms smallest to largest fixture (${growth.toFixed(1)}x)`;
 };
 
-/** A line chart per database: p50 at page 50 against fixture size, one line per implementation. */
+/** Points across the x range drawn for each line: the measured sizes joined by straight lines, on a true scale. */
+const CHART_STEPS = 40;
+
+/**
+ * A line chart per database: p50 at page 50 against the fixture's artifacts on a true scale (xychart
+ * spaces points evenly, so each line is sampled at even steps of size between the measured ones).
+ */
 function chart(points: readonly ScalingPoint[], dialect: string): string | null {
-  const mine = points.filter((p) => p.dialect === dialect && p.limit === 50);
+  const mine = points.filter((p) => p.dialect === dialect && p.limit === 50).sort((a, b) => a.artifacts - b.artifacts);
   if (mine.length === 0) return null;
-  const profiles = [...new Set(mine.sort((a, b) => a.artifacts - b.artifacts).map((p) => p.profile))];
   const impls = [...new Set(mine.map((p) => p.impl))];
+  const sizes = [...new Set(mine.map((p) => p.artifacts))];
+  const [first, last] = [sizes[0] as number, sizes[sizes.length - 1] as number];
+  const xs = Array.from({ length: CHART_STEPS + 1 }, (_, i) => first + ((last - first) * i) / CHART_STEPS);
   const top = Math.max(...mine.map((p) => p.p50)) * 1.1;
-  return [
-    '```mermaid',
-    'xychart-beta',
-    `    title "${dialect}: p50 ms of a 50-artifact page by fixture size (lines: ${impls.join(', ')})"`,
-    `    x-axis [${profiles.map((p) => JSON.stringify(p)).join(', ')}]`,
-    `    y-axis "p50 ms" 0 --> ${Math.ceil(top)}`,
-    ...impls.map((impl) => `    line [${profiles.map((profile) => formatMs(mine.find((p) => p.impl === impl && p.profile === profile)?.p50 ?? 0)).join(', ')}]`),
-    '```',
-  ].join('\n');
+  return xyChart({
+    title: `${dialect}: p50 ms of a 50-artifact page by fixture size (artifacts)`,
+    xAxis: `"artifacts" ${first} --> ${last}`,
+    yAxis: `"p50 ms" 0 --> ${Math.ceil(top)}`,
+    series: impls.map((impl) => ({ name: impl, kind: 'line' as const, values: xs.map((x) => formatMs(interpolate(mine.filter((p) => p.impl === impl), x))) })),
+    note: `Measured at ${sizes.map((n) => n.toLocaleString('en-US')).join(', ')} artifacts (${mine.length} points, n per point in the table below); straight lines between them.`,
+  });
+}
+
+/** p50 at `x` artifacts, linear between the measured sizes around it. */
+function interpolate(points: readonly ScalingPoint[], x: number): number {
+  const after = points.findIndex((p) => p.artifacts >= x);
+  if (after <= 0) return (points[Math.max(after, 0)] ?? points[points.length - 1])?.p50 ?? 0;
+  const [a, b] = [points[after - 1] as ScalingPoint, points[after] as ScalingPoint];
+  return b.artifacts === a.artifacts ? b.p50 : a.p50 + ((b.p50 - a.p50) * (x - a.artifacts)) / (b.artifacts - a.artifacts);
 }
 
 /** The whole sweep: fitted growth, a chart per database, every point. */

@@ -70,7 +70,7 @@ describe('querygate history in a repository', () => {
 
     const md = cli(['history', 'HEAD~10..HEAD']);
     expect(md.status, md.stderr).toBe(0);
-    expect(md.stdout).toMatch(/```mermaid\nxychart-beta/);
+    expect(md.stdout).toMatch(/```mermaid\n%%\{init: .*plotColorPalette.*\n(?:.*\n)*?```\n\nLegend: blue: p50; orange: p95\./);
     expect(md.stdout).toMatch(new RegExp(`\\| ${shas[16]?.slice(0, 8)} \\| .* \\| 6 \\| queries \\+20\\.0% \\|`));
     expect(md.stdout.match(/^\| [0-9a-f]{8} \| 2026/gm)).toHaveLength(10 + 1); // 10 series lines + 1 step line
 

@@ -153,10 +153,13 @@ describe('renderMarkdown', () => {
 
   it('draws one mermaid bar chart per database with a value per label', () => {
     const text = renderMarkdown(sampleResult());
-    const charts = [...text.matchAll(/```mermaid\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    const charts = [...text.matchAll(/```mermaid\n([\s\S]*?)```\n\nLegend: (.*)/g)].map((m) => [m[1]!, m[2]!] as const);
     expect(charts).toHaveLength(2);
-    for (const chart of charts) {
-      expect(chart.startsWith('xychart-beta\n')).toBe(true);
+    for (const [chart, legend] of charts) {
+      // Two series in two colours a reader tells apart, named in the legend; no drift probe among the code under test.
+      expect(chart).toMatch(/^%%\{init: \{"themeVariables": \{"xyChart": \{"plotColorPalette": "#1f77b4, #ff7f0e"\}\}\}\}%%\nxychart-beta\n/);
+      expect(legend).toBe('blue: p95; orange: p50.');
+      expect(chart).not.toContain('probe');
       const labels = JSON.parse(/x-axis (\[.*\])/.exec(chart)![1]!) as string[];
       const bars = [...chart.matchAll(/bar \[(.*)\]/g)].map((m) => m[1]!.split(', ').map(Number));
       expect(bars).toHaveLength(2);
@@ -167,6 +170,22 @@ describe('renderMarkdown', () => {
         expect(Math.max(...bar)).toBeLessThanOrEqual(top);
       }
     }
+  });
+
+  it('divides by the floor only when it has enough samples, and never calls a negative difference a cost', () => {
+    const result = sampleResult();
+    const floor = result.results.find((r) => r.impl === 'floor' && r.scenario === 'list-50' && r.dialect === 'sqlite')!;
+    floor.samples = 10;
+    const fixed = result.results.find((r) => r.impl === 'fixed' && r.scenario === 'list-50' && r.dialect === 'sqlite')!;
+    fixed.uninstrumentedP50Ms = fixed.latencyMs.p50 * 1.1;
+    const text = renderMarkdown(result);
+    const table = tableAfter(text, '### list-50 on sqlite');
+    expect(table.slice(2).map((row) => row[7])).toEqual(['-', '-', '-']);
+    expect(text).toContain('No ratio to floor: it has n = 10, too few for its p50 to divide by (at least 20).');
+    expect(text).toContain('no overhead measurable in this run: the bare copy was not faster');
+    expect(text).not.toMatch(/overhead -\d/);
+    fixed.uninstrumentedP50Ms = fixed.latencyMs.p50 / 1.05;
+    expect(renderMarkdown(result)).toContain('overhead 5.0%, without an interval');
   });
 
   it('is stable: no timestamps but the start of the run', () => {

@@ -103,8 +103,22 @@ describe('pairedSection', () => {
     expect(lines[0]![9]!).toBeGreaterThan(lines[1]![9]!);
     expect(rounds).toContain('x-axis "round" 1 --> 30');
     expect([...rounds.matchAll(/line \[(.*)\]/g)].map((m) => m[1]!.split(', ').length)).toEqual([30, 30, 30]);
+    expect(text).toContain('Legend: blue: fixed; orange: fixed@main.');
+    expect(text).toContain('Legend: blue: per-round ratio; orange: 1.00x; green: the limit 1.02x.');
     expect(text).toMatch(/\| fixed\s+\| 240 \|\s+30 \|/);
     expect(text).toMatch(/\| fixed@main\s+\| 240 \|\s+30 \|/);
+  });
+
+  it('scales the per-round chart to the bulk of the rounds and says which outliers it drew at the edge', () => {
+    const run = againstRun(60, 8, 0.05);
+    const pair = run.pairs![0]!;
+    pair.roundRatios = pair.roundRatios.map((r, i) => (i === 7 ? 20 : i === 9 ? 0.01 : r));
+    const text = pairedSection(run);
+    const rounds = [...text.matchAll(/```mermaid\n([\s\S]*?)```/g)].map((m) => m[1]!)[1]!;
+    const [, low, high] = /y-axis "ratio" ([\d.]+) --> ([\d.]+)/.exec(rounds)!.map(Number) as [number, number, number];
+    expect(high).toBeLessThan(2);
+    expect(low).toBeGreaterThan(0.5);
+    expect(text).toMatch(/2 of 60 points lie outside .* and are drawn at the edge\./);
   });
 
   it('says when n is too small for a p95 interval, and when raw samples are missing', () => {
