@@ -2,18 +2,21 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { workflowSteps, type WorkflowStep } from './support/workflow-steps.js';
+import { COMMENT_MARKER } from '../harness/cli/comment-command.js';
+import { readResultFile } from '../harness/core/read-result-file.js';
+import { renderSummary } from '../reports/summary-report.js';
+import { conditionHolds, readWorkflow, workflowEvents, type ExpressionContext, type WorkflowJob } from './support/workflow-steps.js';
 
 /**
  * The README is a guide of at most 250 lines whose links resolve and whose claims about the CI
- * workflow hold against .github/workflows/querygate.yml; every table in docs/ says which command
+ * workflows hold against .github/workflows/; every table in docs/ says which command
  * reproduces it and when it was measured. What the README claims is read from the README, and the
  * workflow from its file, so either may change as long as they agree.
  */
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const README = join(ROOT, 'README.md');
 const DOCS = join(ROOT, 'docs');
-const WORKFLOW = join(ROOT, '.github', 'workflows', 'querygate.yml');
+const WORKFLOWS = join(ROOT, '.github', 'workflows');
 const MAX_README_LINES = 250;
 
 const read = (path: string) => readFileSync(path, 'utf8');
@@ -105,47 +108,33 @@ function readmeSection(heading: string): string {
 
 const codeSpans = (text: string): string[] => [...text.matchAll(/`([^`]+)`/g)].map((m) => (m[1] as string).replace(/\s+/g, ' ').trim());
 /** Code spans that are shell commands a workflow step would run. */
-const shellSpans = (text: string): string[] => codeSpans(text).filter((span) => /^(?:(?:git|npm|npx|node|bash)\b|base=)/.test(span));
+const shellSpans = (text: string): string[] => codeSpans(text).filter((span) => /^(?:(?:git|npm|npx|node|bash|printf)\b|base=)/.test(span));
 const squash = (text: string) => text.replace(/\s+/g, ' ').trim();
 
-/** The lines of the workflow's top-level block `key:` (e.g. permissions), as trimmed `k: v` entries. */
-function topLevelBlock(yaml: string, key: string): string[] | null {
-  const lines = yaml.split('\n');
-  const start = lines.findIndex((line) => new RegExp(`^${key}:\\s*(#.*)?$`).test(line));
-  if (start < 0) return null;
-  const entries: string[] = [];
-  for (const line of lines.slice(start + 1)) {
-    if (line.trim() === '' || line.trim().startsWith('#')) continue;
-    if (!/^\s/.test(line)) break;
-    entries.push(line.trim());
+/** GitHub's permission scopes: the `key: value` code spans of the README that are permissions. */
+const PERMISSION_SCOPES = new Set(['actions', 'attestations', 'checks', 'contents', 'deployments', 'discussions', 'id-token', 'issues', 'models', 'packages', 'pages', 'pull-requests', 'repository-projects', 'security-events', 'statuses']);
+const permissionSpans = (text: string): string[] => codeSpans(text).filter((span) => PERMISSION_SCOPES.has(span.split(':')[0] as string) && /^[\w-]+: [\w-]+$/.test(span));
+
+/** Whether `run` holds a command the README quotes; `…` in the quote stands for any text. */
+function describes(run: string, command: string): boolean {
+  const script = squash(run);
+  let at = 0;
+  for (const part of command.split('…').map((p) => p.trim()).filter((p) => p !== '')) {
+    const found = script.indexOf(part, at);
+    if (found < 0) return false;
+    at = found + part.length;
   }
-  return entries;
+  return true;
 }
 
-/** The raw text of each step of the workflow, for what `workflowSteps` does not read (`with:`). */
-function stepBlocks(yaml: string): string[] {
-  const lines = yaml.split('\n');
-  const start = lines.findIndex((line) => /^\s*steps:\s*$/.test(line));
-  const blocks: string[] = [];
-  let indent = -1;
-  for (const line of lines.slice(start + 1)) {
-    const item = /^(\s*)- /.exec(line);
-    if (item !== null && (indent < 0 || (item[1] as string).length === indent)) {
-      indent = (item[1] as string).length;
-      blocks.push(line);
-    } else if (blocks.length > 0) {
-      blocks[blocks.length - 1] += `\n${line}`;
-    }
-  }
-  return blocks;
-}
-
-/** Whether a step runs on an event, read as the workflow writes its conditions. */
-function runsOn(step: WorkflowStep, event: string): boolean {
-  if (step.if === undefined || step.if === 'always()') return true;
-  const match = /^github\.event_name == '(\w+)'$/.exec(step.if);
-  if (match === null) throw new Error(`this test does not understand the workflow's if: ${step.if}`);
-  return match[1] === event;
+/** The contexts of an event as far as the workflows' conditions read them: a pull request from this repository or a fork. */
+function eventContext(event: 'pull_request' | 'push', options: { fromFork?: boolean; failed?: boolean; resultExists?: boolean; actor?: string } = {}): ExpressionContext {
+  const pullRequest = { number: 7, head: { sha: 'a'.repeat(40), repo: { full_name: options.fromFork === true ? 'someone/fork' : 'acme/shop' } } };
+  return {
+    contexts: { github: { event_name: event, repository: 'acme/shop', actor: options.actor ?? 'octocat', event: event === 'pull_request' ? { pull_request: pullRequest } : {} } },
+    exists: () => options.resultExists ?? true,
+    failed: options.failed ?? false,
+  };
 }
 
 describe('the README is a short guide whose links resolve', () => {
@@ -216,47 +205,59 @@ describe('every table in docs/ names the command that reproduces it and when it 
   }
 });
 
-describe("the README's claims about the CI workflow hold against the workflow file", () => {
-  const yaml = read(WORKFLOW);
-  const steps = workflowSteps(yaml);
-  const section = readmeSection('Gating a pull request');
+describe("the README's claims about the CI workflows hold against the workflow files", () => {
+  const workflow = readWorkflow(read(join(WORKFLOWS, 'querygate.yml')));
+  const forkComment = readWorkflow(read(join(WORKFLOWS, 'querygate-comment.yml')));
+  const yamlLines = ['querygate.yml', 'querygate-comment.yml'].flatMap((file) => read(join(WORKFLOWS, file)).split('\n')).map((line) => squash(line.replace(/^\s*- /, '')));
+  /** The section as prose: a fenced block's `#` and backticks are not claims. */
+  const sectionText = readmeSection('Gating a pull request');
+  const section = proseLines(sectionText).join('\n');
+  const jobsOn = (event: 'pull_request' | 'push'): WorkflowJob[] => workflow.jobs.filter((job) => conditionHolds(job.if, eventContext(event)));
+  const commentStep = () => workflow.jobs.flatMap((job) => job.steps).find((step) => step.run?.includes('querygate comment') === true);
 
-  it('links the workflow file', () => {
+  it('links the workflow files', () => {
     expect(section).toContain('](.github/workflows/querygate.yml)');
+    expect(section).toContain('](.github/workflows/querygate-comment.yml)');
   });
 
-  it('runs on the events the README names', () => {
-    const on = topLevelBlock(yaml, 'on');
-    expect(on, 'the workflow has no top-level on:').not.toBeNull();
-    if (/runs on pull\s+requests/.test(section)) expect(on).toContain('pull_request:');
+  it('runs on the events the README names, one job per event', () => {
+    const events = workflowEvents(workflow);
+    if (/runs on pull\s+requests/.test(section)) expect(events).toContain('pull_request');
     const branch = /pushes\s+to\s+`([^`]+)`/.exec(section)?.[1];
     if (branch !== undefined) {
-      expect(on).toContain('push:');
-      const branches = on!.find((line) => line.startsWith('branches:')) ?? '';
-      expect(branches.replace(/^branches:\s*\[?|\]$/g, '').split(',').map((b) => b.trim().replace(/^['"]|['"]$/g, ''))).toContain(branch);
+      expect(events).toContain('push');
+      const push = (workflow.on as Record<string, Record<string, string>>)['push'];
+      const branches = (push?.['branches'] ?? '').replace(/^\[|\]$/g, '').split(',').map((b) => b.trim().replace(/^['"]|['"]$/g, ''));
+      expect(branches).toContain(branch);
     }
+    expect(jobsOn('pull_request').map((job) => job.id)).toEqual(['pull-request']);
+    expect(jobsOn('push').map((job) => job.id)).toEqual(['main']);
   });
 
-  it('has exactly the permissions the README names', () => {
-    const sentence = /[^.]*\bpermissions\b[^.]*\./.exec(section)?.[0];
-    expect(sentence, 'the README names no permissions').toBeDefined();
-    const claimed = codeSpans(sentence!).filter((span) => /^[\w-]+: [\w-]+$/.test(span));
-    expect((topLevelBlock(yaml, 'permissions') ?? []).sort()).toEqual(claimed.sort());
+  it('grants by default what the README names, and each job exactly the permissions the README gives it', () => {
+    const byDefault = /by default \(`permissions: ([^`]+)`\)/.exec(section)?.[1];
+    expect(byDefault, 'the README says nothing of the default permissions').toBeDefined();
+    expect(workflow.permissions).toBe(byDefault);
+    for (const { job, file } of [...workflow.jobs.map((job) => ({ job, file: 'querygate.yml' })), ...forkComment.jobs.map((job) => ({ job, file: 'querygate-comment.yml' }))]) {
+      const clause = new RegExp(`the\\s+\`${job.id}\`\\s+job\\b[^.;]*`, 'i').exec(section)?.[0];
+      expect(clause, `the README does not name the ${job.id} job of ${file}`).toBeDefined();
+      const granted = typeof job.permissions === 'object' ? Object.entries(job.permissions).map(([scope, level]) => `${scope}: ${level}`) : [];
+      expect(granted.sort(), `${file}: ${job.id}`).toEqual(permissionSpans(clause!).sort());
+    }
   });
 
   it('holds every `key: value` setting the README quotes', () => {
     const settings = codeSpans(section).filter((span) => /^[\w.-]+: \S/.test(span));
     expect(settings.length).toBeGreaterThan(0);
-    const yamlLines = yaml.split('\n').map((line) => squash(line.replace(/^\s*- /, '')));
     for (const setting of settings) expect(yamlLines, `workflow line "${setting}"`).toContain(setting);
   });
 
-  /** The README's commands for an event: those every job runs, then the event's own list. */
+  /** The README's commands for an event: those both jobs run, then the event's own list. */
   function claimedCommands(event: 'pull_request' | 'push'): string[] {
-    const every = section.indexOf('Every job first runs');
+    const every = section.indexOf('Both jobs first run');
     const pr = section.search(/on a pull request:/i);
     const push = section.search(/On a push to `[^`]+`:/);
-    if (every < 0 || pr < 0 || push < 0) throw new Error('README: expected "Every job first runs", "on a pull request:" and "On a push to `main`:" in "Gating a pull request"');
+    if (every < 0 || pr < 0 || push < 0) throw new Error('README: expected "Both jobs first run", "on a pull request:" and "On a push to `main`:" in "Gating a pull request"');
     const listEnd = (from: number) => {
       const rest = section.slice(from);
       const end = /\n\n(?![\d\s-])/.exec(rest.slice(rest.indexOf('\n\n') + 2));
@@ -271,33 +272,83 @@ describe("the README's claims about the CI workflow hold against the workflow fi
     it(`on ${event}: runs the commands the README lists, in that order, and no step the README leaves out`, () => {
       const claimed = claimedCommands(event);
       expect(claimed.length).toBeGreaterThan(0);
-      const running = steps.filter((step) => step.run !== undefined && runsOn(step, event));
+      const running = jobsOn(event)
+        .flatMap((job) => job.steps)
+        .filter((step) => step.run !== undefined && conditionHolds(step.if, eventContext(event)));
       let at = 0;
       for (const command of claimed) {
-        const found = running.findIndex((step, i) => i >= at && squash(step.run as string).includes(command));
+        const found = running.findIndex((step, i) => i >= at && describes(step.run as string, command));
         expect(found, `README says the ${event} job runs \`${command}\`, after the commands before it; the workflow's steps: ${running.map((s) => s.name).join(', ')}`).toBeGreaterThanOrEqual(0);
         at = found;
       }
-      const undescribed = running.filter((step) => !claimed.some((command) => squash(step.run as string).includes(command))).map((step) => step.name);
+      const undescribed = running.filter((step) => !claimed.some((command) => describes(step.run as string, command))).map((step) => step.name);
       expect(undescribed, `workflow steps on ${event} the README does not describe`).toEqual([]);
     });
   }
 
+  it('comments when the README says: also after a failed run, for a pull request from this repository', () => {
+    const step = commentStep();
+    expect(step, 'the workflow has no step that runs querygate comment').toBeDefined();
+    expect(conditionHolds(step!.if, eventContext('pull_request'))).toBe(true);
+    expect(conditionHolds(step!.if, eventContext('pull_request', { resultExists: false })), 'a comment without a result').toBe(false);
+    if (/also after a failed run/.test(section)) expect(conditionHolds(step!.if, eventContext('pull_request', { failed: true }))).toBe(true);
+    if (/for a pull request from this repository/.test(section)) expect(conditionHolds(step!.if, eventContext('pull_request', { fromFork: true }))).toBe(false);
+    if (/not Dependabot's/.test(section)) expect(conditionHolds(step!.if, eventContext('pull_request', { actor: 'dependabot[bot]' }))).toBe(false);
+    expect(Object.keys(step!.env), 'the token in the comment step only').toContain('GITHUB_TOKEN');
+  });
+
+  it("shows the comment as querygate renders it: its marker, the verdict heading and the matrix's header", async () => {
+    const example = /```markdown\n([\s\S]*?)\n\s*```/.exec(sectionText)?.[1]?.split('\n').map((line) => line.trim());
+    expect(example, 'the README shows no comment in a ```markdown block').toBeDefined();
+    const rendered = `${COMMENT_MARKER}\n${renderSummary(await readResultFile(join(ROOT, 'test', 'fixtures', 'real-result-against.sqlite.json')))}`.split('\n');
+    expect(example![0]).toBe(COMMENT_MARKER);
+    const heading = example!.find((line) => line.startsWith('#'));
+    expect(heading?.replace(/(PASS|FAIL|NO VERDICT)$/, '')).toBe(rendered.find((line) => line.startsWith('#'))?.replace(/(PASS|FAIL|NO VERDICT)$/, ''));
+    const header = example!.find((line) => line.startsWith('| scenario'));
+    expect(header, 'the README shows no matrix header').toBeDefined();
+    expect(rendered.map(squash)).toContain(squash(header!));
+  });
+
+  it('serves forks as the README says: after the run, for forks only, from the default branch, for the head measured', () => {
+    expect(workflowEvents(forkComment)).toEqual(['workflow_run']);
+    expect(section).toContain('(`workflow_run`)');
+    const on = forkComment.on as Record<string, Record<string, string>>;
+    expect(on['workflow_run']?.['workflows']).toBe(`[${workflow.name}]`);
+    const [job] = forkComment.jobs;
+    const runOf = (event: string, headRepo: string) => ({ contexts: { github: { repository: 'acme/shop', event: { workflow_run: { event, head_repository: { full_name: headRepo } } } } } });
+    expect(conditionHolds(job?.if, runOf('pull_request', 'someone/fork'))).toBe(true);
+    expect(conditionHolds(job?.if, runOf('pull_request', 'acme/shop'))).toBe(false);
+    expect(conditionHolds(job?.if, runOf('push', 'someone/fork'))).toBe(false);
+    if (/checks out the default branch only/.test(section)) {
+      const checkout = job?.steps.find((step) => step.uses?.startsWith('actions/checkout@') === true);
+      expect(checkout?.with).not.toHaveProperty('ref');
+      expect(checkout?.with).not.toHaveProperty('repository');
+    }
+    const comment = job?.steps.find((step) => step.run?.includes('querygate comment') === true);
+    if (/digits only/.test(section)) expect(comment?.run).toMatch(/\[\[ ! "\$\{pr\}" =~ \^\[1-9\]\[0-9\]\{0,9\}\$ \]\]/);
+    if (/while that head is the commit measured/.test(section)) {
+      expect(comment?.run).toMatch(/--head-sha "\$\{HEAD_SHA\}"/);
+      expect(comment?.env['HEAD_SHA']).toBe('${{ github.event.workflow_run.head_sha }}');
+    }
+  });
+
   it('uploads the artifact the README names, also when the job failed', () => {
     const name = /`([^`]+)`\s+artifact/.exec(section)?.[1];
     expect(name, 'the README names no artifact').toBeDefined();
-    const upload = stepBlocks(yaml).find((block) => /uses:\s*actions\/upload-artifact@/.test(block));
-    expect(upload, 'the workflow uploads no artifact').toBeDefined();
-    expect(upload).toMatch(new RegExp(`\\bname:\\s*${name!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`, 'm'));
     const path = /`([^`]+)`\s+is uploaded/.exec(section)?.[1];
-    if (path !== undefined) expect(upload).toMatch(new RegExp(`\\bpath:\\s*${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`, 'm'));
-    if (/also when the job failed/.test(section)) expect(upload).toMatch(/^\s*if:\s*always\(\)\s*$/m);
+    for (const job of workflow.jobs) {
+      const upload = job.steps.find((step) => step.uses?.startsWith('actions/upload-artifact@') === true);
+      expect(upload, `job ${job.id} uploads no artifact`).toBeDefined();
+      expect(upload!.with['name']).toBe(name);
+      if (path !== undefined) expect(upload!.with['path']).toBe(path);
+      if (/also when the job failed/.test(section)) expect(upload!.if).toBe('always()');
+    }
   });
 
   it('fails the job when `querygate run` fails, as the README says', () => {
     expect(section).toMatch(/job fails when/);
-    expect(yaml).not.toMatch(/continue-on-error:\s*true/);
-    const runLines = steps.flatMap((step) => (step.run ?? '').split('\n')).filter((line) => /querygate run\b/.test(line));
+    expect(yamlLines.some((line) => /^continue-on-error: true/.test(line))).toBe(false);
+    const runLines = workflow.jobs.flatMap((job) => job.steps).flatMap((step) => (step.run ?? '').split('\n')).filter((line) => /querygate run\b/.test(line));
     expect(runLines.length).toBeGreaterThan(0);
     for (const line of runLines) expect(line, 'a querygate run whose failure is swallowed').not.toMatch(/\|\||;\s*true\b|set \+e/);
   });
