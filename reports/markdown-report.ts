@@ -161,6 +161,16 @@ function resultNotes(r: ScenarioResult): string[] {
 interface Speedup {
   value: number;
   ci: [number, number] | null;
+  /** Of the per-round ratios of a pair measured side by side, at this confidence; else of the two sides' percentiles. */
+  pairedConfidence?: number;
+}
+
+/** The p50 speedup from the baseline pair measured side by side in the same rounds (its 99% interval), when there is one. */
+function pairedSpeedup(run: RunResult, group: ResultGroup, underTest: string): Speedup | undefined {
+  const pair = (run.pairs ?? []).find(
+    (p) => p.kind === 'baseline' && p.scenario === group.scenario && p.dialect === group.dialect && p.subject === underTest && p.reference === baselineImpl && p.rounds > 0,
+  );
+  return pair === undefined ? undefined : { value: 1 / pair.ratio, ci: [1 / pair.ci[1], 1 / pair.ci[0]], pairedConfidence: pair.confidence };
 }
 
 /** baseline / impl under test, whichever way round the run stored the ratio. */
@@ -185,11 +195,9 @@ function beforeAfterSection(run: RunResult): string | null {
     const tested = group.results.find((r) => r.impl === underTest && r.state === 'completed');
     if (baseline === undefined || tested === undefined) continue;
     const cells = (key: 'p50' | 'p95'): string[] => {
-      const s = speedup(run.ratios, group, underTest, baseline, tested, key);
-      return [
-        `${formatMs(baseline.latencyMs[key])} -> ${formatMs(tested.latencyMs[key])}`,
-        s.ci === null ? `${formatRatio(s.value)} (no interval)` : `${formatRatio(s.value)} ${formatInterval(s.ci, formatRatio)}`,
-      ];
+      const s = (key === 'p50' ? pairedSpeedup(run, group, underTest) : undefined) ?? speedup(run.ratios, group, underTest, baseline, tested, key);
+      const figure = s.ci === null ? `${formatRatio(s.value)} (no interval)` : `${formatRatio(s.value)} ${formatInterval(s.ci, formatRatio)}`;
+      return [`${formatMs(baseline.latencyMs[key])} -> ${formatMs(tested.latencyMs[key])}`, s.pairedConfidence === undefined ? figure : `${figure} paired, ${Math.round(s.pairedConfidence * 100)}%`];
     };
     rows.push([
       group.scenario,
@@ -202,11 +210,12 @@ function beforeAfterSection(run: RunResult): string | null {
     ]);
   }
   if (rows.length === 0) return null;
-  const header = ['scenario', 'database', 'p50 ms', 'p50 speedup [95% CI]', 'p95 ms', 'p95 speedup [95% CI]', 'queries/request', 'rows/request', 'n'];
+  const header = ['scenario', 'database', 'p50 ms', 'p50 speedup [CI]', 'p95 ms', 'p95 speedup [95% CI]', 'queries/request', 'rows/request', 'n'];
   return [
     `## Before and after: ${baselineImpl} -> ${underTest}`,
     '',
-    `Speedup is ${baselineImpl} latency over ${underTest} latency (above 1x: ${underTest} is faster), with its bootstrap interval.`,
+    `Speedup is ${baselineImpl} latency over ${underTest} latency (above 1x: ${underTest} is faster). Unpaired unless marked paired: the ratio of the two ` +
+      `sides' percentiles over all their samples, with its 95% bootstrap interval. Paired (with its confidence): from the per-round ratios of the two measured side by side in the same rounds.`,
     '',
     markdownTable(header, rows, ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right']),
   ].join('\n');

@@ -21,7 +21,8 @@ export const maxChartedRounds = 120;
  */
 export function pairedSection(result: RunResult): string {
   const pairs = result.pairs ?? [];
-  if (pairs.length === 0) return '';
+  const newScenarios = result.against?.newScenarios ?? [];
+  if (pairs.length === 0 && newScenarios.length === 0) return '';
   const parts = ['## Side by side: judged pairs'];
   const against = result.against;
   if (against !== undefined) {
@@ -31,6 +32,10 @@ export function pairedSection(result: RunResult): string {
         (against.schemaDiffers ? ': its schema differs, so each side had a fixture of its own schema, seeded with the same rows.' : ', on the same fixture database.'),
     );
     if (against.schemaDiffers) parts.push('', ...ownFixtureLines(against));
+    if (newScenarios.length > 0) {
+      const named = newScenarios.map((n) => `${n.scenario} on ${n.dialect}`).join(', ');
+      parts.push('', `New since ${inlineCode(against.ref)}: not compared: ${named}. ${inlineCode(against.ref)}'s implementation answered 404 or 405 where the working tree's answered 200 (a route it does not have), so its side was not timed and these scenarios are judged by their own gates alone.`);
+    }
   }
   parts.push(
     '',

@@ -1,3 +1,4 @@
+import { isNewSinceRef } from '../harness/core/new-since-ref.js';
 import type { GateResult, PairedComparison, RunResult, ScenarioResult } from '../harness/core/result.js';
 import { formatCount, formatInterval, formatMs, formatRatio, formatSeconds } from '../harness/core/format.js';
 import { groupResults, type ResultGroup } from '../harness/core/result-groups.js';
@@ -113,8 +114,18 @@ function judgingPair(run: RunResult, group: ResultGroup): PairedComparison | und
   return pairs.find((p) => p.kind === 'against') ?? pairs.find((p) => p.kind === 'baseline');
 }
 
-/** The reference cell: the paired ratio with its interval where one was measured, else the unpaired ratio to the baseline. */
+/**
+ * The reference cell: the paired ratio with its interval where one was measured, else the unpaired
+ * ratio to the baseline; first, for a scenario REF cannot serve, that it was not compared with REF.
+ */
 function comparedCell(run: RunResult, group: ResultGroup, tested: ScenarioResult): string {
+  const cell = baselineCell(run, group, tested);
+  if (run.against === undefined || !isNewSinceRef(run, group)) return cell;
+  const newSince = `new since ${inlineCode(run.against.ref)}: not compared`;
+  return cell === '-' ? newSince : `${newSince}; ${cell}`;
+}
+
+function baselineCell(run: RunResult, group: ResultGroup, tested: ScenarioResult): string {
   const pair = judgingPair(run, group);
   if (pair !== undefined && pair.rounds > 0) {
     return `${formatRatio(pair.ratio)} ${formatInterval(pair.ci, formatRatio)} vs ${inlineCode(pair.reference)} (paired, ${pair.rounds} rounds)`;

@@ -1,8 +1,9 @@
+import { detailRequests } from './artifact-requests.js';
 import type { Scenario } from './scenario.js';
 
 export const detail: Scenario = {
   name: 'detail',
   description: 'the detail endpoint for artifacts drawn at random (seeded)',
-  requests: [{ label: 'random id', detail: { random: 25 } }],
+  requests: [detailRequests('random id', 25)],
   gates: ['queries-at-most-max', 'same-response-as-baseline', 'detail-no-regression', 'no-new-full-scan', 'same-queries-as-snapshot'],
 };

@@ -1,5 +1,6 @@
+import type { Knex } from 'knex';
 import type { ProfileName } from '../fixtures/profiles.js';
-import type { ArtifactType } from '../src/schema.js';
+import type { Thresholds } from './thresholds.js';
 
 /** Gates a scenario can ask for; each is explained in the README. */
 export const GATE_IDS = [
@@ -13,25 +14,44 @@ export const GATE_IDS = [
 ] as const;
 export type GateId = (typeof GATE_IDS)[number];
 
-/** A list request, declared in terms of the fixture rather than of concrete values. */
-export interface ListRequestSpec {
-  limit: number;
-  /** 1-based page, reached with the cursor the previous page would have returned. @default 1 */
-  page?: number;
-  artifactType?: ArtifactType;
-  /** Filter by the collection of this size rank (1 = the largest). */
-  collectionRank?: number;
-  /** Filter by the N most used tags. */
-  topTags?: number;
+/** HTTP methods a request may declare. Only GET is measured: the harness refuses the others. */
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/**
+ * A seeded pseudo-random generator handed to {@link ComputedRequestSpec.resolve}: the same seed
+ * gives the same draws on every machine, so a scenario's requests are the same run after run.
+ */
+export interface SeededRandom {
+  /** Uniform integer in [0, bound). */
+  int(bound: number): number;
 }
 
-export interface RequestSpec {
-  /** Names the request in reports, e.g. "page 5" or "limit=100". */
+interface RequestBase {
+  /** Names the request in reports, e.g. "page 5" or "limit=100"; a kind of request in the query snapshot. */
   label: string;
-  list?: ListRequestSpec;
-  /** Detail requests for N artifacts drawn at random (seeded) from the fixture. */
-  detail?: { random: number };
+  /** Only GET is timed today; any other method is refused before measuring. @default 'GET' */
+  method?: HttpMethod;
 }
+
+/** A request to a literal path of the service, with its query: `/api/v1/artifacts?limit=50`. */
+export interface PathRequestSpec extends RequestBase {
+  path: string;
+  resolve?: never;
+}
+
+/**
+ * Requests whose paths are computed from the fixture (a random artifact's id, a cursor, the
+ * largest collection's name). `resolve` runs on an uninstrumented connection before measuring,
+ * so none of its statements are counted; each path it returns is one request under `label`.
+ */
+export interface ComputedRequestSpec extends RequestBase {
+  /** `random` is seeded with `seed`, fresh for each spec. */
+  resolve: (db: Knex, seed: number, random: SeededRandom) => Promise<string[]>;
+  path?: never;
+}
+
+/** One kind of request of a scenario: a method (GET) and a path, literal or computed from the fixture. */
+export type RequestSpec = PathRequestSpec | ComputedRequestSpec;
 
 /** A scenario: which requests, on which databases and implementations, judged by which gates. */
 export interface Scenario {
@@ -39,6 +59,11 @@ export interface Scenario {
   description: string;
   requests: RequestSpec[];
   gates: GateId[];
+  /**
+   * This scenario's own thresholds, over the run's (`--max-queries` and the other flags, which
+   * are a default for every scenario): see `thresholdsFor` in thresholds.ts. @default the run's
+   */
+  thresholds?: Partial<Thresholds>;
   /** Databases to run on. @default both */
   dialects?: ('sqlite' | 'postgres')[];
   /** Part of a plain `querygate run`. @default true */

@@ -11,3 +11,15 @@ export interface Thresholds {
 }
 
 export const DEFAULT_THRESHOLDS: Readonly<Thresholds> = { p95Ms: 200, maxQueries: 5, detailTolerancePct: 10, fullScanRows: 1000 };
+
+/**
+ * The thresholds a scenario's gates judge with: the scenario's own values over the run's.
+ * The scenario wins because the run's thresholds are complete (every flag resolved to its default
+ * once, so a flag typed and a flag left alone look the same) and apply to every scenario, while a
+ * scenario's value is a reviewed statement about its one endpoint (a route that must run at most
+ * two statements); the other way round, a scenario's value could never take effect. To judge one
+ * scenario differently, change its file, where the change is reviewed like code.
+ */
+export function thresholdsFor(scenario: { thresholds?: Partial<Thresholds> | undefined } | undefined, run: Thresholds): Thresholds {
+  return { ...run, ...scenario?.thresholds };
+}

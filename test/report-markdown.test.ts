@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RunResult } from '../harness/core/result.js';
+import type { PairedComparison, RunResult } from '../harness/core/result.js';
 import { renderMarkdown } from '../reports/markdown-report.js';
 import { sampleResult } from './fixtures/sample-result.js';
 import { expectGolden } from './golden/expect-golden.js';
@@ -113,6 +113,20 @@ describe('renderMarkdown', () => {
     // Without a stored ratio the point ratio stands alone.
     const sqliteRow = tableAfter(renderMarkdown(flipped), '## Before and after').find((r) => r[0] === 'list-50' && r[1] === 'sqlite')!;
     expect(sqliteRow[3]).toMatch(/^\d+\.\dx \(no interval\)$/);
+  });
+
+  it('shows the p50 speedup of a baseline pair measured side by side as paired, and the rest as unpaired', () => {
+    const result = sampleResult();
+    const pair: PairedComparison = { scenario: 'detail', dialect: 'sqlite', subject: 'fixed', reference: 'baseline', kind: 'baseline', rounds: 40,
+      roundRatios: Array<number>(40).fill(0.5), confidence: 0.99, minEffect: 0.1, ratio: 0.5, ci: [0.4, 0.625], pValue: 0.001, mde: 0.05, verdict: 'faster' };
+    const text = renderMarkdown({ ...result, pairs: [pair] });
+    expect(text).toMatch(/Unpaired unless marked paired: the ratio of the two sides' percentiles/);
+    const table = tableAfter(text, '## Before and after');
+    const row = (scenario: string, dialect: string) => table.find((r) => r[0] === scenario && r[1] === dialect)!;
+    expect(row('detail', 'sqlite')[3]).toBe('2.00x [1.60x, 2.50x] paired, 99%');
+    // Its p95 and every group without a baseline pair: the unpaired ratio of the stored run.
+    expect(row('detail', 'sqlite')[5]).not.toMatch(/paired/);
+    expect(row('detail', 'postgres')[3]).toMatch(/^\d+\.\d+x \[\d+\.\d+x, \d+\.\d+x\]$/);
   });
 
   it('shows an errored result with its error, in the verdict and in its table', () => {

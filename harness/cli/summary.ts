@@ -1,6 +1,6 @@
 import { formatMs } from '../core/format.js';
 import { runVerdict } from '../judge/judge-run.js';
-import type { RunResult } from '../core/result.js';
+import type { PairedComparison, RunResult } from '../core/result.js';
 import { clearProgress } from './progress.js';
 import type { WrittenOutputs } from './write-outputs.js';
 
@@ -35,7 +35,7 @@ export function printSummary(result: RunResult, written: WrittenOutputs): void {
   if (others.length > 0) {
     process.stdout.write(`latency disturbed: other querygate runs measured at the same time (pid ${others.map((o) => o.pid).join(', ')}); counts are not affected\n`);
   }
-  if ((result.pairs ?? []).length > 0) process.stdout.write('\n');
+  if ((result.pairs ?? []).length > 0 || (result.against?.newScenarios ?? []).length > 0) process.stdout.write('\n');
   for (const line of pairLines(result)) process.stdout.write(`${line}\n`);
   const { outcome } = runVerdict(result);
   process.stdout.write(
@@ -48,18 +48,22 @@ export function printSummary(result: RunResult, written: WrittenOutputs): void {
 const SNAPSHOT_DIFF_LINES = 30;
 
 /**
- * One line per judged pair: the paired ratio with its interval, the rounds behind it and the
- * smallest slowdown this run could see. An A/A interval that excludes 1 makes every latency
+ * One line per scenario new since REF (not compared), then one per judged pair: the paired ratio
+ * with its interval, the rounds behind it and the smallest slowdown this run could see. An A/A interval that excludes 1 makes every latency
  * verdict of the run suspect, and says so.
  */
 export function pairLines(result: RunResult): string[] {
-  return (result.pairs ?? []).map((p) => {
-    const ci = `[${p.ci[0].toFixed(3)}, ${p.ci[1].toFixed(3)}]`;
-    const head = `${p.kind === 'aa' ? 'A/A' : 'paired'} ${p.dialect} ${p.scenario}: ${p.subject} / ${p.reference} = ${p.ratio.toFixed(3)}x ${ci} (${Math.round(p.confidence * 100)}%, ${p.rounds} rounds; smallest detectable slowdown ${(p.mde * 100).toFixed(1)}%)`;
-    if (p.kind === 'aa') {
-      const unreliable = p.ci[0] > 1 || p.ci[1] < 1;
-      return unreliable ? `${head}: WARNING the implementation differs from a copy of itself; latency verdicts of this run are unreliable` : `${head}: noise floor`;
-    }
-    return `${head}: ${p.verdict === 'slower' ? `SLOWER than ${p.reference}` : p.verdict === 'faster' ? `faster than ${p.reference}` : 'no slowdown found'}`;
-  });
+  const ref = result.against?.ref ?? 'REF';
+  const newSinceRef = (result.against?.newScenarios ?? []).map((n) => `new since ${ref} ${n.dialect} ${n.scenario}: not compared (${ref} answered 404/405 where the working tree answered 200)`);
+  return [...newSinceRef, ...(result.pairs ?? []).map(pairLine)];
+}
+
+function pairLine(p: PairedComparison): string {
+  const ci = `[${p.ci[0].toFixed(3)}, ${p.ci[1].toFixed(3)}]`;
+  const head = `${p.kind === 'aa' ? 'A/A' : 'paired'} ${p.dialect} ${p.scenario}: ${p.subject} / ${p.reference} = ${p.ratio.toFixed(3)}x ${ci} (${Math.round(p.confidence * 100)}%, ${p.rounds} rounds; smallest detectable slowdown ${(p.mde * 100).toFixed(1)}%)`;
+  if (p.kind === 'aa') {
+    const unreliable = p.ci[0] > 1 || p.ci[1] < 1;
+    return unreliable ? `${head}: WARNING the implementation differs from a copy of itself; latency verdicts of this run are unreliable` : `${head}: noise floor`;
+  }
+  return `${head}: ${p.verdict === 'slower' ? `SLOWER than ${p.reference}` : p.verdict === 'faster' ? `faster than ${p.reference}` : 'no slowdown found'}`;
 }

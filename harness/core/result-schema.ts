@@ -244,6 +244,7 @@ const against = z.looseObject({
   schemaDiffers: z.boolean(),
   schemaDifference: opt(z.string()),
   fixtures: opt(z.object({ sqlite: opt(z.record(z.string(), fixture)), postgres: opt(z.record(z.string(), fixture)) })),
+  newScenarios: opt(z.array(z.object({ scenario: z.string(), dialect }))),
 }) satisfies z.ZodType<AgainstInfo>;
 
 const shard = z
@@ -280,11 +281,12 @@ const scaling = z.looseObject({
   ),
 }) satisfies z.ZodType<ScalingResult>;
 
+const thresholds = z.looseObject({ p95Ms: opt(positive), maxQueries: opt(count), detailTolerancePct: opt(nonNegative), fullScanRows: opt(count) });
 /** What the options of a result must hold where the judge reads them: the thresholds it was judged with. */
 const options = z.looseObject({
-  thresholds: opt(
-    z.looseObject({ p95Ms: opt(positive), maxQueries: opt(count), detailTolerancePct: opt(nonNegative), fullScanRows: opt(count) }),
-  ),
+  thresholds: opt(thresholds),
+  /** Each scenario's own thresholds, by scenario name (the run's apply to what they leave out). */
+  scenarioThresholds: opt(z.record(z.string(), thresholds)),
 });
 
 export const runResultSchema = z.looseObject({

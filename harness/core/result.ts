@@ -289,6 +289,12 @@ export interface AgainstInfo {
   schemaDifference?: string;
   /** Per database, each side's own fixture, when the schemas differ: keyed by the side's implementation name. */
   fixtures?: Partial<Record<Dialect, Record<string, FixtureInfo>>>;
+  /**
+   * Scenarios REF cannot serve (its implementation answered 404 or 405 where the working tree's
+   * answered 200: a route new since REF), per database. REF's side of them was not measured, and
+   * they are judged by their own gates alone. Absent: none.
+   */
+  newScenarios?: { scenario: string; dialect: Dialect }[];
 }
 
 /** Ratio of one implementation's latency to another's, from the same run. */

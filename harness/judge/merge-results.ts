@@ -1,7 +1,7 @@
 import { UsageError } from '../core/errors.js';
-import { DIALECTS, type MeasuredRun, type RunResult } from '../core/result.js';
+import { DIALECTS, type AgainstInfo, type MeasuredRun, type RunResult } from '../core/result.js';
 import { SCENARIOS, SCENARIO_NAMES } from '../../scenarios/index.js';
-import { judgeRun, thresholdsOf } from './judge-run.js';
+import { judgeRun, scenariosAsJudged, scenarioThresholdsOf, thresholdsOf } from './judge-run.js';
 
 /** A result to merge and where it came from (for messages). */
 export interface MergeInput {
@@ -91,15 +91,43 @@ export function mergeResults(inputs: readonly MergeInput[], options: { expectedU
     ...base,
     startedAt: inputs.map((i) => i.result.startedAt).sort()[0] ?? first.result.startedAt,
     durationMs: inputs.reduce((sum, i) => sum + i.result.durationMs, 0),
-    options: { ...base.options, dialects, scenarios: scenarioNames },
+    options: { ...base.options, dialects, scenarios: scenarioNames, ...scenarioThresholdsOfParts(inputs) },
     environment: { ...base.environment, databases: Object.assign({}, ...inputs.map((i) => i.result.environment.databases)) },
     results,
     ratios,
     errors: inputs.flatMap((i) => i.result.errors),
     ...(pairs.length > 0 ? { pairs } : {}),
+    ...(base.against === undefined ? {} : { against: againstOfParts(base.against, inputs) }),
   };
   const scaling = inputs.find((i) => i.result.scaling !== undefined)?.result.scaling;
   if (scaling !== undefined) merged.scaling = scaling;
   // Judged again as one run: every gate, every pair (--against, the baseline's), every part's errors.
-  return { result: judgeRun(merged, SCENARIOS, thresholdsOf(first.result)), warnings };
+  return { result: judgeRun(merged, scenariosAsJudged(merged, SCENARIOS), thresholdsOf(first.result)), warnings };
+}
+
+/**
+ * Each part recorded the own thresholds of the scenarios it ran: one run has them all, and
+ * refuses two parts that judged one scenario with different ones. Parts that recorded none: none.
+ */
+function scenarioThresholdsOfParts(inputs: readonly MergeInput[]): { scenarioThresholds?: Record<string, unknown> } {
+  const recorded = inputs.filter((i) => i.result.options['scenarioThresholds'] !== undefined);
+  if (recorded.length === 0) return {};
+  const merged: Record<string, { value: unknown; label: string }> = {};
+  for (const input of recorded) {
+    for (const [name, value] of Object.entries(scenarioThresholdsOf(input.result))) {
+      const earlier = merged[name];
+      if (earlier !== undefined && !same(earlier.value, value)) {
+        throw new UsageError(`cannot merge: thresholds of scenario ${name} differ: ${earlier.label} has ${JSON.stringify(earlier.value)}, ${input.label} has ${JSON.stringify(value)}`);
+      }
+      merged[name] = { value, label: input.label };
+    }
+  }
+  return { scenarioThresholds: Object.fromEntries(Object.entries(merged).map(([name, { value }]) => [name, value])) };
+}
+
+/** REF as the first part names it, with the scenarios new since REF of every part. */
+function againstOfParts(against: AgainstInfo, inputs: readonly MergeInput[]): AgainstInfo {
+  const { newScenarios: _first, ...rest } = against;
+  const newScenarios = inputs.flatMap((i) => i.result.against?.newScenarios ?? []);
+  return newScenarios.length === 0 ? rest : { ...rest, newScenarios };
 }

@@ -1,78 +1,54 @@
 import type { Knex } from 'knex';
-import { CursorCodec } from '../../src/cursor.js';
 import type { RequestSpec, Scenario } from '../../scenarios/scenario.js';
+import { UsageError } from '../core/errors.js';
 import { createRandom } from '../stats/random.js';
 
-/** A concrete request: what the client sends. */
+/** A concrete request: what the client sends (GET, the only method measured). */
 export interface ResolvedRequest {
   label: string;
   path: string;
 }
 
-export const CURSOR_SECRET = 'querygate-cursor-v1';
-const LIST = '/api/v1/artifacts';
+export { CURSOR_SECRET } from '../../scenarios/artifact-requests.js';
 
 /**
- * Turns a scenario's declared requests into paths for this fixture. Runs on an uninstrumented
- * connection before measuring, so none of it is counted.
+ * Refuses, before anything is measured, a scenario whose requests the harness cannot measure: a
+ * method other than GET (the sampler repeats each request hundreds of times, which only a read
+ * survives unchanged), or a literal path that is not one.
+ */
+export function checkRequests(scenario: Scenario): void {
+  for (const spec of scenario.requests) {
+    const method = spec.method ?? 'GET';
+    if (method !== 'GET') {
+      throw new UsageError(
+        `scenario ${scenario.name}, request ${JSON.stringify(spec.label)}: method ${method} is not measured; only GET requests are timed (a write repeated in every round would change the fixture it measures)`,
+      );
+    }
+    // Scenarios are plain objects: a file may declare what the types would refuse.
+    const declared: { path?: unknown; resolve?: unknown } = spec;
+    if (declared.path !== undefined) checkPath(scenario, spec, declared.path);
+    else if (typeof declared.resolve !== 'function') throw new UsageError(`scenario ${scenario.name}, request ${JSON.stringify(spec.label)}: declares neither a path nor a resolve function`);
+  }
+}
+
+/**
+ * Turns a scenario's declared requests into paths for this fixture: a literal path as it is, a
+ * computed one by calling its `resolve` (with a generator seeded by `seed`, fresh for each spec).
+ * Runs on an uninstrumented connection before measuring, so none of it is counted.
  */
 export async function resolveRequests(db: Knex, scenario: Scenario, seed: number): Promise<ResolvedRequest[]> {
-  const cursors = new CursorCodec(CURSOR_SECRET);
+  checkRequests(scenario);
   const out: ResolvedRequest[] = [];
-  for (const spec of scenario.requests) out.push(...(await resolveOne(db, spec, cursors, seed)));
+  for (const spec of scenario.requests) {
+    const paths = spec.path !== undefined ? [spec.path] : await spec.resolve(db, seed, createRandom(seed));
+    for (const path of paths) out.push({ label: spec.label, path: checkPath(scenario, spec, path) });
+  }
   return out;
 }
 
-async function resolveOne(db: Knex, spec: RequestSpec, cursors: CursorCodec, seed: number): Promise<ResolvedRequest[]> {
-  if (spec.detail !== undefined) {
-    const total = Number((await db('artifacts').count({ n: '*' }).first())?.n ?? 0);
-    const random = createRandom(seed);
-    const out: ResolvedRequest[] = [];
-    for (let i = 0; i < spec.detail.random; i++) {
-      const row: { id: string } | undefined = await db('artifacts').orderBy('id').offset(random.int(total)).first('id');
-      if (row !== undefined) out.push({ label: spec.label, path: `${LIST}/${encodeURIComponent(row.id)}` });
-    }
-    return out;
+function checkPath(scenario: Scenario, spec: RequestSpec, path: unknown): string {
+  if (typeof path !== 'string' || !path.startsWith('/')) {
+    throw new UsageError(`scenario ${scenario.name}, request ${JSON.stringify(spec.label)}: ${JSON.stringify(path)} is not a path of the service (it must start with /, e.g. /api/v1/artifacts?limit=50)`);
   }
-  const list = spec.list;
-  if (list === undefined) throw new Error(`request ${spec.label} declares neither list nor detail`);
-  const params = new URLSearchParams({ limit: String(list.limit) });
-  const filtered = db('artifacts');
-  if (list.artifactType !== undefined) {
-    params.set('artifact_type', list.artifactType);
-    filtered.where('type', list.artifactType);
-  }
-  if (list.collectionRank !== undefined) {
-    const row: { name: string; id: string } | undefined = await db('collections as c')
-      .join('collection_artifacts as ca', 'ca.collection_id', 'c.id')
-      .groupBy('c.id', 'c.name')
-      .orderByRaw('count(*) desc, c.id')
-      .offset(list.collectionRank - 1)
-      .first('c.name', 'c.id');
-    if (row === undefined) throw new Error(`the fixture has no collection of rank ${list.collectionRank}`);
-    params.set('collection', row.name);
-    filtered.whereIn('id', db('collection_artifacts').where('collection_id', row.id).select('artifact_id'));
-  }
-  if (list.topTags !== undefined) {
-    const tags: { name: string }[] = await db('tags as t')
-      .join('artifact_tags as at', 'at.tag_id', 't.id')
-      .groupBy('t.id', 't.name')
-      .orderByRaw('count(*) desc, t.id')
-      .limit(list.topTags)
-      .select('t.name');
-    const names = tags.map((t) => t.name);
-    params.set('tags', names.join(','));
-    filtered.whereIn('id', db('artifact_tags as at').join('tags as t', 't.id', 'at.tag_id').whereIn('t.name', names).select('at.artifact_id'));
-  }
-  const page = list.page ?? 1;
-  if (page > 1) {
-    // The cursor the API would have returned at the end of the previous page.
-    const last: { type: string; name: string } | undefined = await filtered
-      .orderBy([{ column: 'type' }, { column: 'name' }])
-      .offset((page - 1) * list.limit - 1)
-      .first('type', 'name');
-    if (last === undefined) throw new Error(`request ${spec.label}: the fixture has fewer than ${page - 1} pages`);
-    params.set('after', cursors.encode(last));
-  }
-  return [{ label: spec.label, path: `${LIST}?${params.toString()}` }];
+  return path;
 }

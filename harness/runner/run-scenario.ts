@@ -1,21 +1,20 @@
 import { MIN_EFFECT, PAIRED_CONFIDENCE } from '../core/defaults.js';
 import type { Knex } from 'knex';
 import type { Scenario } from '../../scenarios/scenario.js';
-import type { QueryRecorder, RequestLog } from '../instrument/query-recorder.js';
+import type { QueryRecorder } from '../instrument/query-recorder.js';
 import { pairedRatio, pairRounds } from '../stats/paired-statistics.js';
-import { quantileInterval } from '../stats/quantile-interval.js';
-import { batchedQuantileInterval } from '../stats/batched-quantile-interval.js';
 import { blockBootstrapRatioCi } from '../stats/round-bootstrap.js';
-import { PROBE_IMPL, REFERENCE_IMPL, type Dialect, type N1Suspect, type PairedComparison, type QueryStats, type RecordedStatement, type ScenarioResult } from '../core/result.js';
+import { PROBE_IMPL, REFERENCE_IMPL, type Dialect, type PairedComparison, type ScenarioResult } from '../core/result.js';
 import { summarize } from '../stats/statistics.js';
 import { LoopbackEndpoint, type Exchange } from './loopback-endpoint.js';
 import { resolveRequests, type ResolvedRequest } from './resolve-requests.js';
-import { sampleRounds, type Contender, type ContenderSamples } from './sampler.js';
+import type { ContenderSamples, SamplingOutcome } from './sampler.js';
 import type { SamplingOptions } from './sampling-options.js';
+import { scenarioResult } from './scenario-result.js';
 import { handlerFactoryFor, type ExtraImplementations } from './served-implementation.js';
+import { timeSides, type SideContender, type SidePair, type TimedSides } from './timed-sides.js';
 
-/** A fingerprint repeated this often in one request is reported as an N+1 suspect. */
-export const N1_THRESHOLD = 3;
+export { N1_THRESHOLD } from './scenario-result.js';
 /** Stands for an unbounded interval end in JSON (which has no Infinity). */
 const NO_BOUND = 1e9;
 
@@ -61,97 +60,139 @@ export interface ScenarioRunOutput {
   results: ScenarioResult[];
   /** The judged pairs of this scenario (A/A, --against, against the baseline). */
   pairs: PairedComparison[];
+  /**
+   * `--against`: REF's implementation answered the scenario's requests 404 or 405 where the
+   * working tree's answered 200 (a route new since REF). REF's side was dropped before timing:
+   * it has no result and no pair here.
+   */
+  newSinceRef?: boolean;
 }
 
 const uninstrumented = (impl: string) => `${impl} (uninstrumented)`;
 const aaCopyOf = (impl: string) => `${impl} (A/A)`;
 
+/** Who is served in a scenario: every contender (with its role) and the pairs to judge. */
+interface LineUp {
+  subject: string | undefined;
+  served: Omit<SideContender, 'endpoint' | 'recorder'>[];
+  pairs: PairToJudge[];
+}
+
 /**
  * Measures one scenario on one database for every implementation: a profiling pass (query logs
  * with call sites, responses), a warm-up, then timed rounds (see sampler.ts), then the figures
- * of each implementation and the paired verdicts.
+ * of each implementation and the paired verdicts. A side that fails a request is not timed (or
+ * is dropped from the rounds): its result says why, and every other side is measured.
  */
 export async function runScenario(input: ScenarioRunInput): Promise<ScenarioRunOutput> {
-  const { db, recorder, scenario, impls, sampling } = input;
-  const requests = await resolveRequests(db, scenario, input.seed);
-  const subject = input.implUnderTest !== undefined && impls.includes(input.implUnderTest) ? input.implUnderTest : undefined;
-  const endpoints = new Map<string, LoopbackEndpoint>();
-  const contenders: Contender[] = [];
+  const requests = await resolveRequests(input.db, input.scenario, input.seed);
+  const lineUp = lineUpOf(input);
+  const endpoints = new Map<string, SideContender>();
   // Every recorder a contender is served through (the shared database's, and each own database's).
-  const recorders = [recorder, ...[...(input.ownDatabases?.values() ?? [])].map((o) => o.recorder)];
+  const recorders = [input.recorder, ...[...(input.ownDatabases?.values() ?? [])].map((o) => o.recorder)];
   const captureCallSites = (on: boolean) => {
     for (const r of recorders) r.captureCallSites = on;
   };
   try {
-    const serve = async (key: string, impl: string, role: Contender['role'], instrumented = true) => {
-      const own = input.ownDatabases?.get(impl) ?? { db, recorder };
-      const endpoint = await LoopbackEndpoint.start(own.db, key, handlerFactoryFor(impl, input.extra), instrumented ? own.recorder : null, sampling.concurrency);
-      endpoints.set(key, endpoint);
-      contenders.push({ key, endpoint, role, instrumented, recorder: own.recorder });
-      return endpoint;
-    };
-    const pairs: PairToJudge[] = [];
-    if (subject !== undefined && input.against !== undefined && impls.includes(input.against)) pairs.push({ keys: [subject, input.against], kind: 'against' });
-    if (subject !== undefined && subject !== REFERENCE_IMPL && input.baselineTolerance !== undefined && impls.includes(REFERENCE_IMPL)) {
-      pairs.push({ keys: [subject, REFERENCE_IMPL], kind: 'baseline' });
+    for (const side of lineUp.served) {
+      const own = input.ownDatabases?.get(side.impl) ?? { db: input.db, recorder: input.recorder };
+      const endpoint = await LoopbackEndpoint.start(own.db, side.key, handlerFactoryFor(side.impl, input.extra), side.instrumented ? own.recorder : null, input.sampling.concurrency);
+      endpoints.set(side.key, { ...side, endpoint, recorder: own.recorder });
     }
-    const judgedKeys = new Set([subject, ...pairs.map((p) => p.keys[1])].filter((k) => k !== undefined));
-    for (const impl of impls) await serve(impl, impl, judgedKeys.size === 0 || judgedKeys.has(impl) ? 'judged' : 'reference');
-    if (subject !== undefined && input.aaCopy === true && !pairs.some((p) => p.kind === 'against')) {
-      await serve(aaCopyOf(subject), subject, 'judged');
-      pairs.push({ keys: [subject, aaCopyOf(subject)], kind: 'aa' });
-    }
-    if (subject !== undefined && input.overhead === true) await serve(uninstrumented(subject), subject, 'reference', false);
-    if (input.probe === true) await serve(PROBE_IMPL, PROBE_IMPL, 'probe');
-
     // Profiling pass: the full query log of every request, and every response for comparison.
     captureCallSites(true);
     const profiled = new Map<string, Exchange[]>();
-    for (const impl of impls) {
-      const endpoint = endpoints.get(impl) as LoopbackEndpoint;
+    for (const impl of input.impls) {
+      const endpoint = endpoints.get(impl)?.endpoint as LoopbackEndpoint;
       const exchanges: Exchange[] = [];
       for (const r of requests) exchanges.push(await endpoint.send(r.path));
       profiled.set(impl, exchanges);
     }
     captureCallSites(false);
 
-    for (let round = 0; round < sampling.warmupRounds; round++) {
-      for (const endpoint of endpoints.values()) for (const r of requests) await endpoint.send(r.path);
+    const newSinceRef = input.against !== undefined && refCannotServe(profiled.get(input.against), profiled.get(lineUp.subject ?? ''));
+    // A side that failed a request in the profiling pass is not timed: its result says why.
+    const untimed = new Set(input.impls.filter((impl) => profiled.get(impl)?.some((e) => e.status !== 200)));
+    const contenders = [...endpoints.values()].filter((c) => !untimed.has(c.impl));
+    for (let round = 0; round < input.sampling.warmupRounds; round++) {
+      for (const c of contenders) for (const r of requests) await c.endpoint.send(r.path);
     }
-
-    const timed = await sampleRounds(contenders, requests, sampling, pairs.map((p) => p.keys), input.signal);
-    const reference = profiled.get(REFERENCE_IMPL);
-    const results = impls.map((impl) => {
-      const result = scenarioResult(input, requests, impl, profiled.get(impl) ?? [], timed.byKey.get(impl), reference);
-      result.stoppedBy = timed.stoppedBy;
-      const overhead = timed.byKey.get(uninstrumented(impl))?.samples;
-      if (overhead !== undefined && overhead.length > 0) result.uninstrumentedP50Ms = summarize(overhead).p50;
-      return result;
-    });
-    const probe = timed.byKey.get(PROBE_IMPL);
-    if (probe !== undefined) results.push(scenarioResult(input, requests, PROBE_IMPL, [], probe, undefined));
-    const judgedPairs: PairedComparison[] = [];
-    for (const pair of pairs) {
-      const [a, b] = pair.keys.map((key) => timed.byKey.get(key)) as [ContenderSamples, ContenderSamples];
-      const paired = judgePair(input, pair, a, b);
-      judgedPairs.push(paired);
-      const owner = results.find((r) => r.impl === subject);
-      if (owner !== undefined && paired.kind === 'aa') {
-        // p50: the paired verdict's ratio; p95: the two copies' p95s, resampling whole rounds.
-        const p95 = blockBootstrapRatioCi({ samples: a.samples, rounds: a.rounds }, { samples: b.samples, rounds: b.rounds }, 95);
-        owner.aaRatio = { p50: paired.ratio, p50Ci: paired.ci, p95: p95.ratio, p95Ci: p95.ci };
-      }
-    }
-    return { results, pairs: judgedPairs };
+    const sides = await timeSides(contenders, requests, input.sampling, lineUp.pairs, input.signal);
+    const measured = input.impls.filter((impl) => !(newSinceRef && impl === input.against));
+    const results = resultsOf(input, requests, measured, profiled, sides);
+    const judgedPairs = sides.pairs.map((pair) => judgeSides(input, pair, sides.timed, results.find((r) => r.impl === lineUp.subject)));
+    return { results, pairs: judgedPairs, ...(newSinceRef ? { newSinceRef } : {}) };
   } finally {
     captureCallSites(false);
-    for (const endpoint of endpoints.values()) await endpoint.close();
+    for (const c of endpoints.values()) await c.endpoint.close();
   }
 }
 
+/** The contenders of a scenario and their roles: what is judged, what is a reference, the copies and the probe. */
+function lineUpOf(input: ScenarioRunInput): LineUp {
+  const { impls } = input;
+  const subject = input.implUnderTest !== undefined && impls.includes(input.implUnderTest) ? input.implUnderTest : undefined;
+  const served: LineUp['served'] = [];
+  const serve = (key: string, impl: string, role: SideContender['role'], instrumented = true) => served.push({ key, impl, role, instrumented });
+  const pairs: PairToJudge[] = [];
+  if (subject !== undefined && input.against !== undefined && impls.includes(input.against)) pairs.push({ keys: [subject, input.against], kind: 'against' });
+  if (subject !== undefined && subject !== REFERENCE_IMPL && input.baselineTolerance !== undefined && impls.includes(REFERENCE_IMPL)) {
+    pairs.push({ keys: [subject, REFERENCE_IMPL], kind: 'baseline' });
+  }
+  const judgedKeys = new Set([subject, ...pairs.map((p) => p.keys[1])].filter((k) => k !== undefined));
+  for (const impl of impls) serve(impl, impl, judgedKeys.size === 0 || judgedKeys.has(impl) ? 'judged' : 'reference');
+  if (subject !== undefined && input.aaCopy === true && !pairs.some((p) => p.kind === 'against')) {
+    serve(aaCopyOf(subject), subject, 'judged');
+    pairs.push({ keys: [subject, aaCopyOf(subject)], kind: 'aa' });
+  }
+  if (subject !== undefined && input.overhead === true) serve(uninstrumented(subject), subject, 'reference', false);
+  if (input.probe === true) serve(PROBE_IMPL, PROBE_IMPL, 'probe');
+  return { subject, served, pairs };
+}
+
+/**
+ * Whether REF's side lacks the scenario's route: it answered 404 or 405 to some request that the
+ * working tree's implementation under test answered with 200, and failed no request otherwise.
+ */
+export function refCannotServe(theirs: readonly Exchange[] | undefined, ours: readonly Exchange[] | undefined): boolean {
+  if (theirs === undefined || ours === undefined) return false;
+  const failed = theirs.map((e, i) => ({ e, i })).filter(({ e }) => e.status !== 200);
+  return failed.length > 0 && failed.every(({ e, i }) => (e.status === 404 || e.status === 405) && ours[i]?.status === 200);
+}
+
+/** Each measured implementation's result: profiled, timed, or errored on its own failure. */
+function resultsOf(input: ScenarioRunInput, requests: readonly ResolvedRequest[], impls: readonly string[], profiled: Map<string, Exchange[]>, sides: TimedSides<PairToJudge>): ScenarioResult[] {
+  const context = { scenario: input.scenario.name, dialect: input.dialect, concurrency: input.sampling.concurrency, requests };
+  const { timed, failures } = sides;
+  const reference = profiled.get(REFERENCE_IMPL);
+  const results = impls.map((impl) => {
+    const result = scenarioResult(context, impl, profiled.get(impl) ?? [], timed.byKey.get(impl), reference);
+    result.stoppedBy = timed.stoppedBy;
+    const failure = failures.get(impl);
+    if (failure !== undefined && result.state === 'completed') Object.assign(result, { state: 'errored', error: failure });
+    const overhead = timed.byKey.get(uninstrumented(impl))?.samples;
+    if (overhead !== undefined && overhead.length > 0) result.uninstrumentedP50Ms = summarize(overhead).p50;
+    return result;
+  });
+  const probe = timed.byKey.get(PROBE_IMPL);
+  if (probe !== undefined) results.push(scenarioResult(context, PROBE_IMPL, [], probe, undefined));
+  return results;
+}
+
+/** A pair judged from its timed sides; an A/A pair also gives the subject's result its noise floor. */
+function judgeSides(input: ScenarioRunInput, pair: PairToJudge, timed: SamplingOutcome, owner: ScenarioResult | undefined): PairedComparison {
+  const [a, b] = pair.keys.map((key) => timed.byKey.get(key)) as [ContenderSamples, ContenderSamples];
+  const paired = judgePair(input, pair, a, b);
+  if (owner !== undefined && paired.kind === 'aa') {
+    // p50: the paired verdict's ratio; p95: the two copies' p95s, resampling whole rounds.
+    const p95 = blockBootstrapRatioCi({ samples: a.samples, rounds: a.rounds }, { samples: b.samples, rounds: b.rounds }, 95);
+    owner.aaRatio = { p50: paired.ratio, p50Ci: paired.ci, p95: p95.ratio, p95Ci: p95.ci };
+  }
+  return paired;
+}
+
 /** Two contenders to judge side by side: the subject's key first. */
-interface PairToJudge {
-  keys: [string, string];
+interface PairToJudge extends SidePair {
   kind: PairedComparison['kind'];
 }
 
@@ -182,106 +223,3 @@ function judgePair(input: ScenarioRunInput, { keys: pair, kind }: PairToJudge, a
   };
 }
 
-function scenarioResult(
-  input: ScenarioRunInput,
-  requests: readonly ResolvedRequest[],
-  impl: string,
-  exchanges: readonly Exchange[],
-  timed: ContenderSamples | undefined,
-  reference: readonly Exchange[] | undefined,
-): ScenarioResult {
-  const samples = timed?.samples ?? [];
-  const comparison = reference === undefined || impl === PROBE_IMPL ? null : compareResponses(requests, reference, exchanges);
-  const result: ScenarioResult = {
-    scenario: input.scenario.name,
-    dialect: input.dialect,
-    impl,
-    state: 'completed',
-    samples: samples.length,
-    latencyMs: summarize(samples, { ci: {} }),
-    queries: queryStats(requests, exchanges, timed?.maxQueries ?? 0),
-    poolWaitMs: median(timed?.poolWaitMs ?? []),
-    concurrency: input.sampling.concurrency,
-    throughputRps: timed === undefined || timed.ms === 0 ? 0 : (timed.requests / timed.ms) * 1000,
-    rowsPerRequest: Math.max(0, ...exchanges.map((e) => e.log.rows)),
-    dbTimeMs: median(exchanges.map((e) => e.log.dbTimeMs)),
-    sameResponse: comparison === null ? null : comparison.same,
-    gates: [],
-    rawSamples: samples,
-    sampleRounds: timed?.rounds ?? [],
-    // Over rounds in time order when they are known: slow drift makes the order-statistic interval too narrow.
-    p95Interval: timed === undefined ? quantileInterval(samples, 95) : batchedQuantileInterval({ samples, rounds: timed.rounds }, 95),
-  };
-  if (comparison !== null && !comparison.same) result.responseDiff = comparison.diff;
-  const failed = exchanges.find((e) => e.status !== 200);
-  if (failed !== undefined) {
-    result.state = 'errored';
-    result.error = `a request answered ${failed.status}: ${failed.body.slice(0, 200)}`;
-  }
-  return result;
-}
-
-function queryStats(requests: readonly ResolvedRequest[], exchanges: readonly Exchange[], timedMax: number): QueryStats {
-  const logs: RequestLog[] = exchanges.map((e) => e.log);
-  const counts = logs.map((l) => l.count);
-  const byRequest: Record<string, number> = {};
-  const fingerprints = new Map<string, number>();
-  const suspects = new Map<string, N1Suspect>();
-  const examples: Record<string, { sql: string; bindings: unknown[] }> = {};
-  const requestStatements: Record<string, RecordedStatement[]> = {};
-  logs.forEach((log, i) => {
-    const label = requests[i]?.label ?? String(i);
-    requestStatements[label] ??= log.queries
-      .filter((q) => !q.transactionControl)
-      .map((q) => ({ sql: q.sql, bindings: [...q.bindings], rows: q.rows }));
-    byRequest[label] = Math.max(byRequest[label] ?? 0, log.count);
-    for (const f of log.fingerprints()) {
-      fingerprints.set(f.sql, Math.max(fingerprints.get(f.sql) ?? 0, f.count));
-      examples[f.sql] ??= { sql: f.example.sql, bindings: [...f.example.bindings] };
-      if (f.count >= N1_THRESHOLD && (suspects.get(f.sql)?.count ?? 0) < f.count) {
-        suspects.set(f.sql, { fingerprint: f.sql, count: f.count, example: inline(f.example.sql, f.example.bindings), callSite: f.example.callSite });
-      }
-    }
-  });
-  return {
-    perRequest: Math.max(timedMax, ...counts, 0),
-    perRequestMin: counts.length === 0 ? 0 : Math.min(...counts),
-    transactionControl: Math.max(0, ...logs.map((l) => l.queries.filter((q) => q.transactionControl).length)),
-    fingerprints: [...fingerprints].map(([sql, count]) => ({ sql, count })).sort((a, b) => b.count - a.count || (a.sql < b.sql ? -1 : 1)),
-    n1Suspects: [...suspects.values()].sort((a, b) => b.count - a.count),
-    byRequest,
-    examples,
-    requestStatements,
-  };
-}
-
-/** A statement with its bindings written in, for a human reading the report. */
-function inline(sql: string, bindings: readonly unknown[]): string {
-  let i = 0;
-  return sql.replace(/\?|\$(\d+)/g, (match, n: string | undefined) => {
-    const value = n === undefined ? bindings[i++] : bindings[Number(n) - 1];
-    if (value === undefined) return match;
-    return typeof value === 'number' ? String(value) : `'${String(value).replace(/'/g, "''")}'`;
-  });
-}
-
-function compareResponses(requests: readonly ResolvedRequest[], reference: readonly Exchange[], other: readonly Exchange[]) {
-  for (let i = 0; i < requests.length; i++) {
-    const a = reference[i];
-    const b = other[i];
-    if (a === undefined || b === undefined || a.status !== b.status || a.body !== b.body) {
-      return { same: false, diff: `${requests[i]?.path}: ${describeDiff(a?.body ?? '', b?.body ?? '')}` };
-    }
-  }
-  return { same: true, diff: '' };
-}
-
-function describeDiff(a: string, b: string): string {
-  let i = 0;
-  while (i < a.length && i < b.length && a[i] === b[i]) i++;
-  return `first difference at byte ${i}: ...${a.slice(Math.max(0, i - 30), i + 30)}... vs ...${b.slice(Math.max(0, i - 30), i + 30)}...`;
-}
-
-function median(values: number[]): number {
-  return values.length === 0 ? 0 : summarize(values).p50;
-}

@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import type { ProfileName } from '../../fixtures/profiles.js';
 import { GENERATOR_VERSION } from '../../fixtures/profiles.js';
 import type { Scenario } from '../../scenarios/scenario.js';
-import type { Thresholds } from '../../scenarios/thresholds.js';
+import { thresholdsFor, type Thresholds } from '../../scenarios/thresholds.js';
 import type { DialectAdapter } from '../db/dialect-adapter.js';
 import { openAdapter, type DatabaseTarget } from '../db/open-adapter.js';
 import { EnvironmentError, UsageError } from '../core/errors.js';
@@ -19,7 +19,8 @@ import { poolAcquireTimeoutMs, seconds } from '../system/timeouts.js';
 import { attachPlans } from './query-plans.js';
 import { checkSnapshot, type SnapshotOptions } from './query-snapshot.js';
 import { detachAll, openOwnDatabases, seedingMismatch, type OwnDatabase } from './own-databases.js';
-import { runScenario } from './run-scenario.js';
+import { checkRequests } from './resolve-requests.js';
+import { runScenario, type ScenarioRunOutput } from './run-scenario.js';
 import type { SamplingOptions } from './sampling-options.js';
 import type { ExtraImplementations } from './served-implementation.js';
 
@@ -64,6 +65,8 @@ export interface RunOptions {
  * cannot be reached is an environment failure for the whole run.
  */
 export async function run(options: RunOptions): Promise<MeasuredRun> {
+  // A request the harness cannot measure (a write) is refused before anything is seeded or served.
+  for (const scenario of options.scenarios) checkRequests(scenario);
   // Registered as measuring for the whole run, and unregistered however it ends.
   const measuring = startMeasuring();
   try {
@@ -82,12 +85,13 @@ interface Gathered {
   fixture: FixtureInfo | undefined;
   checksums: Partial<Record<Dialect, string>>;
   ownFixtures: NonNullable<AgainstInfo['fixtures']>;
+  newScenarios: NonNullable<AgainstInfo['newScenarios']>;
 }
 
 /** The run in three steps: measure each database, note who else was measuring, assemble the run. */
 async function measuredRun(options: RunOptions, measuring: MeasuringSession): Promise<MeasuredRun> {
   const started = Date.now();
-  const gathered: Gathered = { results: [], pairs: [], databases: {}, errors: [], fixture: undefined, checksums: {}, ownFixtures: {} };
+  const gathered: Gathered = { results: [], pairs: [], databases: {}, errors: [], fixture: undefined, checksums: {}, ownFixtures: {}, newScenarios: [] };
   for (const dialect of options.dialects) {
     const scenarios = options.scenarios.filter((s) => s.dialects === undefined || s.dialects.includes(dialect));
     if (scenarios.length === 0) continue;
@@ -123,7 +127,9 @@ async function measureDatabase(dialect: Dialect, scenarios: readonly Scenario[],
         const measured = await measureScenario(opened, recorder, watch, dialect, scenario, options);
         gathered.results.push(...measured.results);
         gathered.pairs.push(...measured.pairs);
+        if (measured.newSinceRef === true) gathered.newScenarios.push({ scenario: scenario.name, dialect });
       } catch (error) {
+        // What no side produced (the scenario's requests could not be resolved): every side's result says so.
         options.signal?.throwIfAborted();
         rethrowConnectionErrors(error);
         const message = error instanceof Error ? error.message : String(error);
@@ -171,7 +177,8 @@ async function measureScenario(
   dialect: Dialect,
   scenario: Scenario,
   options: RunOptions,
-): Promise<{ results: ScenarioResult[]; pairs: PairedComparison[] }> {
+): Promise<ScenarioRunOutput> {
+  const thresholds = thresholdsFor(scenario, options.thresholds);
   const measured = await watch.guard(runScenario({
     db: opened.db,
     recorder,
@@ -186,7 +193,7 @@ async function measureScenario(
     overhead: options.measureOverhead && scenario.name === ACCEPTANCE_SCENARIO,
     // A gate that compares the implementation under test with the baseline judges a pair
     // measured side by side, not the few samples the baseline gets as a reference.
-    baselineTolerance: scenario.gates.includes('detail-no-regression') ? options.thresholds.detailTolerancePct / 100 : undefined,
+    baselineTolerance: scenario.gates.includes('detail-no-regression') ? thresholds.detailTolerancePct / 100 : undefined,
     probe: true,
     extra: options.extra,
     ownDatabases: opened.own,
@@ -199,7 +206,7 @@ async function measureScenario(
     // REF's implementation too, with --against: its exact cost is what the working tree's is judged against.
     for (const impl of [options.implUnderTest, ...(options.against === undefined ? [] : [options.against.impl])]) {
       const db = opened.own.get(impl)?.db ?? opened.db;
-      await watch.guard(attachPlans(opened.adapter, db, measured.results, impl, opened.rowCounts, options.thresholds.fullScanRows));
+      await sideStep(measured.results, impl, 'gathering its query plans', options.signal, () => watch.guard(attachPlans(opened.adapter, db, measured.results, impl, opened.rowCounts, thresholds.fullScanRows)));
     }
     const snapshots = options.snapshots;
     if (snapshots !== undefined) {
@@ -211,9 +218,24 @@ async function measureScenario(
   return measured;
 }
 
+/**
+ * One side's step after the measuring (its plans): a failure of it, unless the connection was
+ * lost or the run stopped, errors that side's results alone, never the other side's.
+ */
+async function sideStep(results: ScenarioResult[], impl: string, what: string, signal: AbortSignal | undefined, step: () => Promise<void>): Promise<void> {
+  try {
+    await step();
+  } catch (error) {
+    signal?.throwIfAborted();
+    rethrowConnectionErrors(error);
+    const message = `${what} failed: ${error instanceof Error ? error.message : String(error)}`;
+    for (const r of results) if (r.impl === impl && r.state === 'completed') Object.assign(r, { state: 'errored', error: message });
+  }
+}
+
 /** The measured run as the result file stores it: what was asked, on what, and what was measured. */
 function assembleRun(options: RunOptions, gathered: Gathered, started: number, disturbedBy: ReturnType<MeasuringSession['finish']>): MeasuredRun {
-  const { results, pairs, databases, errors, fixture, checksums, ownFixtures } = gathered;
+  const { results, pairs, databases, errors, fixture, checksums, ownFixtures, newScenarios } = gathered;
   const ratios = computeRatios(results);
   const checksumValues = new Set(Object.values(checksums));
   if (checksumValues.size > 1) errors.push(`fixture checksums differ between databases: ${JSON.stringify(checksums)}`);
@@ -231,15 +253,22 @@ function assembleRun(options: RunOptions, gathered: Gathered, started: number, d
       scenarios: options.scenarios.map((s) => s.name),
       sampling: options.sampling,
       thresholds: options.thresholds,
+      // Each scenario's own thresholds over the run's: what its gates were judged with, for every later judge.
+      scenarioThresholds: Object.fromEntries(options.scenarios.filter((s) => s.thresholds !== undefined).map((s) => [s.name, s.thresholds])),
     },
     environment: { ...describeEnvironment(databases), ...(options.target.rttMs === undefined ? {} : { rttMs: options.target.rttMs }), disturbedBy },
     fixture: fixture ?? { profile: options.profile, seed: options.seed, generatorVersion: GENERATOR_VERSION, checksum: '', rowCounts: {} },
     results,
     ratios,
     pairs,
-    ...(options.against === undefined ? {} : { against: { ...options.against.info, ...(Object.keys(ownFixtures).length === 0 ? {} : { fixtures: ownFixtures }) } }),
+    ...(options.against === undefined ? {} : { against: againstInfo(options.against.info, ownFixtures, newScenarios) }),
     errors,
   };
+}
+
+/** What the run says of REF: the revision, each side's own fixture (schemas differ), the scenarios new since REF. */
+function againstInfo(info: AgainstInfo, ownFixtures: Gathered['ownFixtures'], newScenarios: Gathered['newScenarios']): AgainstInfo {
+  return { ...info, ...(Object.keys(ownFixtures).length === 0 ? {} : { fixtures: ownFixtures }), ...(newScenarios.length === 0 ? {} : { newScenarios }) };
 }
 
 /** The acceptance scenario: where the A/A copy and the instrumentation overhead are measured. */

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { ProfileName } from '../../fixtures/profiles.js';
+import { listRequest } from '../../scenarios/artifact-requests.js';
 import type { Scenario } from '../../scenarios/scenario.js';
 import { openAdapter, type DatabaseTarget } from '../db/open-adapter.js';
 import { openFixture } from '../fixture-store/fixture-store.js';
@@ -62,7 +63,7 @@ async function sweep(options: ScalingOptions, limits: readonly number[], points:
         for (const limit of limits) {
           options.signal?.throwIfAborted();
           options.onProgress(`scaling: ${dialect} ${profile} limit=${limit}`);
-          const scenario: Scenario = { name: `scaling ${profile} limit=${limit}`, description: '', gates: [], requests: [{ label: `limit=${limit}`, list: { limit } }] };
+          const scenario: Scenario = { name: `scaling ${profile} limit=${limit}`, description: '', gates: [], requests: [listRequest(`limit=${limit}`, { limit })] };
           const { results } = await runScenario({ db: fixture.db, recorder, dialect, scenario, impls: options.impls, seed: options.seed, sampling: options.sampling });
           const touchedRows = await touchedMemberships(fixture.db, limit);
           for (const r of results) {
