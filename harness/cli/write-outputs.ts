@@ -5,6 +5,7 @@ import { renderJunit } from '../../reports/junit-report.js';
 import { renderMarkdown } from '../../reports/markdown-report.js';
 import { renderSummary } from '../../reports/summary-report.js';
 import { EnvironmentError } from '../core/errors.js';
+import { redactSecretsInText } from '../db/pg-url.js';
 import { git } from '../system/git.js';
 import { attachResultNoteToHead } from '../git/result-notes.js';
 import type { RunResult } from '../core/result.js';
@@ -105,8 +106,20 @@ export function replaceOutputs(dir: string, files: ReadonlyMap<string, string>, 
   return [...files.keys()].map((name) => join(out, name));
 }
 
+/**
+ * `value` with credentials hidden in every string (URLs' passwords, `password=`): an error
+ * message or another run's command line must not carry one into files, the step summary or notes.
+ */
+export function withoutSecrets<T>(value: T): T {
+  if (typeof value === 'string') return redactSecretsInText(value) as T;
+  if (Array.isArray(value)) return value.map((item: unknown) => withoutSecrets(item)) as T;
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, withoutSecrets(item)])) as T;
+  return value;
+}
+
 /** result.json, report.md and junit.xml into DIR; the step summary and a git note when asked. */
-export async function writeRunOutputs(result: RunResult, dir: string, options: { attachNote: boolean }): Promise<WrittenOutputs> {
+export async function writeRunOutputs(measured: RunResult, dir: string, options: { attachNote: boolean }): Promise<WrittenOutputs> {
+  const result = withoutSecrets(measured);
   const out = ensureOutputDir(dir);
   const markdown = renderMarkdown(result);
   const texts = [`${JSON.stringify(result, null, 1)}\n`, markdown, renderJunit(result)];

@@ -1,6 +1,6 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import knex from 'knex';
-import { cacheDir } from '../system/cache-dir.js';
+import { ensureCacheDir, ensureOwnFolder } from '../system/cache-dir.js';
 import { DelayProxy } from '../system/delay-proxy.js';
 import { EnvironmentError, UsageError } from '../core/errors.js';
 import type { Dialect } from '../core/result.js';
@@ -27,7 +27,11 @@ const EMBEDDED_DATABASE = 'querygate';
 
 /** Opens the adapter of a dialect, starting an embedded Postgres when no server is given. */
 export async function openAdapter(dialect: Dialect, target: DatabaseTarget): Promise<DialectAdapter> {
-  if (dialect === 'sqlite') return createSqliteAdapter({ dir: join(cacheDir(), 'sqlite'), file: target.sqliteFile });
+  if (dialect === 'sqlite') {
+    if (target.sqliteFile !== undefined) return createSqliteAdapter({ dir: dirname(target.sqliteFile), file: target.sqliteFile });
+    // Fixtures in the cache folder are opened as they are found: only when nobody else could have put them there.
+    return createSqliteAdapter({ dir: ensureOwnFolder(join(ensureCacheDir(), 'sqlite'), 'the SQLite fixture folder') });
+  }
   const url = target.pgUrl ?? (process.env.DATABASE_URL || undefined);
   if (url !== undefined) {
     try {
@@ -46,10 +50,11 @@ export async function openAdapter(dialect: Dialect, target: DatabaseTarget): Pro
   }
   // Shared with every other querygate process on this data directory; the last one out stops it.
   const server = await joinSharedEmbeddedPostgres({
-    dataDir: join(cacheDir(), 'pg17'),
+    dataDir: join(ensureCacheDir(), 'pg17'),
     ...(target.pgStatStatements === true ? { sharedPreloadLibraries: ['pg_stat_statements'] } : {}),
     ...(target.onLog === undefined ? {} : { onLog: target.onLog }),
   }).catch((error: unknown) => {
+    if (error instanceof EnvironmentError) throw error;
     throw new EnvironmentError(`could not start the embedded Postgres: ${error instanceof Error ? error.message : String(error)}`);
   });
   try {

@@ -9,10 +9,11 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { findBlockingAncestor } from './binary-discovery.js';
 import type { Binaries } from './binary-staging.js';
-import { EMBEDDED_PG_PASSWORD, SUPERUSER, CLUSTER_MARKER, INITDB_TIMEOUT_MS, LOG_TAIL_LINES } from './options.js';
+import { newClusterPassword, writePasswordFile } from './cluster-password.js';
+import { SUPERUSER, CLUSTER_MARKER, INITDB_TIMEOUT_MS, LOG_TAIL_LINES } from './options.js';
 import { isGone } from './processes.js';
 import { type RunAs, asUser, runCmd } from './postgres-command.js';
-import { cacheDir } from '../../system/cache-dir.js';
+import { cacheDir, ensureOwnFolder } from '../../system/cache-dir.js';
 import { exists, errorCode, indent } from './util.js';
 
 /** `<cache folder>/pg17` (see {@link cacheDir}). */
@@ -24,22 +25,22 @@ export function defaultDataDir(): string {
 const MAX_SOCKET_PATH = 107;
 
 /**
- * Creates the data directory's parent (0755) and the socket directory beside the data directory,
- * and checks the postgres user can reach them. Returns the socket directory, or null when its
- * path would be too long for a Unix socket (then the server listens on TCP only).
+ * The data directory's parent (the cache folder by default), created when missing and refused
+ * unless it is ours and nobody else may write to it: the keeper's file, the lock and the users'
+ * registry beside the data directory are trusted because of that (see ensureOwnFolder).
+ */
+export function ensureDataParent(dataDir: string): string {
+  return ensureOwnFolder(path.dirname(dataDir), 'the folder of the embedded Postgres data directory');
+}
+
+/**
+ * Creates the data directory's parent (see {@link ensureDataParent}) and the socket directory
+ * beside the data directory, and checks the postgres user can reach them. Returns the socket
+ * directory, or null when its path would be too long for a Unix socket (then the server listens
+ * on TCP only).
  */
 export async function prepareParent(dataDir: string, runAs: RunAs): Promise<string | null> {
-  const parent = path.dirname(dataDir);
-  await fsp.mkdir(parent, { recursive: true, mode: 0o755 });
-  const pst = await fsp.stat(parent);
-  const myUid = process.getuid?.() ?? -1;
-  const sticky = (pst.mode & 0o1000) !== 0;
-  if (pst.uid !== myUid && pst.uid !== 0 && pst.uid !== runAs.uid) {
-    throw new Error(`Refusing to keep the embedded Postgres data in ${parent}: that folder belongs to another user (uid ${pst.uid}).`);
-  }
-  if ((pst.mode & 0o022) !== 0 && !sticky) {
-    throw new Error(`Refusing to keep the embedded Postgres data in ${parent}: others may write to that folder (mode ${(pst.mode & 0o7777).toString(8)}).`);
-  }
+  const parent = ensureDataParent(dataDir);
   if (runAs.switchUser) {
     const r = await runCmd(asUser(runAs, 'test', ['-x', parent]), { timeoutMs: 10_000, cwd: '/' });
     if (r.code !== 0) {
@@ -143,7 +144,9 @@ export async function ensureInitialised(dataDir: string, bins: Binaries, runAs: 
   initdbInProgress.add(tmp);
   const t0 = performance.now();
   try {
-    await runInitdb(tmp, pwfile, dataDir, bins, runAs, log);
+    const password = newClusterPassword();
+    await runInitdb({ tmp, pwfile, password }, dataDir, bins, runAs, log);
+    writePasswordFile(tmp, password);
     const content: ClusterMarker = { createdBy: 'querygate', createdAt: new Date().toISOString(), serverVersion: bins.serverVersion, packageVersion: bins.packageVersion };
     await fsp.writeFile(path.join(tmp, CLUSTER_MARKER), JSON.stringify(content, null, 2) + '\n', { mode: 0o644 });
     if (existing !== null) await fsp.rmdir(dataDir); // an empty directory was there: replace it
@@ -165,11 +168,15 @@ export async function ensureInitialised(dataDir: string, bins: Binaries, runAs: 
   }
 }
 
-/** initdb into `tmp` (created here, with the password file `pwfile`), for `dataDir`; throws with its last lines when it fails. */
-async function runInitdb(tmp: string, pwfile: string, dataDir: string, bins: Binaries, runAs: RunAs, log: (line: string) => void): Promise<void> {
+/**
+ * initdb into `tmp` (created here), for `dataDir`, the superuser's password given in the file
+ * `pwfile` (created here, mode 600); throws with its last lines when it fails.
+ */
+async function runInitdb(into: { tmp: string; pwfile: string; password: string }, dataDir: string, bins: Binaries, runAs: RunAs, log: (line: string) => void): Promise<void> {
+  const { tmp, pwfile } = into;
   const tail: string[] = [];
   await fsp.mkdir(tmp, { mode: 0o700 });
-  await fsp.writeFile(pwfile, EMBEDDED_PG_PASSWORD + '\n', { mode: 0o600 });
+  await fsp.writeFile(pwfile, into.password + '\n', { mode: 0o600, flag: 'wx' });
   if (runAs.switchUser) {
     await fsp.chown(tmp, runAs.uid, runAs.gid);
     await fsp.chown(pwfile, runAs.uid, runAs.gid);

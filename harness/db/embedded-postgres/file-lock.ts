@@ -21,7 +21,7 @@ export class LockTimeoutError extends Error {
  * resolve null when it is taken. `what` names the lock in errors, e.g. "the embedded Postgres start lock".
  */
 export async function acquireFileLock(file: string, timeoutMs: number, what: string): Promise<HeldLock | null> {
-  const fd = fs.openSync(file, 'a', 0o644);
+  const fd = fs.openSync(file, 'a', 0o600);
   const wait = timeoutMs <= 0 ? ['-n'] : ['-w', String(timeoutMs / 1000)];
   const outcome = await new Promise<{ code: number | null; stderr: string } | Error>((resolve) => {
     const child = spawn('flock', [...wait, '3'], { stdio: ['ignore', 'ignore', 'pipe', fd] });

@@ -11,7 +11,8 @@
  * - Runs initdb and postgres as the `postgres` OS user when we are root (postgres refuses to run
  *   as root; the user is created when missing), as ourselves otherwise.
  * - Keeps the data directory under os.tmpdir() by default (`<tmp>/querygate-<uid>/pg17`, or
- *   `$QUERYGATE_CACHE_DIR/pg17`), initialised once and reused between runs (fixtures persist).
+ *   `$QUERYGATE_CACHE_DIR/pg17`), initialised once and reused between runs (fixtures persist), in
+ *   a folder that must be ours alone; its superuser has a random password of its own.
  * - Copies ("stages") the native tree to `<tmp>/querygate-pg-bin-<version>/` when the postgres
  *   user cannot execute the binaries where npm put them (checked by really running them as that
  *   user), once, atomically.
@@ -26,7 +27,8 @@
  *
  * The files beside this one, in the order a start uses them: `binary-discovery` and
  * `binary-staging` (which binaries, run from where), `run-as` and `postgres-command` (as which user),
- * `cluster-init` (the data directory and initdb), `leftover-server` (what an earlier run left),
+ * `cluster-init` (the data directory and initdb), `cluster-password` (the superuser's random
+ * password, in a mode-600 file in the data directory), `leftover-server` (what an earlier run left),
  * `ports`, `launcher` (postgres itself) and `lifetime-guards` (stopping it, whatever happens).
  * `shared-cluster`, `keeper` and `file-lock` let several querygate processes use one server at once.
  */
@@ -34,11 +36,12 @@
 import path from 'node:path';
 import { platformPackageName } from './binary-discovery.js';
 import { resolveBinaries } from './binary-staging.js';
-import { defaultDataDir, prepareParent, removeAbandonedInitdbDirs, serverSettings, ensureInitialised } from './cluster-init.js';
+import { defaultDataDir, ensureDataParent, prepareParent, removeAbandonedInitdbDirs, serverSettings, ensureInitialised } from './cluster-init.js';
+import { ensureClusterPassword, superuserUrl } from './cluster-password.js';
 import { launch } from './launcher.js';
 import { handleLeftoverServer } from './leftover-server.js';
 import { inUse, installProcessHooks } from './lifetime-guards.js';
-import { DEFAULT_START_TIMEOUT_MS, EMBEDDED_PG_PASSWORD, SUPERUSER, type EmbeddedPostgres, type EmbeddedPostgresOptions } from './options.js';
+import { DEFAULT_START_TIMEOUT_MS, type EmbeddedPostgres, type EmbeddedPostgresOptions } from './options.js';
 import { findFreePort, PortInUseError } from './ports.js';
 import { resolveRunAs } from './run-as.js';
 import { findSetpriv } from './postgres-command.js';
@@ -48,7 +51,7 @@ export { decideBinarySource, findBlockingAncestor, locatePackagedBinaries, platf
 export { stageNativeTree } from './binary-staging.js';
 export { defaultDataDir } from './cluster-init.js';
 export { stopAllEmbeddedPostgres } from './lifetime-guards.js';
-export { EMBEDDED_PG_PASSWORD, type EmbeddedPostgres, type EmbeddedPostgresOptions } from './options.js';
+export { type EmbeddedPostgres, type EmbeddedPostgresOptions } from './options.js';
 export { findFreePort } from './ports.js';
 export { findPostgresProcesses } from './processes.js';
 export { joinSharedEmbeddedPostgres, leaveAllSharedClusters, type SharedEmbeddedPostgres } from './shared-cluster.js';
@@ -78,6 +81,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions = {}):
   }
   const guard: 'setpriv' | 'watchdog' = guardOpt === 'watchdog' || findSetpriv() === null ? 'watchdog' : 'setpriv';
 
+  // Before anything in it is read or made: the data directory's folder must be ours alone.
+  ensureDataParent(dataDir);
   if (inUse.has(dataDir)) {
     throw new Error(`An embedded Postgres server on ${dataDir} is already running in this process.`);
   }
@@ -91,17 +96,18 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions = {}):
     await removeAbandonedInitdbDirs(dataDir, log);
     const initdbMs = await ensureInitialised(dataDir, bins, runAs, log);
     await handleLeftoverServer(dataDir, runAs, log);
+    const password = await ensureClusterPassword(dataDir, bins, runAs, log);
     const settings = serverSettings(socketDir, opts.sharedPreloadLibraries ?? []);
     const timeoutMs = opts.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
 
     for (let attempt = 1; ; attempt++) {
       const port = opts.port ?? (await findFreePort());
       try {
-        const { server, version, startMs } = await launch({ bins, runAs, dataDir, port, settings, guard, timeoutMs, log });
+        const { server, version, startMs } = await launch({ bins, runAs, dataDir, port, password, settings, guard, timeoutMs, log });
         handedOver = true;
         server.ownsDataDir = true;
         return {
-          url: `postgres://${SUPERUSER}:${encodeURIComponent(EMBEDDED_PG_PASSWORD)}@127.0.0.1:${port}/postgres`,
+          url: superuserUrl(port, password),
           port,
           version,
           dataDir,

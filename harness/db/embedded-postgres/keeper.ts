@@ -5,6 +5,7 @@
  * line on stdout (`{ok, state}` or `{ok: false, error}`), the server's log goes to stderr until
  * then, and to `<dataDir>-keeper.log` always.
  */
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { listLive, processStartTime } from '../../system/process-registry.js';
 import { acquireFileLock } from './file-lock.js';
@@ -16,7 +17,7 @@ const POLL_MS = 200;
 
 const options = JSON.parse(process.argv[2] ?? '{}') as KeeperOptions;
 const paths = sharedClusterPaths(options.dataDir);
-const logFd = fs.openSync(paths.log, 'w', 0o644);
+const logFd = fs.openSync(paths.log, 'w', 0o600);
 let forwarding = true;
 process.stderr.on('error', () => (forwarding = false));
 process.stdout.on('error', () => undefined);
@@ -43,7 +44,6 @@ try {
 const state: KeeperState = {
   keeperPid: process.pid,
   keeperStartTime: processStartTime(process.pid) ?? '',
-  url: server.url,
   port: server.port,
   version: server.version,
   pid: server.pid,
@@ -52,8 +52,10 @@ const state: KeeperState = {
   binaries: server.binaries,
   parentDeathGuard: server.parentDeathGuard,
 };
-fs.writeFileSync(`${paths.state}.tmp`, JSON.stringify(state, null, 2) + '\n', { mode: 0o644 });
-fs.renameSync(`${paths.state}.tmp`, paths.state);
+// A temporary name nobody can guess, created exclusively, mode 600: what others may read of it is nobody's business.
+const stateTmp = `${paths.state}.${randomBytes(6).toString('hex')}.tmp`;
+fs.writeFileSync(stateTmp, JSON.stringify(state, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
+fs.renameSync(stateTmp, paths.state);
 process.on('exit', () => {
   // Only our own state: a keeper started after us must keep its file.
   if (readOwnState()) fs.rmSync(paths.state, { force: true });

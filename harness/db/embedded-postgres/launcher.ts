@@ -8,20 +8,20 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import type { Binaries } from './binary-staging.js';
 import { RunningServer, running, startWatchdog, unrefStream } from './lifetime-guards.js';
-import { EMBEDDED_PG_PASSWORD, SUPERUSER, READY_LINE, LOG_TAIL_LINES } from './options.js';
+import { SUPERUSER, READY_LINE, LOG_TAIL_LINES } from './options.js';
 import { PortInUseError } from './ports.js';
 import { sleep } from './processes.js';
 import { type RunAs, asUser, spawnOptions, forEachLine } from './postgres-command.js';
 import { errorMessage, indent } from './util.js';
 
-async function queryServerVersion(port: number, deadline: number): Promise<string> {
+async function queryServerVersion(port: number, password: string, deadline: number): Promise<string> {
   let lastError: unknown;
   for (;;) {
     const client = new pg.Client({
       host: '127.0.0.1',
       port,
       user: SUPERUSER,
-      password: EMBEDDED_PG_PASSWORD,
+      password,
       database: 'postgres',
       ssl: false,
       connectionTimeoutMillis: 5_000,
@@ -50,6 +50,8 @@ interface LaunchInput {
   runAs: RunAs;
   dataDir: string;
   port: number;
+  /** The superuser's password (cluster-password.ts). */
+  password: string;
   settings: string[];
   guard: 'setpriv' | 'watchdog';
   timeoutMs: number;
@@ -143,7 +145,7 @@ export async function launch(input: LaunchInput): Promise<{ server: RunningServe
   if (outcome === 'timeout') return failWith(`postgres did not accept connections within ${timeoutMs / 1000} s (${dataDir})`);
   let version: string;
   try {
-    version = await queryServerVersion(port, Math.max(deadline, Date.now() + 2_000));
+    version = await queryServerVersion(port, input.password, Math.max(deadline, Date.now() + 2_000));
   } catch (err) {
     return failWith(`postgres on 127.0.0.1:${port}: ${errorMessage(err)}`);
   }

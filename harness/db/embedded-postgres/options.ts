@@ -37,7 +37,7 @@ export interface EmbeddedPostgresOptions {
 }
 
 export interface EmbeddedPostgres {
-  /** `postgres://postgres:<password>@127.0.0.1:<port>/postgres`. Print it only through redactUrl(). */
+  /** `postgres://postgres:<password>@127.0.0.1:<port>/postgres`, the cluster's own random password. Print it only through redactUrl(). */
   url: string;
   port: number;
   /** `show server_version`, e.g. "17.10". */
@@ -53,9 +53,12 @@ export interface EmbeddedPostgres {
   stop(): Promise<void>;
 }
 
-/** The superuser's password. A fixed local one: the server listens on 127.0.0.1 only. */
-export const EMBEDDED_PG_PASSWORD = 'querygate';
 export const SUPERUSER = 'postgres';
+/**
+ * In the data directory: the superuser's password, random per cluster, mode 600 (see
+ * cluster-password.ts). Never a fixed one: any local user can reach 127.0.0.1.
+ */
+export const PASSWORD_FILE = 'querygate-password';
 /** Written into the data directory after initdb succeeded; a directory without it is not ours. */
 export const CLUSTER_MARKER = 'querygate-cluster.json';
 /** Written into a staged binary tree once it is complete. */

@@ -105,7 +105,8 @@ export function forEachLine(stream: NodeJS.ReadableStream | null, onLine: (line:
   });
 }
 
-export function runCmd(spec: CmdSpec, opts: { timeoutMs: number; cwd: string; onLine?: (line: string) => void }): Promise<CmdResult> {
+/** Runs a command to its end; `input`, when given, is written to its stdin (secrets: never on a command line, which `ps` shows). */
+export function runCmd(spec: CmdSpec, opts: { timeoutMs: number; cwd: string; onLine?: (line: string) => void; input?: string }): Promise<CmdResult> {
   return new Promise((resolve) => {
     let stdout = '';
     let stderr = '';
@@ -113,7 +114,7 @@ export function runCmd(spec: CmdSpec, opts: { timeoutMs: number; cwd: string; on
     let settled = false;
     let child: ChildProcess;
     try {
-      child = spawn(spec.file, spec.args, spawnOptions(spec, { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] }));
+      child = spawn(spec.file, spec.args, spawnOptions(spec, { cwd: opts.cwd, stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] }));
     } catch (err) {
       resolve({ code: null, signal: null, stdout, stderr, error: err instanceof Error ? err : new Error(String(err)), timedOut });
       return;
@@ -122,6 +123,8 @@ export function runCmd(spec: CmdSpec, opts: { timeoutMs: number; cwd: string; on
       timedOut = true;
       child.kill('SIGKILL');
     }, opts.timeoutMs);
+    child.stdin?.on('error', () => undefined); // a command that exits without reading its input
+    child.stdin?.end(opts.input);
     forEachLine(child.stdout, (line) => {
       stdout += line + '\n';
       opts.onLine?.(line);

@@ -23,11 +23,13 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { redactCommandLine } from '../pg-url.js';
 import { isSameProcessAlive, listLive, register, type Registration } from '../../system/process-registry.js';
-import { defaultDataDir } from './cluster-init.js';
+import { defaultDataDir, ensureDataParent } from './cluster-init.js';
+import { readClusterPassword, superuserUrl } from './cluster-password.js';
 import { acquireFileLock } from './file-lock.js';
 import type { EmbeddedPostgres, EmbeddedPostgresOptions } from './options.js';
-import { isGone, sleep } from './processes.js';
+import { findPostgresProcesses, isGone, procInfo, sleep } from './processes.js';
 import { forEachLine } from './postgres-command.js';
 
 /** How long a process waits for another to finish starting or stopping the server. */
@@ -47,11 +49,13 @@ export function sharedClusterPaths(dataDir: string): SharedClusterPaths {
   return { dataDir, users: `${dataDir}-users`, state: `${dataDir}-keeper.json`, lock: `${dataDir}-lock`, log: `${dataDir}-keeper.log` };
 }
 
-/** What the keeper publishes once its server answers. */
+/**
+ * What the keeper publishes once its server answers (mode 600). No password: whoever joins reads
+ * it from the cluster's own file (cluster-password.ts), and builds the URL to 127.0.0.1 itself.
+ */
 export interface KeeperState {
   keeperPid: number;
   keeperStartTime: string;
-  url: string;
   port: number;
   version: string;
   pid: number;
@@ -71,18 +75,33 @@ export interface SharedEmbeddedPostgres extends EmbeddedPostgres {
   stop(): Promise<void>;
 }
 
+/** The keeper's file, when it is a plain file of ours (never through a link) holding a state. */
 export function readKeeperState(file: string): KeeperState | null {
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as KeeperState;
+    const stat = fs.lstatSync(file);
+    if (!stat.isFile() || stat.uid !== process.getuid?.()) return null;
+    const state = JSON.parse(fs.readFileSync(file, 'utf8')) as KeeperState;
+    return Number.isInteger(state.keeperPid) && Number.isInteger(state.pid) && Number.isInteger(state.port) ? state : null;
   } catch {
     return null;
   }
 }
 
+/**
+ * True while the state's keeper runs: the very process (pid and start time), one of ours running
+ * keeper.ts, and its server a postgres of this data directory whose parent it is. A state that
+ * names anything else (a crashed keeper's pid reused, a forged file) is never joined nor signalled.
+ */
+function isLiveKeeper(state: KeeperState, dataDir: string): boolean {
+  if (!isSameProcessAlive(state.keeperPid, state.keeperStartTime)) return false;
+  const keeper = procInfo(state.keeperPid);
+  if (keeper === null || keeper.uid !== process.getuid?.() || !keeper.cmdline.includes(KEEPER_SCRIPT)) return false;
+  return findPostgresProcesses(dataDir).some((p) => p.pid === state.pid && p.ppid === state.keeperPid);
+}
+
 function liveState(paths: SharedClusterPaths): KeeperState | null {
   const state = readKeeperState(paths.state);
-  if (state === null) return null;
-  return isSameProcessAlive(state.keeperPid, state.keeperStartTime) && !isGone(state.pid) ? state : null;
+  return state !== null && isLiveKeeper(state, paths.dataDir) ? state : null;
 }
 
 const joined = new Set<SharedEmbeddedPostgres>();
@@ -92,7 +111,7 @@ const local = new Map<string, { registration: Registration; handles: number }>()
 function registerHere(paths: SharedClusterPaths): void {
   const held = local.get(paths.dataDir);
   if (held !== undefined) held.handles++;
-  else local.set(paths.dataDir, { registration: register(paths.users, { argv: process.argv.slice(1, 4).join(' ') }), handles: 1 });
+  else local.set(paths.dataDir, { registration: register(paths.users, { argv: redactCommandLine(process.argv.slice(1, 4)) }), handles: 1 });
 }
 
 /** True when this process no longer uses the server (its entry is gone). */
@@ -118,10 +137,12 @@ export async function joinSharedEmbeddedPostgres(opts: EmbeddedPostgresOptions =
   const dataDir = path.resolve(opts.dataDir ?? defaultDataDir());
   const paths = sharedClusterPaths(dataDir);
   const log = opts.onLog ?? (() => {});
-  fs.mkdirSync(path.dirname(dataDir), { recursive: true, mode: 0o755 });
+  // Before the lock, the keeper's file or the users are looked at: the folder must be ours alone.
+  ensureDataParent(dataDir);
   const lock = await acquireFileLock(paths.lock, LOCK_TIMEOUT_MS, `the embedded Postgres start lock (another querygate is starting or stopping the server on ${dataDir})`);
   let registered = false;
   let state: KeeperState;
+  let url: string;
   let startedHere = false;
   try {
     registerHere(paths);
@@ -141,6 +162,8 @@ export async function joinSharedEmbeddedPostgres(opts: EmbeddedPostgresOptions =
       state = await startKeeper(paths, opts, log);
       startedHere = true;
     }
+    // A keeper we started that nobody uses stops its server by itself.
+    url = superuserUrl(state.port, clusterPassword(dataDir));
   } catch (error) {
     if (registered) unregisterHere(paths);
     throw error;
@@ -149,7 +172,7 @@ export async function joinSharedEmbeddedPostgres(opts: EmbeddedPostgresOptions =
   }
   let leaving: Promise<void> | undefined;
   const handle: SharedEmbeddedPostgres = {
-    url: state.url,
+    url,
     port: state.port,
     version: state.version,
     dataDir,
@@ -172,7 +195,7 @@ async function leave(paths: SharedClusterPaths, state: KeeperState): Promise<voi
   const lock = await acquireFileLock(paths.lock, LOCK_TIMEOUT_MS, `the embedded Postgres start lock (stopping the server on ${paths.dataDir})`);
   try {
     if (listLive(paths.users).length > 0) return;
-    if (!isSameProcessAlive(state.keeperPid, state.keeperStartTime)) return;
+    if (!isLiveKeeper(state, paths.dataDir)) return;
     // The last one out: the keeper stops the server on SIGTERM; wait for both to be gone.
     process.kill(state.keeperPid, 'SIGTERM');
     const deadline = Date.now() + KEEPER_STOP_MS;
@@ -223,4 +246,11 @@ async function startKeeper(paths: SharedClusterPaths, opts: EmbeddedPostgresOpti
   child.unref();
   if (result instanceof Error) throw result;
   return result;
+}
+
+/** The password of the cluster the keeper started (which wrote it at initdb, or gave it at its first start). */
+function clusterPassword(dataDir: string): string {
+  const password = readClusterPassword(dataDir);
+  if (password === null) throw new Error(`the embedded Postgres on ${dataDir} runs, but its password file is missing`);
+  return password;
 }
