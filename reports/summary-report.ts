@@ -43,7 +43,19 @@ export function verdictHead(run: RunResult, level = '#'): string {
     `**${headline}**: ${facts.join(', ')}; implementation under test ${inlineCode(run.implUnderTest)}${against}. ` +
       `Fixture ${inlineCode(run.fixture.profile)} seed ${run.fixture.seed}, commit ${commit === null ? 'unknown' : inlineCode(commit.slice(0, 12))}` +
       `${run.environment.gitDirty === true ? ' (dirty)' : ''}, started ${run.startedAt}, took ${formatSeconds(run.durationMs)}.`,
+    ...notMeasured(run),
   ].join('\n');
+}
+
+/** What `--against` compared the same on both sides although it differs: said under the verdict, never left silent. */
+function notMeasured(run: RunResult): string[] {
+  const changes = run.against?.dependencyChanges ?? [];
+  if (changes.length === 0) return [];
+  return [
+    '',
+    `**Not measured**: the dependencies differ from ${inlineCode(run.against?.ref ?? 'REF')} (${changes.join(', ')}), but both sides ran with the working tree's ` +
+      '`node_modules`: a slowdown that lives in a dependency is not in these figures.',
+  ];
 }
 
 /** One cause: the gate (or reason) that failed, every place it failed, and the evidence of the first. */

@@ -101,6 +101,17 @@ describe('the summary form (pull-request comment, step summary)', () => {
   });
 });
 
+describe('what --against did not measure', () => {
+  it('says under the verdict that changed dependencies ran the same on both sides', () => {
+    const run = parseResultFile(readFileSync(new URL('./fixtures/real-result-against.sqlite.json', import.meta.url), 'utf8'), 'against');
+    expect(renderSummary(run)).not.toContain('Not measured');
+    run.against = { ...run.against!, dependencyChanges: ['knex 3.1.0 -> 3.3.0'] };
+    const summary = renderSummary(run);
+    expect(summary).toContain('**Not measured**: the dependencies differ from `HEAD` (knex 3.1.0 -> 3.3.0)');
+    expect(summary.indexOf('Not measured')).toBeLessThan(summary.indexOf('| scenario'));
+  });
+});
+
 describe('the full report', () => {
   it('gives a failing run its cause and evidence before any table, and folds what a reviewer rarely needs', () => {
     const run = largestFailingRun();

@@ -4,8 +4,9 @@
  *
  * The rule, so new tests join without editing this file:
  *   - every `test/judge-*.test.ts`, and
- *   - every other fast test file that imports one of JUDGE_AND_STATS below,
- *   - minus any test file that needs a database (imports test/support/databases or calls
+ *   - every other fast test file that imports the judge or the statistics (JUDGE_AND_STATS below;
+ *     not the result contract in harness/core, which nearly every test imports),
+ *   - minus any test file that spawns processes (the CLI), and any test file that needs a database (imports test/support/databases or calls
  *     vitest's `inject`, which only the global setup's embedded Postgres provides) and the
  *     whole-run tests of DATABASE_TESTS. There is no globalSetup here: no Postgres is started.
  */
@@ -17,8 +18,9 @@ import { configDefaults, defineConfig } from 'vitest/config';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Imports of the modules under mutation (`from '../reports/gates.js'`, `from '../harness/judge/…'`). */
-const JUDGE_AND_STATS =
-  /from\s+'(?:\.\.?\/)+(?:harness\/(?:judge|stats|core)\/[^']+|harness\/(?:paired-statistics|quantile-interval|statistics|round-bootstrap))\.js'/;
+const JUDGE_AND_STATS = /from\s+'(?:\.\.?\/)+harness\/(?:judge|stats)\/[^']+\.js'/;
+/** A test that spawns the CLI or other processes: seconds each, run again for every mutant. */
+const SPAWNS = /from\s+'node:child_process'|support\/run-cli\.js'/;
 /** A test that needs the database the global setup starts. */
 const NEEDS_DATABASE = /from\s+'[^']*support\/databases\.js'|\binject\(/;
 /**
@@ -34,7 +36,7 @@ const testFiles = readdirSync(join(root, 'test'), { withFileTypes: true, recursi
   .map((e) => relative(root, join(e.parentPath, e.name)))
   .sort();
 const source = (file: string): string => readFileSync(join(root, file), 'utf8');
-const excluded = testFiles.filter((file) => DATABASE_TESTS.test(file) || NEEDS_DATABASE.test(source(file)));
+const excluded = testFiles.filter((file) => DATABASE_TESTS.test(file) || NEEDS_DATABASE.test(source(file)) || SPAWNS.test(source(file)));
 const importers = testFiles.filter((file) => !excluded.includes(file) && JUDGE_AND_STATS.test(source(file)));
 
 export const mutationTestFiles = { include: ['test/judge-*.test.ts', ...importers], exclude: [...configDefaults.exclude, 'test/**/*.slow.test.ts', ...excluded] };

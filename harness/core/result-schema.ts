@@ -245,6 +245,7 @@ const against = z.looseObject({
   schemaDifference: opt(z.string()),
   fixtures: opt(z.object({ sqlite: opt(z.record(z.string(), fixture)), postgres: opt(z.record(z.string(), fixture)) })),
   newScenarios: opt(z.array(z.object({ scenario: z.string(), dialect }))),
+  dependencyChanges: opt(z.array(z.string())),
 }) satisfies z.ZodType<AgainstInfo>;
 
 const shard = z

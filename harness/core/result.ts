@@ -295,6 +295,12 @@ export interface AgainstInfo {
    * they are judged by their own gates alone. Absent: none.
    */
   newScenarios?: { scenario: string; dialect: Dialect }[];
+  /**
+   * The packages whose locked version differs between REF and the working tree ("knex 3.1.0 ->
+   * 3.3.0"). Both sides ran with the working tree's node_modules: these differences were not
+   * measured. Absent: the lockfiles are equal.
+   */
+  dependencyChanges?: string[];
 }
 
 /** Ratio of one implementation's latency to another's, from the same run. */

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { dependencyChangesSince } from './dependency-changes.js';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -84,7 +85,15 @@ export async function loadRevision(ref: string, implUnderTest: string, cwd = pro
     if (difference !== undefined) schemas = { [impl]: theirs, [implUnderTest]: ours };
   }
   const factory = await handlerFactoryOf(dir, implUnderTest, `--against ${ref}`);
-  const info: AgainstInfo = { ref, sha, mergeBase, schemaDiffers: difference !== undefined, ...(difference === undefined ? {} : { schemaDifference: difference }) };
+  const dependencies = dependencyChangesSince(root, sha);
+  const info: AgainstInfo = {
+    ref,
+    sha,
+    mergeBase,
+    schemaDiffers: difference !== undefined,
+    ...(difference === undefined ? {} : { schemaDifference: difference }),
+    ...(dependencies.length === 0 ? {} : { dependencyChanges: dependencies }),
+  };
   return { info, impl, extra: { [impl]: factory, [implUnderTest]: own.factory }, dir, workingTreeDir: own.dir, ...(schemas === undefined ? {} : { schemas }) };
 }
 
