@@ -48,10 +48,10 @@ const judge = (result: ScenarioResult): Record<string, GateResult> => {
 const options = (dir: string, fields: Partial<SnapshotOptions> = {}): SnapshotOptions => ({ dir, update: false, ci: false, ...fields });
 
 describe('committed query snapshots', () => {
-  it('writes a missing snapshot of the committed profile outside CI, accepting the scans it finds; then matches it', () => {
+  it('writes a missing snapshot of the committed profile outside CI, accepting the scans of the tables named; then matches it', () => {
     const dir = testFolder('snapshots');
     const first = measured();
-    first.queries.snapshot = checkSnapshot(first, 'default', 42, options(dir));
+    first.queries.snapshot = checkSnapshot(first, 'default', 42, options(dir, { acceptFullScans: ['artifacts'] }));
     expect(first.queries.snapshot.status).toBe('written');
     const text = readFileSync(snapshotPath(dir, first, 'default', 42), 'utf8');
     expect(text).toContain('fingerprint-normalization: v1');
@@ -82,10 +82,24 @@ describe('committed query snapshots', () => {
     expect(smallGate).toMatchObject({ pass: true, judged: false, actual: 'not judged' });
   });
 
+  it('accepts no new full scan unless its table is named, and none at all in CI: the rest are listed as pending and fail', () => {
+    const unnamed = measured();
+    unnamed.queries.snapshot = checkSnapshot(unnamed, 'default', 42, options(testFolder('snapshots')));
+    expect(unnamed.queries.snapshot).toMatchObject({ status: 'written', acceptedScans: [], pendingScans: [`artifacts <- ${TOTAL}`] });
+    const gate = judge(unnamed)['no-new-full-scan'];
+    expect(gate?.pass).toBe(false);
+    expect(gate?.message).toMatch(/accept with --update-snapshots --accept-full-scan artifacts$/);
+
+    const inCi = measured();
+    inCi.queries.snapshot = checkSnapshot(inCi, 'default', 42, options(testFolder('snapshots'), { update: true, ci: true, acceptFullScans: ['artifacts'] }));
+    expect(inCi.queries.snapshot).toMatchObject({ status: 'updated', acceptedScans: [], pendingScans: [`artifacts <- ${TOTAL}`] });
+    expect(judge(inCi)['no-new-full-scan']?.pass).toBe(false);
+  });
+
   it('fails a lost index on both new gates, and an added statement with a diff that names it', () => {
     const dir = testFolder('snapshots');
     const reference = measured();
-    checkSnapshot(reference, 'default', 42, options(dir));
+    checkSnapshot(reference, 'default', 42, options(dir, { acceptFullScans: ['artifacts'] }));
 
     const scan = measured('scan');
     scan.queries.snapshot = checkSnapshot(scan, 'default', 42, options(dir));
@@ -116,7 +130,7 @@ describe('committed query snapshots', () => {
   it('rewrites on --update-snapshots, and states a change of the fingerprint normalization', () => {
     const dir = testFolder('snapshots');
     const reference = measured();
-    checkSnapshot(reference, 'default', 42, options(dir));
+    checkSnapshot(reference, 'default', 42, options(dir, { acceptFullScans: ['artifacts'] }));
     const path = snapshotPath(dir, reference, 'default', 42);
     writeFileSync(path, readFileSync(path, 'utf8').replace('fingerprint-normalization: v1', 'fingerprint-normalization: v0'));
     const stale = measured();
@@ -124,7 +138,9 @@ describe('committed query snapshots', () => {
     expect(judge(stale)['same-queries-as-snapshot']?.message).toMatch(/^fingerprint normalization changed from v0 to v1/);
 
     const scan = measured('scan');
-    scan.queries.snapshot = checkSnapshot(scan, 'default', 42, options(dir, { update: true }));
+    // The scan already accepted stays; the new one only because its table is named.
+    scan.queries.snapshot = checkSnapshot(scan, 'default', 42, options(dir, { update: true, acceptFullScans: ['collection_artifacts'] }));
+    expect(scan.queries.snapshot.pendingScans).toBeUndefined();
     expect(scan.queries.snapshot.status).toBe('updated');
     expect(readFileSync(path, 'utf8')).toContain(`collection_artifacts <- ${snapshotStatement(COUNTS)}`);
     const after = measured('scan');
@@ -135,7 +151,7 @@ describe('committed query snapshots', () => {
 
   it('shows cost, plan shapes and the diff in report.md, and the new gates as JUnit testcases (not judged: skipped)', () => {
     const dir = testFolder('snapshots');
-    checkSnapshot(measured(), 'default', 42, options(dir));
+    checkSnapshot(measured(), 'default', 42, options(dir, { acceptFullScans: ['artifacts'] }));
     const extra = measured('extra-statement');
     extra.queries.snapshot = checkSnapshot(extra, 'default', 42, options(dir));
     judge(extra);

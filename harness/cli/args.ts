@@ -38,6 +38,12 @@ export const runOptions = {
   'detail-tolerance': { type: 'number', requiresArg: true, default: DEFAULT_THRESHOLDS.detailTolerancePct, describe: 'detail p95 may exceed the baseline by this many % before it fails' },
   plans: { type: 'boolean', default: true, describe: 'EXPLAIN every distinct statement of the implementation under test' },
   'update-snapshots': { type: 'boolean', default: false, describe: 'rewrite the query snapshots (scenarios/snapshots/) from this run; review the diff' },
+  'accept-full-scan': {
+    type: 'string',
+    array: true,
+    requiresArg: true,
+    describe: 'with --update-snapshots: newly accept the full scans of this table, after review (never in CI); others stay failures',
+  },
   'full-scan-rows': { type: 'number', requiresArg: true, default: DEFAULT_THRESHOLDS.fullScanRows, describe: 'no-new-full-scan: tables read in full count above this many rows' },
   'attach-note': { type: 'boolean', default: false, describe: 'attach report.md (refs/notes/querygate) and the result (refs/notes/querygate-results) to HEAD as git notes' },
   against: {

@@ -37,6 +37,7 @@ export interface RunArgs {
   'detail-tolerance': number;
   plans: boolean;
   'update-snapshots': boolean;
+  'accept-full-scan'?: string[] | undefined;
   'full-scan-rows': number;
   'attach-note': boolean;
   concurrency: number;
@@ -97,7 +98,12 @@ export async function runCommand(args: RunArgs): Promise<number> {
       against: against === undefined ? undefined : { impl: against.impl, info: against.info, schemas: against.schemas },
       minEffect: args['min-effect'] / 100,
       plans: args.plans,
-      snapshots: { dir: DEFAULT_SNAPSHOT_DIR, update: args['update-snapshots'], ci: process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false' },
+      snapshots: {
+        dir: DEFAULT_SNAPSHOT_DIR,
+        update: args['update-snapshots'],
+        ci: process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false',
+        acceptFullScans: args['accept-full-scan'] ?? [],
+      },
       onProgress: progressLine,
       onSeedProgress: seedProgressBar(),
       signal,

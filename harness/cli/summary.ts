@@ -29,6 +29,10 @@ export function printSummary(result: RunResult, written: WrittenOutputs): void {
       }
     }
     if (r.state === 'errored') process.stdout.write(`ERROR ${r.dialect} ${r.scenario} ${r.impl}: ${r.error ?? ''}\n`);
+    // Each full scan a written snapshot did not accept: the review --accept-full-scan asks for.
+    for (const scan of r.queries.snapshot?.pendingScans ?? []) {
+      process.stdout.write(`NOT ACCEPTED full scan (${r.dialect}, ${r.scenario}): ${scan.slice(0, 200)}; review it, then --update-snapshots --accept-full-scan ${scan.split(' <- ')[0]}\n`);
+    }
   }
   for (const e of result.errors) process.stdout.write(`ERROR ${e}\n`);
   const others = result.environment.disturbedBy ?? [];

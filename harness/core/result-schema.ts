@@ -115,6 +115,7 @@ const queries = z.looseObject({
       status: z.enum(['matched', 'differs', 'written', 'updated', 'missing', 'not-judged']),
       diff: opt(z.string()),
       acceptedScans: z.array(z.string()),
+  pendingScans: opt(z.array(z.string())),
       normalizationVersion: opt(finite),
     }),
   ),

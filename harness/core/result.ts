@@ -145,6 +145,8 @@ export interface SnapshotCheck {
   diff?: string;
   /** Full scans the snapshot records as accepted, "table <- fingerprint". */
   acceptedScans: string[];
+  /** Written or rewritten: full scans found but not accepted (their table not named by --accept-full-scan, or CI). */
+  pendingScans?: string[];
   /** The fingerprint normalization version the snapshot was written with. */
   normalizationVersion?: number;
 }

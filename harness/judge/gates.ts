@@ -222,8 +222,10 @@ function judgeFullScans(result: ScenarioResult, t: Thresholds): GateResult {
       n === 0 ? `no table over ${t.fullScanRows} rows read in full` : `${n} full scan${n === 1 ? '' : 's'}, each accepted in ${where}: ${[...scans].map((s) => s.split(' <- ')[0]).join(', ')}`);
   }
   const first = fresh[0] ?? '';
+  const pending = snapshot?.pendingScans ?? [];
+  const howToAccept = pending.length === 0 ? '' : `; after review, accept with --update-snapshots --accept-full-scan ${[...new Set(pending.map((s) => s.split(' <- ')[0]))].join(' --accept-full-scan ')}`;
   return gate(id, false, `${fresh.length} new`, threshold,
-    `reads ${first.replace(' <- ', ' in full: ').slice(0, 220)}${fresh.length > 1 ? ` (+${fresh.length - 1} more)` : ''}; not accepted in ${where}`);
+    `reads ${first.replace(' <- ', ' in full: ').slice(0, 220)}${fresh.length > 1 ? ` (+${fresh.length - 1} more)` : ''}; not accepted in ${where}${howToAccept}`);
 }
 
 function judgeSnapshot(result: ScenarioResult): GateResult {

@@ -14,8 +14,14 @@ export interface SnapshotOptions {
   dir: string;
   /** Rewrite every snapshot from this run (`run --update-snapshots`). @default false */
   update: boolean;
-  /** In CI a missing snapshot fails instead of being written. @default Boolean(process.env.CI) */
+  /** In CI a missing snapshot fails instead of being written, and no full scan is accepted. @default Boolean(process.env.CI) */
   ci: boolean;
+  /**
+   * Tables whose full scans a written or rewritten snapshot may newly accept (`--accept-full-scan
+   * TABLE`, after review). Any other new full scan is listed as pending and stays a failure of
+   * `no-new-full-scan`. @default []
+   */
+  acceptFullScans?: readonly string[];
 }
 
 /** scenarios/snapshots/list-50.sqlite.default-42.txt */
@@ -73,6 +79,11 @@ function parseVersion(text: string): number | undefined {
   return match?.[1] === undefined ? undefined : Number(match[1]);
 }
 
+/** Whether a full scan ("table <- statement") may be newly accepted: its table named, and never in CI. */
+function acceptsNew(scan: string, options: SnapshotOptions): boolean {
+  return !options.ci && (options.acceptFullScans ?? []).includes(scan.split(' <- ')[0] ?? '');
+}
+
 /**
  * Compares the implementation under test's result with its snapshot, writing the file when asked
  * to (--update-snapshots) or when there is none for the committed profile outside CI, and records
@@ -82,17 +93,20 @@ export function checkSnapshot(result: ScenarioResult, profile: string, seed: num
   const path = snapshotPath(options.dir, result, profile, seed);
   const file = relative(process.cwd(), path) || path;
   const current = fullScansOf(result);
-  const write = (accepted: string[], status: 'written' | 'updated'): SnapshotCheck => {
+  const write = (previously: readonly string[], status: 'written' | 'updated'): SnapshotCheck => {
+    // A scan stays accepted while it is still there; a new one only when its table was named.
+    const accepted = current.filter((scan) => previously.includes(scan) || acceptsNew(scan, options));
+    const pending = current.filter((scan) => !accepted.includes(scan));
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, renderSnapshot(result, profile, seed, accepted));
-    return { file, status, acceptedScans: accepted, normalizationVersion: FINGERPRINT_VERSION };
+    return { file, status, acceptedScans: accepted, normalizationVersion: FINGERPRINT_VERSION, ...(pending.length === 0 ? {} : { pendingScans: pending }) };
   };
-  if (options.update) return write(current, 'updated');
+  if (options.update) return write(existsSync(path) ? parseAccepted(readFileSync(path, 'utf8')) : [], 'updated');
   if (!existsSync(path)) {
     if (profile !== COMMITTED_PROFILE) return { file, status: 'not-judged', acceptedScans: [] };
     if (options.ci) return { file, status: 'missing', acceptedScans: [] };
-    // Written on first run outside CI, accepting the scans it finds: the file's review is the decision.
-    return write(current, 'written');
+    // Written on first run outside CI; its full scans only as --accept-full-scan names their tables.
+    return write([], 'written');
   }
   const stored = readFileSync(path, 'utf8');
   const accepted = parseAccepted(stored);
