@@ -119,7 +119,7 @@ describe('no-new-full-scan', () => {
 
 describe('detail-no-regression at its boundaries', () => {
   const limit = 1 + DEFAULT_THRESHOLDS.detailTolerancePct / 100;
-  const threshold = 'paired and p95 ratios not above 1.10, queries <= baseline\'s';
+  const threshold = 'lower ends of the paired and p95 ratio intervals not above 1.10, queries <= baseline\'s';
   const pair = (lower: number, rounds = 40, fields: Partial<PairedComparison> = {}): PairedComparison => ({
     scenario: 'detail', dialect: 'sqlite', subject: 'fixed', reference: 'baseline', kind: 'baseline', rounds, roundRatios: [],
     ratio: lower + 0.05, ci: [lower, lower + 0.1], confidence: 0.99, pValue: 0.5, minEffect: 0.1, mde: 0.05, verdict: 'same', ...fields,
@@ -136,7 +136,7 @@ describe('detail-no-regression at its boundaries', () => {
 
   it('judges the paired ratio from 8 rounds: at the limit it passes, above it fails', () => {
     expect(MIN_PAIRED_ROUNDS).toBe(8);
-    expect(judged({}, {}, { pairs: [pair(limit, 8)] })).toMatchObject({ pass: true, actual: `median ${(limit + 0.05).toFixed(2)}x, 4 vs 7 queries` });
+    expect(judged({}, {}, { pairs: [pair(limit, 8)] })).toMatchObject({ pass: true, actual: `median ${(limit + 0.05).toFixed(2)}x [${limit.toFixed(2)}, ${(limit + 0.1).toFixed(2)}], 4 vs 7 queries` });
     expect(judged({}, {}, { pairs: [pair(limit + 0.001, 8)] })).toMatchObject({ pass: false, message: expect.stringMatching(/^significantly slower than baseline \(per-round median\); per-round median ratio 1\.15 \[1\.10-1\.20\] \(99%, 8 rounds\); no p95 ratio$/) });
     expect(judged({}, {}, { pairs: [pair(limit + 0.5, 7)] })).toEqual({
       id: 'detail-no-regression', pass: false, actual: 'not judged, 4 vs 7 queries', threshold,
@@ -146,7 +146,7 @@ describe('detail-no-regression at its boundaries', () => {
 
   it('judges the p95 ratio from 59 samples on each side: 58 on one side judges nothing', () => {
     const at = (n: number, m: number, lower: number) => judged({ samples: n }, { samples: m }, { ratios: [ratio(lower)] });
-    expect(at(59, 59, limit)).toMatchObject({ pass: true, actual: `p95 ${(limit + 0.05).toFixed(2)}x, 4 vs 7 queries` });
+    expect(at(59, 59, limit)).toMatchObject({ pass: true, actual: `p95 ${(limit + 0.05).toFixed(2)}x [${limit.toFixed(2)}, ${(limit + 0.1).toFixed(2)}], 4 vs 7 queries` });
     expect(at(59, 59, limit + 0.01)).toMatchObject({ pass: false, message: 'significantly slower than baseline (p95); no paired rounds; p95 ratio 1.16 [1.11-1.21] (n 59 / 59)' });
     expect(at(58, 59, limit + 0.5)).toMatchObject({ pass: false, actual: 'not judged, 4 vs 7 queries', message: expect.stringContaining('(n 58 / 59, too few to judge: a p95 interval needs 59 on each side)') });
     expect(at(59, 58, limit + 0.5)).toMatchObject({ pass: false, actual: 'not judged, 4 vs 7 queries' });
@@ -156,7 +156,7 @@ describe('detail-no-regression at its boundaries', () => {
     expect(judged({}, {}, { pairs: [pair(0.2)] }, [8, 7])).toMatchObject({ pass: false, message: expect.stringMatching(/^more queries than baseline; per-round median ratio/) });
     expect(judged({}, {}, { pairs: [pair(0.2)] }, [7, 7])).toMatchObject({ pass: true });
     expect(judged({ samples: 60 }, { samples: 60 }, { pairs: [pair(2)], ratios: [ratio(2)] })).toMatchObject({
-      pass: false, actual: 'median 2.05x, p95 2.05x, 4 vs 7 queries', message: expect.stringMatching(/^significantly slower than baseline \(per-round median and p95\); /),
+      pass: false, actual: 'median 2.05x [2.00, 2.10], p95 2.05x [2.00, 2.10], 4 vs 7 queries', message: expect.stringMatching(/^significantly slower than baseline \(per-round median and p95\); /),
     });
   });
 

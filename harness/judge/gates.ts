@@ -180,7 +180,7 @@ function judgeAgainstBaseline(
     return gate(id, false, 'not compared', `vs ${REFERENCE_IMPL}`, `${REFERENCE_IMPL} ${why}`);
   }
   const limit = 1 + t.detailTolerancePct / 100;
-  const threshold = `paired and p95 ratios not above ${limit.toFixed(2)}, queries <= ${REFERENCE_IMPL}'s`;
+  const threshold = `lower ends of the paired and p95 ratio intervals not above ${limit.toFixed(2)}, queries <= ${REFERENCE_IMPL}'s`;
   const queries = `${result.queries.perRequest} vs ${reference.queries.perRequest} queries`;
   const moreQueries = result.queries.perRequest > reference.queries.perRequest;
   const moreText = moreQueries ? `more queries than ${REFERENCE_IMPL}; ` : '';
@@ -197,7 +197,12 @@ function judgeAgainstBaseline(
   if (!pairJudged && !p95Judged) {
     return gate(id, false, `not judged, ${queries}`, threshold, `${moreText}too few samples to judge the latency against ${REFERENCE_IMPL}: ${latencyText}`);
   }
-  const actual = [pairJudged ? `median ${pair?.ratio.toFixed(2)}x` : '', p95Judged ? `p95 ${ratio?.p95.toFixed(2)}x` : '', queries].filter((s) => s !== '').join(', ');
+  // The cell carries the intervals the gate judged: a p95 of 1.13x passes when its interval reaches below the limit.
+  const actual = [
+    pairJudged && pair !== undefined ? `median ${pair.ratio.toFixed(2)}x [${pair.ci[0].toFixed(2)}, ${pair.ci[1].toFixed(2)}]` : '',
+    p95Judged && ratio !== undefined ? `p95 ${ratio.p95.toFixed(2)}x [${ratio.p95Ci[0].toFixed(2)}, ${ratio.p95Ci[1].toFixed(2)}]` : '',
+    queries,
+  ].filter((s) => s !== '').join(', ');
   return gate(id, !moreQueries && slower.length === 0, actual, threshold,
     `${moreText}${slower.length > 0 ? `significantly slower than ${REFERENCE_IMPL} (${slower.join(' and ')}); ` : ''}${latencyText}`);
 }
