@@ -55,7 +55,12 @@ function pairBlock(run: RunResult, pair: PairedComparison): string {
     { name: pair.reference, result: reference },
   ];
   const missing = sides.filter((s) => s.result === undefined || s.result.rawSamples.length === 0).map((s) => inlineCode(s.name));
-  if (missing.length > 0) lines.push('', `No raw samples of ${missing.join(' and ')} in the result: distributions not drawn.`);
+  if (pair.kind === 'aa' && subject !== undefined && subject.rawSamples.length > 0) {
+    // The A/A copy is the same code as the subject: the run keeps its per-round ratios, not its samples.
+    lines.push('', `${inlineCode(pair.reference)} is ${inlineCode(pair.subject)} served a second time: the run keeps its per-round ratios (below), not its samples; its distribution is ${inlineCode(pair.subject)}'s.`);
+  } else if (missing.length > 0) {
+    lines.push('', `No raw samples of ${missing.join(' and ')} in the result: distributions not drawn.`);
+  }
   const withSamples = sides.filter((s): s is { name: string; result: ScenarioResult } => s.result !== undefined && s.result.rawSamples.length > 0);
   if (withSamples.length > 0) {
     lines.push('', percentileTable(withSamples));

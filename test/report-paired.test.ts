@@ -121,6 +121,17 @@ describe('pairedSection', () => {
     expect(text).toMatch(/2 of 60 points lie outside .* and are drawn at the edge\./);
   });
 
+  it('explains an A/A pair without samples of the copy instead of calling them missing', () => {
+    const run = againstRun(30, 8, 0);
+    const pair = run.pairs![0]!;
+    Object.assign(pair, { kind: 'aa', reference: 'fixed (A/A)' });
+    run.results = run.results.filter((r) => r.impl !== 'fixed@main');
+    delete run.against;
+    const text = pairedSection(run);
+    expect(text).toContain('`fixed (A/A)` is `fixed` served a second time: the run keeps its per-round ratios (below), not its samples');
+    expect(text).not.toContain('No raw samples');
+  });
+
   it('says when n is too small for a p95 interval, and when raw samples are missing', () => {
     const run = againstRun(10, 4, 0);
     expect(pairedSection(run)).toContain('(n too small for an interval)');
