@@ -70,4 +70,10 @@ export interface Scenario {
   runByDefault?: boolean;
   /** A sweep over fixtures and page sizes instead of fixed requests (the scaling scenario). */
   sweep?: { profiles: ProfileName[]; limits: number[] };
+  /**
+   * Also measure, beside the implementation under test, the run's noise floor (an A/A copy of it,
+   * without --against) and the instrumentation's overhead (an uninstrumented copy). Each costs
+   * time, so a scenario asks for them; the acceptance scenario does. @default false
+   */
+  noiseFloor?: boolean;
 }

@@ -187,10 +187,10 @@ async function measureScenario(
     impls: options.impls,
     implUnderTest: options.implUnderTest,
     against: options.against?.impl,
-    // Without another revision to judge against, the list-50 scenario judges the
+    // Without another revision to judge against, a scenario that asks for it (list-50) judges the
     // implementation under test against a copy of itself: the run's noise floor.
-    aaCopy: options.against === undefined && scenario.name === ACCEPTANCE_SCENARIO,
-    overhead: options.measureOverhead && scenario.name === ACCEPTANCE_SCENARIO,
+    aaCopy: options.against === undefined && scenario.noiseFloor === true,
+    overhead: options.measureOverhead && scenario.noiseFloor === true,
     // A gate that compares the implementation under test with the baseline judges a pair
     // measured side by side, not the few samples the baseline gets as a reference.
     baselineTolerance: scenario.gates.includes('detail-no-regression') ? thresholds.detailTolerancePct / 100 : undefined,
@@ -270,9 +270,6 @@ function assembleRun(options: RunOptions, gathered: Gathered, started: number, d
 function againstInfo(info: AgainstInfo, ownFixtures: Gathered['ownFixtures'], newScenarios: Gathered['newScenarios']): AgainstInfo {
   return { ...info, ...(Object.keys(ownFixtures).length === 0 ? {} : { fixtures: ownFixtures }), ...(newScenarios.length === 0 ? {} : { newScenarios }) };
 }
-
-/** The acceptance scenario: where the A/A copy and the instrumentation overhead are measured. */
-const ACCEPTANCE_SCENARIO = 'list-50';
 
 /** Ratios of each implementation's latency to the reference's, per scenario and database. */
 export function computeRatios(results: readonly ScenarioResult[]): RatioResult[] {
