@@ -12,7 +12,9 @@ const FIXED_LIST_STATEMENTS = 5;
  * The parts of the harness's cost, each a tinybench median of microseconds or less, against fixed's
  * list-50 p50 in the same process: robust on a shared machine. They are a lower bound: the whole
  * request's overhead (`npm run bench:overhead`, paired blocks of real requests) is larger, and too
- * noisy to judge in a few seconds, so it is not measured here (pairedTimeMs 0).
+ * noisy to judge in a few seconds, so a short paired comparison here only shows that it runs: its
+ * bare side refuses to run while async hooks are on, as they would be if the recorder left its
+ * AsyncLocalStorage enabled with no request in flight.
  */
 describe('the harness measuring fixed list-50 (tinybench, one process)', () => {
   let fixture: TestFixture;
@@ -26,8 +28,8 @@ describe('the harness measuring fixed list-50 (tinybench, one process)', () => {
     await fixture?.close();
   });
 
-  it(`keeps the recorder's parts (statements, scope, context propagation) under ${100 * MAX_OVERHEAD_RATIO}% of fixed's list-50 p50`, { timeout: 20_000 }, async () => {
-    const measured = await measureOverhead({ db: fixture.db, microTimeMs: 150, requestTimeMs: 600, pairedTimeMs: 0 });
+  it(`keeps the recorder's parts (statements, scope) under ${100 * MAX_OVERHEAD_RATIO}% of fixed's list-50 p50`, { timeout: 20_000 }, async () => {
+    const measured = await measureOverhead({ db: fixture.db, microTimeMs: 150, requestTimeMs: 600, pairedTimeMs: 500 });
     result = measured;
 
     expect(measured.statementsPerRequest).toBe(FIXED_LIST_STATEMENTS);
@@ -46,7 +48,9 @@ describe('the harness measuring fixed list-50 (tinybench, one process)', () => {
     }
     // The database's share is inside the request's wall clock.
     expect(measured.requestAssemblyMs.p50).toBeLessThan(measured.fixedP50Ms.p50);
-    expect(measured.paired).toBeNull();
+    // Its size is for the bench to judge; here, that both sides ran their rounds.
+    expect(measured.paired?.rounds).toBeGreaterThanOrEqual(8);
+    expect(Number.isFinite(measured.paired?.ratio)).toBe(true);
     expect(measured.partsRatio, overheadMarkdown(measured)).toBeLessThan(MAX_OVERHEAD_RATIO);
   });
 });

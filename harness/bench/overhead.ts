@@ -4,13 +4,15 @@
  * when the overhead is above MAX_OVERHEAD_RATIO of the p50. Figures go into docs/figures.md.
  *
  * tinybench measures the parts, each an instrumented task minus its bare twin: the recorder per
- * statement, the request's scope (RequestLog, AsyncLocalStorage run, record()'s await), the async
- * context propagation per async resource (on Node 20 an enabled AsyncLocalStorage hooks every
- * promise, tick and timer of the process), fingerprinting, and the request itself. The parts are a
- * lower bound: hot in a micro loop, they miss what they do to the code around them. The whole
- * request's overhead is measured as querygate measures, sides alternating in blocks, paired per round.
+ * statement, the request's scope (RequestLog, record()'s await), fingerprinting, and the request
+ * itself. The parts are a lower bound: hot in a micro loop, they miss what they do to the code
+ * around them. The whole request's overhead is measured as querygate measures, sides alternating
+ * in blocks, paired per round: instrumented against bare, with no AsyncLocalStorage enabled on
+ * either side, as the sampler's turns at its default concurrency of 1. Only while requests overlap
+ * (`--concurrency` above 1) does the recorder enable its AsyncLocalStorage, which on Node 20 hooks
+ * every promise, tick and timer of the process: that cost per async resource is shown apart.
  */
-import { AsyncLocalStorage, createHook } from 'node:async_hooks';
+import { AsyncLocalStorage, createHook, executionAsyncId } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 import { cpus } from 'node:os';
 import type { Knex } from 'knex';
@@ -74,9 +76,9 @@ export interface OverheadResult {
   asyncResourcesPerRequest: number;
   /** Per statement: the recorder's listeners on the pool's acquire and knex's query events, in a request's scope. */
   recorderPerStatement: AddedCost;
-  /** Per request: a RequestLog, the AsyncLocalStorage run and record()'s await. */
+  /** Per request: a RequestLog and record()'s await, the request alone in flight (LoopbackEndpoint's `in-flight` attribution). */
   requestScope: AddedCost;
-  /** Per async resource, while an AsyncLocalStorage is enabled and inside its scope. */
+  /** Per async resource, while an AsyncLocalStorage is enabled and inside its scope: only while requests overlap. */
   contextPropagation: AddedCost;
   /** ns per statement. Off the timed path: only the profiling pass and the reports fingerprint. */
   fingerprintPerStatement: TaskFigure;
@@ -84,15 +86,12 @@ export interface OverheadResult {
   requestAssemblyMs: TaskFigure;
   /** ms: fixed's request as the sampler times it: instrumented, wall clock as the client sees it. */
   fixedP50Ms: TaskFigure;
-  /** ns per request, the parts added: statements x recorder + scope + resources x propagation; a lower bound. */
+  /** ns per request, the parts added: statements x recorder + scope; a lower bound. */
   partsNs: number;
   /** partsNs over fixed's p50. */
   partsRatio: number;
-  /**
-   * Whole requests (null when pairedTimeMs is 0): bare with an AsyncLocalStorage enabled against none
-   * enabled, then instrumented against bare; ns, the two added, and its ratio to fixed's p50.
-   */
-  paired: { storageEnabled: PairedCost; recorder: PairedCost; ns: number; ratio: number } | null;
+  /** Whole requests, instrumented against bare, and its ratio to fixed's p50 (null when pairedTimeMs is 0). */
+  paired: (PairedCost & { ratio: number }) | null;
   maxRatio: number;
   environment: { node: string; cpu: string; cpus: number };
 }
@@ -106,12 +105,8 @@ export async function measureOverhead(options: OverheadOptions): Promise<Overhea
   const recorder = new QueryRecorder(o.db);
   let instrumented: LoopbackEndpoint | undefined;
   try {
-    // First, while no AsyncLocalStorage is enabled: once the recorder's is, it stays enabled.
     const contextPropagation = await measurePropagation(o.microTimeMs);
     const asyncResourcesPerRequest = await countResourcesPerRequest(bare, requests);
-    const storage = new AsyncLocalStorage<RequestLog>();
-    const enabled = side(bare, () => storage.run(new RequestLog(), () => {}), () => storage.disable());
-    const storageEnabled = o.pairedTimeMs > 0 ? await pairedBlocks([side(bare), enabled], requests, o.pairedTimeMs) : null;
     instrumented = await LoopbackEndpoint.start(o.db, IMPL, handlerFactoryFor(IMPL), recorder.attach());
     const logs: RequestLog[] = [];
     for (const r of requests) logs.push((await instrumented.send(r.path)).log);
@@ -121,17 +116,14 @@ export async function measureOverhead(options: OverheadOptions): Promise<Overhea
     const fingerprintPerStatement = await measureFingerprint(statements, o.microTimeMs);
     const requestScope = await measureScope(o.microTimeMs);
     const { fixedP50Ms, requestAssemblyMs } = await measureRequests(instrumented, requests, o.requestTimeMs);
-    // The bare turns with the recorder's listeners off, as the sampler's uninstrumented ones.
-    const off = side(bare, () => recorder.detach(), () => recorder.attach());
-    const recorderPaired = storageEnabled === null ? null : await pairedBlocks([off, side(instrumented)], requests, o.pairedTimeMs);
-    const partsNs = recorderPerStatement.ns * statementsPerRequest + requestScope.ns + contextPropagation.ns * asyncResourcesPerRequest;
     const p50Ns = fixedP50Ms.p50 * 1e6;
-    const whole = (a: PairedCost, b: PairedCost) => ({ storageEnabled: a, recorder: b, ns: a.ns + b.ns, ratio: (a.ns + b.ns) / p50Ns });
-    const paired = storageEnabled !== null && recorderPaired !== null ? whole(storageEnabled, recorderPaired) : null;
+    const paired = o.pairedTimeMs > 0 ? await pairedBlocks([bareSide(bare, recorder), side(instrumented)], requests, o.pairedTimeMs) : null;
+    const partsNs = recorderPerStatement.ns * statementsPerRequest + requestScope.ns;
     return {
       impl: IMPL, scenario: list50.name, statementsPerRequest, asyncResourcesPerRequest,
       recorderPerStatement, requestScope, contextPropagation, fingerprintPerStatement, requestAssemblyMs, fixedP50Ms,
-      partsNs, partsRatio: partsNs / p50Ns, paired, maxRatio: o.maxRatio,
+      partsNs, partsRatio: partsNs / p50Ns,
+      paired: paired === null ? null : { ...paired, ratio: paired.ns / p50Ns }, maxRatio: o.maxRatio,
       environment: { node: process.version, cpu: cpus()[0]?.model.trim() ?? 'unknown', cpus: cpus().length },
     };
   } finally {
@@ -155,9 +147,7 @@ async function runTasks(timeMs: number, tasks: Record<string, Fn>, scale: number
   return figures;
 }
 
-function figure(latency: Statistics, scale: number): TaskFigure {
-  return { p50: latency.p50 * scale, mad: latency.mad * scale, samples: latency.samplesCount };
-}
+const figure = (latency: Statistics, scale: number): TaskFigure => ({ p50: latency.p50 * scale, mad: latency.mad * scale, samples: latency.samplesCount });
 
 function added(figures: Record<string, TaskFigure>): AddedCost {
   const { instrumented, bare } = figures as { instrumented: TaskFigure; bare: TaskFigure };
@@ -178,8 +168,9 @@ function standInKnex(): { db: Knex; events: EventEmitter; pool: EventEmitter } {
 
 /** Per statement: the events knex and its pool emit for one statement, replayed with the request's own SQL and rows. */
 async function measureRecorder(statements: readonly RecordedQuery[], timeMs: number): Promise<AddedCost> {
+  const connection = { __knexUid: 'c0' };
   const replayed = statements.map((q, i) => ({
-    event: { __knexQueryUid: `q${i}`, sql: q.sql, bindings: q.bindings, method: q.method ?? 'select' },
+    event: { __knexUid: connection.__knexUid, __knexQueryUid: `q${i}`, sql: q.sql, bindings: q.bindings, method: q.method ?? 'select' },
     response: Array.from({ length: q.rows ?? 0 }, () => ({})),
   }));
   const units = STATEMENT_REPLAYS * replayed.length;
@@ -187,7 +178,7 @@ async function measureRecorder(statements: readonly RecordedQuery[], timeMs: num
     for (let k = 0; k < STATEMENT_REPLAYS; k++) {
       replayed.forEach(({ event, response }, i) => {
         pool.emit('acquireRequest', i);
-        pool.emit('acquireSuccess', i, null);
+        pool.emit('acquireSuccess', i, connection);
         events.emit('query', event);
         events.emit('query-response', response, event);
       });
@@ -197,13 +188,13 @@ async function measureRecorder(statements: readonly RecordedQuery[], timeMs: num
   const recorder = new QueryRecorder(observed.db).attach();
   const instrumented = () => {
     let ms = 0;
-    // storage.run calls back synchronously: the replay runs inside the request's scope, as knex's events do.
+    // record() calls back synchronously: the replay runs while the request is in flight, as knex's events do.
     void recorder.record(() => {
       const started = performance.now();
       replay(observed);
       ms = performance.now() - started;
       return Promise.resolve();
-    });
+    }, new RequestLog(), 'in-flight');
     return perUnit(ms, units);
   };
   const bare = () => {
@@ -229,7 +220,7 @@ async function measureFingerprint(statements: readonly RecordedQuery[], timeMs: 
   return figures.fingerprint as TaskFigure;
 }
 
-/** Per request: what LoopbackEndpoint's instrumented path does beyond the bare one (log, scope, await). */
+/** Per request: what LoopbackEndpoint's instrumented path does beyond the bare one (log, record(), await). */
 async function measureScope(timeMs: number): Promise<AddedCost> {
   const recorder = new QueryRecorder(standInKnex().db);
   const done = () => Promise.resolve();
@@ -238,7 +229,7 @@ async function measureScope(timeMs: number): Promise<AddedCost> {
     for (let k = 0; k < SCOPE_BATCH; k++) await one();
     return perUnit(performance.now() - started, SCOPE_BATCH);
   };
-  const tasks = { instrumented: batch(() => recorder.record(done, new RequestLog())), bare: batch(done) };
+  const tasks = { instrumented: batch(() => recorder.record(done, new RequestLog(), 'in-flight')), bare: batch(done) };
   return added(await runTasks(timeMs, tasks, 1e6, true));
 }
 
@@ -307,6 +298,16 @@ type Side = { endpoint: LoopbackEndpoint; enter: () => void; leave: () => void }
 
 const side = (endpoint: LoopbackEndpoint, enter = () => {}, leave = () => {}): Side => ({ endpoint, enter, leave });
 
+/** The bare side, as the sampler's uninstrumented turns: the recorder's listeners off and no async hooks in the process. */
+function bareSide(endpoint: LoopbackEndpoint, recorder: QueryRecorder): Side {
+  const enter = () => {
+    recorder.detach();
+    // Entered in a promise continuation, where Node reports async id 0 while its async hooks are off.
+    if (recorder.tracksContext || executionAsyncId() !== 0) throw new Error('async hooks are on with no request in flight: the bare side would not be bare');
+  };
+  return side(endpoint, enter, () => recorder.attach());
+}
+
 /**
  * Whole requests in alternating blocks, the order flipped every round (ABBA), for `timeMs` and at
  * least MIN_ROUNDS rounds: the median over rounds of (second side's block statistic - first's), ns.
@@ -355,14 +356,13 @@ export function overheadMarkdown(r: OverheadResult): string {
   const rows = [
     ['recorder, per statement', ...cost(r.recorderPerStatement, r.statementsPerRequest)],
     ['request scope, per request', ...cost(r.requestScope)],
-    ['async context propagation, per async resource', ...cost(r.contextPropagation, r.asyncResourcesPerRequest)],
     ['**the parts added**', '', `**${us(r.partsNs)}** (${pct(r.partsRatio)})`],
     ['fingerprint, per statement (profiling pass only)', `${ns(r.fingerprintPerStatement.p50)} ns`, `(x ${r.statementsPerRequest}: ${us(r.fingerprintPerStatement.p50 * r.statementsPerRequest)})`],
+    ['async context propagation, per async resource (only while requests overlap)', ...cost(r.contextPropagation, r.asyncResourcesPerRequest)],
     ...(r.paired === null
       ? []
       : [
-          ['whole request: an AsyncLocalStorage enabled vs none, both bare', ...paired(r.paired.storageEnabled)],
-          ['whole request: instrumented vs bare, storage enabled', ...paired(r.paired.recorder)],
+          ['whole request: instrumented vs bare', ...paired(r.paired)],
           ['**whole request**', '', `**${us(r.paired.ns)}** (${pct(r.paired.ratio)})`],
         ]),
     ['request assembly: wall - statements', ...timed(r.requestAssemblyMs)],

@@ -54,19 +54,50 @@ export class RequestLog {
 
 interface KnexQueryEvent {
   __knexQueryUid?: string;
+  /** The connection the statement runs on. */
+  __knexUid?: string;
   sql: string;
   bindings?: readonly unknown[];
   method?: string;
 }
 
+/** What tarn hands out: a knex connection, named by the uid its statements carry. */
+type PooledConnection = { __knexUid?: string } | null | undefined;
+
 /**
- * Counts and times every statement a knex instance runs, attributed to the request in whose
- * async context it was issued (AsyncLocalStorage), so concurrent requests never mix and
- * statements outside any request are not counted in one.
+ * How record() finds the statements of a request. `context`: by async context (AsyncLocalStorage),
+ * whatever else runs meanwhile. `in-flight`: while it is the only request in flight, every
+ * statement started on the knex instance is its own, found without async context: for a caller
+ * that starts no statement outside the recorder's requests meanwhile, as LoopbackEndpoint's (the
+ * harness times one endpoint at a time and runs nothing beside it). Requests that join it are
+ * told apart by their context, and it by having none.
+ */
+export type Attribution = 'context' | 'in-flight';
+
+/**
+ * Counts and times every statement a knex instance runs, attributed to the request that issued
+ * it, so concurrent requests never mix and statements outside any request are not counted in one.
+ *
+ * A statement belongs to the request that asked the pool for its connection (a transaction's
+ * statements, to the one that opened it), found when the pool is asked: synchronously, where the
+ * builder is awaited. Statements a request started and left running when it ended stay its own;
+ * one it starts after it has ended (on a timer, say) is not. The AsyncLocalStorage that tells
+ * requests apart is enabled only while a request needs it, and disabled when none is in flight:
+ * on Node 20 an enabled one hooks every promise, tick and timer of the process.
  */
 export class QueryRecorder {
   private readonly storage = new AsyncLocalStorage<RequestLog>();
   private attached = false;
+  private inFlight = 0;
+  private tracking = false;
+  /** The `in-flight` request that began while none was in flight: it runs outside the storage's scope. */
+  private solo: RequestLog | undefined;
+  /** Requests in flight: a context's log that has ended is no request's any more. */
+  private readonly open = new Set<RequestLog>();
+  /** Pool acquires in progress by tarn's event id: the request that asked (null: none) and when. */
+  private readonly acquires = new Map<number, { log: RequestLog | null; started: number }>();
+  /** The request each connection was handed to, by its knex uid (null: none). */
+  private readonly owners = new Map<string, RequestLog | null>();
   /** Outside-of-request statements seen while attached: a sign of work leaking out of scope. */
   unattributed = 0;
 
@@ -81,8 +112,8 @@ export class QueryRecorder {
   attach(): this {
     if (this.attached) return this;
     this.pool()?.on('acquireRequest', this.onAcquireRequest);
-    this.pool()?.on('acquireSuccess', this.onAcquireDone);
-    this.pool()?.on('acquireFail', this.onAcquireDone);
+    this.pool()?.on('acquireSuccess', this.onAcquireSuccess);
+    this.pool()?.on('acquireFail', this.onAcquireFail);
     this.db.on('query', this.onQuery);
     this.db.on('query-response', this.onResponse);
     this.db.on('query-error', this.onError);
@@ -92,9 +123,10 @@ export class QueryRecorder {
 
   detach(): this {
     this.pool()?.removeListener('acquireRequest', this.onAcquireRequest);
-    this.pool()?.removeListener('acquireSuccess', this.onAcquireDone);
-    this.pool()?.removeListener('acquireFail', this.onAcquireDone);
+    this.pool()?.removeListener('acquireSuccess', this.onAcquireSuccess);
+    this.pool()?.removeListener('acquireFail', this.onAcquireFail);
     this.acquires.clear();
+    this.owners.clear();
     this.db.off('query', this.onQuery);
     this.db.off('query-response', this.onResponse);
     this.db.off('query-error', this.onError);
@@ -103,17 +135,58 @@ export class QueryRecorder {
   }
 
   /** Runs fn as one request and returns its log beside its value. */
-  async record<T>(fn: () => Promise<T>, log = new RequestLog()): Promise<{ value: T; log: RequestLog }> {
-    const value = await this.storage.run(log, fn);
-    return { value, log };
+  record<T>(fn: () => Promise<T>, log = new RequestLog(), attribution: Attribution = 'context'): Promise<{ value: T; log: RequestLog }> {
+    const alone = attribution === 'in-flight' && this.inFlight === 0;
+    this.inFlight += 1;
+    this.open.add(log);
+    if (alone) this.solo = log;
+    else this.tracking = true;
+    let running: Promise<T>;
+    try {
+      running = alone ? fn() : this.storage.run(log, fn);
+    } catch (error) {
+      this.ended(log, alone);
+      return Promise.reject(error);
+    }
+    // then() rather than an async function: fewer promises on every timed request.
+    return Promise.resolve(running).then(
+      (value) => {
+        this.ended(log, alone);
+        return { value, log };
+      },
+      (error: unknown) => {
+        this.ended(log, alone);
+        throw error;
+      },
+    );
   }
 
-  /** The log of the request in whose context this is called. */
+  private ended(log: RequestLog, alone: boolean): void {
+    this.open.delete(log);
+    if (alone) this.solo = undefined;
+    if (--this.inFlight === 0 && this.tracking) {
+      // With no AsyncLocalStorage enabled, Node 20 turns its async hooks off again.
+      this.storage.disable();
+      this.tracking = false;
+    }
+  }
+
+  /** The log of the request in whose context this is called (an `in-flight` request alone: that request). */
   current(): RequestLog | undefined {
-    return this.storage.getStore();
+    const store = this.storage.getStore();
+    if (store === undefined) return this.solo;
+    return this.open.has(store) ? store : undefined;
   }
 
-  private readonly acquires = new Map<number, { log: RequestLog; started: number }>();
+  /** Requests in flight through record(). */
+  get requestsInFlight(): number {
+    return this.inFlight;
+  }
+
+  /** Whether its AsyncLocalStorage is enabled (and with it Node's async hooks): while a `context` request is in flight, or requests overlap. */
+  get tracksContext(): boolean {
+    return this.tracking;
+  }
 
   /** knex's tarn pool, whose acquire events time the wait for a connection (tarn has no `off`). */
   private pool(): { on(e: string, f: (...args: never[]) => void): void; removeListener(e: string, f: (...args: never[]) => void): void } | undefined {
@@ -121,24 +194,41 @@ export class QueryRecorder {
   }
 
   private readonly onAcquireRequest = (eventId: number): void => {
-    const log = this.storage.getStore();
-    if (log !== undefined) this.acquires.set(eventId, { log, started: performance.now() });
+    const log = this.current() ?? null;
+    this.acquires.set(eventId, { log, started: log === null ? 0 : performance.now() });
   };
 
-  private readonly onAcquireDone = (eventId: number): void => {
-    const entry = this.acquires.get(eventId);
-    if (entry === undefined) return;
-    this.acquires.delete(eventId);
-    entry.log.poolWaitMs += performance.now() - entry.started;
+  private readonly onAcquireSuccess = (eventId: number, connection: PooledConnection): void => {
+    const log = this.acquired(eventId);
+    const uid = connection?.__knexUid;
+    if (uid !== undefined) this.owners.set(uid, log);
   };
+
+  private readonly onAcquireFail = (eventId: number): void => {
+    this.acquired(eventId);
+  };
+
+  /** Ends an acquire: its wait goes to the request that asked, which it returns. */
+  private acquired(eventId: number): RequestLog | null {
+    const entry = this.acquires.get(eventId);
+    if (entry === undefined) return null;
+    this.acquires.delete(eventId);
+    if (entry.log !== null) entry.log.poolWaitMs += performance.now() - entry.started;
+    return entry.log;
+  }
+
+  /** The request a statement belongs to: its connection's, else (a connection acquired before attach) its context's. */
+  private logOf(event: KnexQueryEvent): RequestLog | undefined {
+    const owner = event.__knexUid === undefined ? undefined : this.owners.get(event.__knexUid);
+    return owner === undefined ? this.current() : (owner ?? undefined);
+  }
 
   private readonly onQuery = (event: KnexQueryEvent): void => {
-    const log = this.storage.getStore();
+    const log = this.logOf(event);
     if (log === undefined) {
       this.unattributed += 1;
       return;
     }
-    const transactionControl = isTransactionControl(event.sql);
     const query: RecordedQuery = {
       sql: event.sql,
       bindings: event.bindings ?? [],
@@ -146,7 +236,7 @@ export class QueryRecorder {
       durationMs: null,
       rows: null,
       error: null,
-      transactionControl,
+      transactionControl: isTransactionControl(event.sql),
       callSite: this.captureCallSites ? callSite(this.options.callSiteFilter) : null,
     };
     log.queries.push(query);
@@ -168,8 +258,8 @@ export class QueryRecorder {
   };
 
   private finish(event: KnexQueryEvent): RecordedQuery | undefined {
-    const log = this.storage.getStore();
     const uid = event.__knexQueryUid;
+    const log = uid === undefined ? undefined : this.logOf(event);
     if (log === undefined || uid === undefined) return undefined;
     const pending = log.pending.get(uid);
     if (pending === undefined) return undefined;

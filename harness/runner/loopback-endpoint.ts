@@ -1,8 +1,8 @@
-import { Agent, createServer, request, type Server } from 'node:http';
+import { Agent, createServer, request, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Knex } from 'knex';
 import { EnvironmentError } from '../core/errors.js';
-import { RequestLog, type QueryRecorder } from '../instrument/query-recorder.js';
+import { RequestLog, type Attribution, type QueryRecorder } from '../instrument/query-recorder.js';
 import { requestTimeoutMs, seconds } from '../system/timeouts.js';
 import type { HandlerFactory } from './served-implementation.js';
 
@@ -14,14 +14,26 @@ export interface Exchange {
   log: RequestLog;
 }
 
+/** The header that names a request to the server; our client sends it in lower case. */
+const REQUEST_ID = 'x-querygate-request';
+
+/** The request's id, read from the raw headers: `req.headers` would build an object of them all. */
+function requestIdOf(req: IncomingMessage): string | undefined {
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i] === REQUEST_ID) return raw[i + 1];
+  return undefined;
+}
+
 /**
- * One implementation served on a loopback port, its handler wrapped in the recorder's request
- * scope, and a keep-alive client to call it. The client and server share this process, so each
- * request is attributed to its log through a request id header. Without a recorder the handler
- * runs bare: no request scope, no log (the uninstrumented turns of the overhead figure).
+ * One implementation served on a loopback port, its handler run as one of the recorder's requests,
+ * and a keep-alive client to call it. The client and server share this process, so each
+ * request is attributed to its log through a request id header; send() resolves only once the
+ * handler has settled, so a statement the caller issues next is never that request's. Without a
+ * recorder the handler runs bare: no request scope, no log (the uninstrumented turns of the overhead figure).
  */
 export class LoopbackEndpoint {
-  private readonly logs = new Map<string, RequestLog>();
+  /** Each request's log, and its handler's end. */
+  private readonly served = new Map<string, { log: RequestLog; settled: Promise<unknown> }>();
   private nextId = 0;
   private readonly agent: Agent;
 
@@ -36,16 +48,19 @@ export class LoopbackEndpoint {
 
   static async start(db: Knex, impl: string, factory: HandlerFactory, recorder: QueryRecorder | null, maxSockets = 1): Promise<LoopbackEndpoint> {
     const handler = factory(db);
+    // One request at a time (the sampler's default concurrency): the harness runs nothing else on
+    // the database meanwhile, so the request in flight needs no async context. Several: by context.
+    const attribution: Attribution = maxSockets === 1 ? 'in-flight' : 'context';
     let endpoint: LoopbackEndpoint | undefined;
     const server = createServer((req, res) => {
       if (recorder === null) {
         void handler(req, res);
         return;
       }
-      const id = req.headers['x-querygate-request'];
+      const id = requestIdOf(req);
       const log = new RequestLog();
-      if (typeof id === 'string') endpoint?.logs.set(id, log);
-      void recorder.record(() => handler(req, res), log);
+      const settled = recorder.record(() => handler(req, res), log, attribution);
+      if (typeof id === 'string') endpoint?.served.set(id, { log, settled });
     });
     // The client reuses its sockets across long pauses (another implementation's turn, a slow
     // baseline request): an idle timeout on the server would close one under it.
@@ -74,7 +89,7 @@ export class LoopbackEndpoint {
         );
       }, timeoutMs);
       const req = request(
-        { host: '127.0.0.1', port: this.port, path, agent: this.agent, headers: { 'x-querygate-request': id } },
+        { host: '127.0.0.1', port: this.port, path, agent: this.agent, headers: { [REQUEST_ID]: id } },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -82,9 +97,11 @@ export class LoopbackEndpoint {
           res.on('end', () => {
             clearTimeout(timer);
             const wallMs = performance.now() - started;
-            const log = this.logs.get(id) ?? new RequestLog();
-            this.logs.delete(id);
-            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), wallMs, log });
+            const served = this.served.get(id);
+            this.served.delete(id);
+            const exchange = { status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), wallMs, log: served?.log ?? new RequestLog() };
+            if (served === undefined) resolve(exchange);
+            else served.settled.then(() => resolve(exchange), reject);
           });
         },
       );

@@ -139,6 +139,7 @@ class RoundSampler {
 
   /** A contender's turn in a round: a slice of time when judged, else one iteration. */
   private async turn(c: Contender, round: number): Promise<void> {
+    // Bare: no listeners, and with no request in flight the recorder's AsyncLocalStorage is disabled (no async hooks).
     if (!c.instrumented) c.recorder.detach();
     const position = { k: 0 };
     try {
