@@ -1,11 +1,10 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMMENT_MARKER } from '../harness/cli/comment-command.js';
+import { FakeGitHub } from './support/fake-github.js';
 import { ROOT } from './support/run-cli.js';
 import { conditionHolds, readWorkflow, substitute, type ExpressionContext, type Workflow, type WorkflowJob, type WorkflowStep } from './support/workflow-steps.js';
 
@@ -32,50 +31,6 @@ interface StepRun {
   name: string;
   status: number | null;
   output: string;
-}
-
-/** The pull requests and comments of one repository, as far as `querygate comment` uses GitHub's API. */
-class FakeGitHub {
-  comments: { id: number; issue: number; body: string }[] = [];
-  heads = new Map<number, string>();
-  calls: { method: string; path: string; auth: string | undefined }[] = [];
-  private server: Server | null = null;
-  private nextId = 1;
-
-  async start(): Promise<string> {
-    this.server = createServer((req, res) => void this.answer(req).then(([status, body]) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body))));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  stop(): Promise<void> {
-    return new Promise((resolve) => (this.server === null ? resolve() : this.server.close(() => resolve())));
-  }
-
-  private async answer(req: IncomingMessage): Promise<[number, unknown]> {
-    let text = '';
-    for await (const chunk of req) text += String(chunk);
-    const url = new URL(req.url ?? '/', 'http://x');
-    this.calls.push({ method: req.method ?? '', path: url.pathname, auth: req.headers.authorization });
-    if (req.headers.authorization !== `Bearer ${TOKEN}`) return [401, { message: 'Bad credentials' }];
-    const path = url.pathname.slice(`/repos/${REPO}`.length);
-    const pull = /^\/pulls\/(\d+)$/.exec(path);
-    if (req.method === 'GET' && pull !== null && this.heads.has(Number(pull[1]))) return [200, { number: Number(pull[1]), head: { sha: this.heads.get(Number(pull[1])) } }];
-    const issue = /^\/issues\/(\d+)\/comments$/.exec(path);
-    if (req.method === 'GET' && issue !== null) return [200, this.comments.filter((c) => c.issue === Number(issue[1])).slice(0, 100)];
-    if (req.method === 'POST' && issue !== null) {
-      const comment = { id: this.nextId++, issue: Number(issue[1]), body: (JSON.parse(text) as { body: string }).body };
-      this.comments.push(comment);
-      return [201, comment];
-    }
-    const patch = /^\/issues\/comments\/(\d+)$/.exec(path);
-    const existing = this.comments.find((c) => c.id === Number(patch?.[1]));
-    if (req.method === 'PATCH' && existing !== undefined) {
-      existing.body = (JSON.parse(text) as { body: string }).body;
-      return [200, existing];
-    }
-    return [404, { message: 'Not Found' }];
-  }
 }
 
 const work = mkdtempSync(join(tmpdir(), 'qg-workflow-'));
@@ -170,7 +125,7 @@ function workflowRunContexts(event: string, headSha: string, headRepo: string, t
 }
 
 describe('the CI workflows, run locally', () => {
-  const github = new FakeGitHub();
+  const github = new FakeGitHub(REPO, TOKEN);
   let api: string;
   let mainSha: string;
   let push: StepRun[];

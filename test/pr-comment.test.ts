@@ -1,65 +1,12 @@
 import { execFile } from 'node:child_process';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Lexer, type Tokens } from 'marked';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { COMMENT_MARKER } from '../harness/cli/comment-command.js';
+import { FakeGitHub } from './support/fake-github.js';
 
 const BIN = fileURLToPath(new URL('../bin/querygate.js', import.meta.url));
 const RESULT = fileURLToPath(new URL('./fixtures/real-result.sqlite.json', import.meta.url));
-
-interface Comment {
-  id: number;
-  body: string;
-}
-
-/** GitHub's issue-comment API as far as the comment uses it, on loopback, with what it was asked. */
-class FakeGitHub {
-  comments: Comment[] = [];
-  headSha = 'a'.repeat(40);
-  calls: { method: string; path: string; auth: string | undefined }[] = [];
-  private server: Server | null = null;
-  private nextId = 1000;
-
-  async start(): Promise<string> {
-    this.server = createServer((req, res) => void this.answer(req).then(([status, body]) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body))));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  stop(): Promise<void> {
-    return new Promise((resolve) => (this.server === null ? resolve() : this.server.close(() => resolve())));
-  }
-
-  private async answer(req: IncomingMessage): Promise<[number, unknown]> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const url = new URL(req.url ?? '/', 'http://x');
-    this.calls.push({ method: req.method ?? '', path: url.pathname, auth: req.headers.authorization });
-    if (req.headers.authorization !== 'Bearer secret-token') return [401, { message: 'Bad credentials' }];
-    const body = chunks.length === 0 ? {} : (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { body: string });
-    if (req.method === 'GET' && url.pathname === '/repos/acme/shop/pulls/7') return [200, { number: 7, head: { sha: this.headSha } }];
-    if (req.method === 'GET' && url.pathname === '/repos/acme/shop/issues/7/comments') {
-      const page = Number(url.searchParams.get('page') ?? '1');
-      const size = Number(url.searchParams.get('per_page') ?? '30');
-      return [200, this.comments.slice((page - 1) * size, page * size)];
-    }
-    if (req.method === 'POST' && url.pathname === '/repos/acme/shop/issues/7/comments') {
-      const comment = { id: this.nextId++, body: (body as { body: string }).body };
-      this.comments.push(comment);
-      return [201, comment];
-    }
-    const patch = /^\/repos\/acme\/shop\/issues\/comments\/(\d+)$/.exec(url.pathname);
-    if (req.method === 'PATCH' && patch !== null) {
-      const comment = this.comments.find((c) => c.id === Number(patch[1]));
-      if (comment === undefined) return [404, { message: 'Not Found' }];
-      comment.body = (body as { body: string }).body;
-      return [200, comment];
-    }
-    return [404, { message: 'Not Found' }];
-  }
-}
 
 function comment(api: string, extra: string[] = [], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -76,13 +23,14 @@ describe('querygate comment: one pull-request comment, updated in place', () => 
   let github: FakeGitHub;
   let api: string;
   beforeEach(async () => {
-    github = new FakeGitHub();
+    github = new FakeGitHub('acme/shop', 'secret-token');
+    github.heads.set(7, 'a'.repeat(40));
     api = await github.start();
   });
   afterEach(() => github.stop());
 
   it('posts the summary once, then updates that comment on the next push instead of adding another', async () => {
-    github.comments.push({ id: 1, body: 'LGTM' });
+    github.comments.push({ id: 1, issue: 7, body: 'LGTM' });
     const first = await comment(api);
     expect(first.code, first.stderr).toBe(0);
     const second = await comment(api, ['--report-url', 'https://github.com/acme/shop/actions/runs/1']);
@@ -103,8 +51,8 @@ describe('querygate comment: one pull-request comment, updated in place', () => 
   });
 
   it('finds its own comment on a later page among many others', async () => {
-    for (let i = 0; i < 130; i++) github.comments.push({ id: i + 1, body: `comment ${i}` });
-    github.comments.splice(115, 0, { id: 999, body: `${COMMENT_MARKER}\nold` });
+    for (let i = 0; i < 130; i++) github.comments.push({ id: i + 1, issue: 7, body: `comment ${i}` });
+    github.comments.splice(115, 0, { id: 999, issue: 7, body: `${COMMENT_MARKER}\nold` });
     const run = await comment(api);
     expect(run.code, run.stderr).toBe(0);
     expect(github.comments.find((c) => c.id === 999)?.body).toContain('querygate: PASS');
