@@ -8,5 +8,6 @@ import type { Scenario } from './scenario.js';
 export const SCENARIOS: readonly Scenario[] = [list50, listFiltered, detail, pageSizes, scaling];
 export const SCENARIO_NAMES = SCENARIOS.map((s) => s.name);
 export const DEFAULT_SCENARIOS = SCENARIOS.filter((s) => s.runByDefault !== false);
-export type { Scenario, RequestSpec, PathRequestSpec, ComputedRequestSpec, GateId } from './scenario.js';
+export type { Scenario, RequestSpec, PathRequestSpec, ComputedRequestSpec, GateId, DeprecatedGateId } from './scenario.js';
+export { GATE_IDS, GATE_ALIASES, canonicalGateId, gatesOf } from './scenario.js';
 export { listRequest, detailRequests } from './artifact-requests.js';

@@ -1,7 +1,9 @@
 export { createRequestHandler, type HandlerOptions, type RequestHandler } from './http/request-handler.js';
 export { HttpError } from './http/http-error.js';
 export { answerClientErrorsWithJson } from './http/client-errors.js';
-export { IMPLEMENTATIONS, IMPLEMENTATION_NAMES, getImplementation } from './impl/registry.js';
+export { IMPLEMENTATIONS, getImplementation } from './impl/registry.js';
+export { ROUTES, IMPLEMENTATION_NAMES, servingImplementations } from './http/routes.js';
+export { EVERY_IMPLEMENTATION, Reply, type Route, type RouteForm, type RouteRequest } from './http/route.js';
 export type { Implementation } from './impl/implementation.js';
 export { createSchema, TABLES, COLUMNS, PRIMARY_KEYS, ARTIFACT_TYPES } from './schema.js';
 export type * from './schema.js';

@@ -111,8 +111,8 @@ describe('applyGates', () => {
     const { verdict, gates } = judge(results, [ratio('detail', 0.8, [0.7, 0.95])]);
     expect(verdict).toBe('pass');
     expect([...gates.keys()].sort()).toEqual([
-      'detail/detail-no-regression',
       'detail/no-new-full-scan',
+      'detail/not-slower-than-baseline',
       'detail/queries-at-most-max',
       'detail/same-queries-as-snapshot',
       'detail/same-response-as-baseline',
@@ -198,13 +198,13 @@ describe('applyGates', () => {
     });
   });
 
-  describe('detail-no-regression', () => {
+  describe('not-slower-than-baseline', () => {
     const detail = (fixedQueries: number, baselineQueries: number, baselineSamples = 100) => [
       result({ scenario: 'detail', byRequest: { 'random id': fixedQueries } }),
       result({ scenario: 'detail', impl: 'baseline', byRequest: { 'random id': baselineQueries }, n: baselineSamples }),
     ];
     const gateOf = (results: ScenarioResult[], ratios: RatioResult[], pairs: PairedComparison[] = []) =>
-      judge(results, ratios, DEFAULT_THRESHOLDS, SCENARIOS, pairs).gates.get('detail/detail-no-regression');
+      judge(results, ratios, DEFAULT_THRESHOLDS, SCENARIOS, pairs).gates.get('detail/not-slower-than-baseline');
 
     it('passes when not slower and not more queries', () => {
       expect(gateOf(detail(3, 7), [ratio('detail', 0.9, [0.8, 1.0])], [baselinePair('detail', 0.9, [0.88, 0.92])])?.pass).toBe(true);
@@ -259,7 +259,7 @@ describe('applyGates', () => {
     it('passes the baseline judged against itself', () => {
       const results = detail(7, 7);
       applyGates(results, [], SCENARIOS, 'baseline', DEFAULT_THRESHOLDS);
-      expect(results[1]?.gates.find((g) => g.id === 'detail-no-regression')?.pass).toBe(true);
+      expect(results[1]?.gates.find((g) => g.id === 'not-slower-than-baseline')?.pass).toBe(true);
     });
 
     it('fails when the baseline did not run, or could not be measured', () => {
@@ -304,8 +304,8 @@ describe('applyGates', () => {
       result({ scenario: 'detail', impl: 'baseline', byRequest: { 'random id': 7 } }),
     ];
     const slower = [ratio('detail', 1.3, [1.15, 1.45])];
-    expect(judge(detail(), slower).gates.get('detail/detail-no-regression')?.pass).toBe(false);
-    expect(judge(detail(), slower, { ...DEFAULT_THRESHOLDS, detailTolerancePct: 50 }).gates.get('detail/detail-no-regression')?.pass).toBe(true);
+    expect(judge(detail(), slower).gates.get('detail/not-slower-than-baseline')?.pass).toBe(false);
+    expect(judge(detail(), slower, { ...DEFAULT_THRESHOLDS, detailTolerancePct: 50 }).gates.get('detail/not-slower-than-baseline')?.pass).toBe(true);
   });
 
   it('judges only the gates a scenario names', () => {

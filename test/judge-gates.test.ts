@@ -117,7 +117,7 @@ describe('no-new-full-scan', () => {
   );
 });
 
-describe('detail-no-regression at its boundaries', () => {
+describe('not-slower-than-baseline at its boundaries', () => {
   const limit = 1 + DEFAULT_THRESHOLDS.detailTolerancePct / 100;
   const threshold = 'lower ends of the paired and p95 ratio intervals not above 1.10, queries <= baseline\'s';
   const pair = (lower: number, rounds = 40, fields: Partial<PairedComparison> = {}): PairedComparison => ({
@@ -126,10 +126,10 @@ describe('detail-no-regression at its boundaries', () => {
   });
   const ratio = (lower: number): RatioResult => ({ scenario: 'detail', dialect: 'sqlite', numerator: 'fixed', denominator: 'baseline', p50: 1, p50Ci: [0.9, 1.1], p95: lower + 0.05, p95Ci: [lower, lower + 0.1] });
   const judged = (fixed: Partial<ScenarioResult>, baseline: Partial<ScenarioResult> | null, extra: { ratios?: RatioResult[]; pairs?: PairedComparison[] } = {}, queries: [number, number] = [4, 7]) =>
-    gatesOf([result('fixed', fixed, queries[0]), ...(baseline === null ? [] : [result('baseline', baseline, queries[1])])], ['detail-no-regression'], extra)[0];
+    gatesOf([result('fixed', fixed, queries[0]), ...(baseline === null ? [] : [result('baseline', baseline, queries[1])])], ['not-slower-than-baseline'], extra)[0];
 
   it('fails without a baseline, or with one that errored, saying which', () => {
-    expect(judged({}, null)).toEqual({ id: 'detail-no-regression', pass: false, actual: 'not compared', threshold: 'vs baseline', message: 'baseline did not run on this scenario' });
+    expect(judged({}, null)).toEqual({ id: 'not-slower-than-baseline', pass: false, actual: 'not compared', threshold: 'vs baseline', message: 'baseline did not run on this scenario' });
     expect(judged({}, { state: 'errored', error: 'a request answered 500' })?.message).toBe('baseline could not be measured: a request answered 500');
     expect(judged({}, { state: 'errored' })?.message).toBe('baseline could not be measured: errored');
   });
@@ -139,7 +139,7 @@ describe('detail-no-regression at its boundaries', () => {
     expect(judged({}, {}, { pairs: [pair(limit, 8)] })).toMatchObject({ pass: true, actual: `median ${(limit + 0.05).toFixed(2)}x [${limit.toFixed(2)}, ${(limit + 0.1).toFixed(2)}], 4 vs 7 queries` });
     expect(judged({}, {}, { pairs: [pair(limit + 0.001, 8)] })).toMatchObject({ pass: false, message: expect.stringMatching(/^significantly slower than baseline \(per-round median\); per-round median ratio 1\.15 \[1\.10-1\.20\] \(99%, 8 rounds\); no p95 ratio$/) });
     expect(judged({}, {}, { pairs: [pair(limit + 0.5, 7)] })).toEqual({
-      id: 'detail-no-regression', pass: false, actual: 'not judged, 4 vs 7 queries', threshold,
+      id: 'not-slower-than-baseline', pass: false, actual: 'not judged, 4 vs 7 queries', threshold,
       message: 'too few samples to judge the latency against baseline: per-round median ratio 1.65 [1.60-1.70] (99%, 7 rounds, too few to judge: it needs 8); no p95 ratio',
     });
   });
@@ -172,8 +172,8 @@ describe('detail-no-regression at its boundaries', () => {
 
   it('passes the baseline judged against itself', () => {
     const results = [result('baseline', {}, 7)];
-    applyGates(results, [], scenarioWith('detail-no-regression'), 'baseline', DEFAULT_THRESHOLDS);
-    expect(results[0]?.gates[0]).toEqual({ id: 'detail-no-regression', pass: true, actual: 'same impl, 7 vs 7 queries', threshold, message: 'the implementation under test is baseline itself' });
+    applyGates(results, [], scenarioWith('not-slower-than-baseline'), 'baseline', DEFAULT_THRESHOLDS);
+    expect(results[0]?.gates[0]).toEqual({ id: 'not-slower-than-baseline', pass: true, actual: 'same impl, 7 vs 7 queries', threshold, message: 'the implementation under test is baseline itself' });
   });
 });
 

@@ -320,11 +320,11 @@ describe('judgeRun keeps the shape of what it judged', () => {
   });
 
   it('hands the judged baseline pair to the detail gate', () => {
-    const detail: Scenario[] = [{ name: 'list-50', description: '', requests: [], gates: ['detail-no-regression'] }];
+    const detail: Scenario[] = [{ name: 'list-50', description: '', requests: [], gates: ['not-slower-than-baseline'] }];
     const results = [tested('fixed'), tested('baseline')];
     const judge = (ratios: number[], stored: PairedComparison['verdict']) =>
       judgeRun({ ...withoutVerdict(makeRun(results.map((r) => ({ ...r, gates: [] })))), pairs: [pairOf('baseline', ratios, { minEffect: 0.1, verdict: stored, ci: [0.5, 0.6] })] }, detail, DEFAULT_THRESHOLDS);
-    expect(judge(SLOWER, 'same').results[0]?.gates[0]).toMatchObject({ id: 'detail-no-regression', pass: false });
-    expect(judge(SAME, 'slower').results[0]?.gates[0]).toMatchObject({ id: 'detail-no-regression', pass: true });
+    expect(judge(SLOWER, 'same').results[0]?.gates[0]).toMatchObject({ id: 'not-slower-than-baseline', pass: false });
+    expect(judge(SAME, 'slower').results[0]?.gates[0]).toMatchObject({ id: 'not-slower-than-baseline', pass: true });
   });
 });

@@ -8,7 +8,7 @@ import { handlerFactoryFor } from '../harness/runner/served-implementation.js';
 import { LoopbackEndpoint } from '../harness/runner/loopback-endpoint.js';
 import { resolveRequests, type ResolvedRequest } from '../harness/runner/resolve-requests.js';
 import { SCENARIOS } from '../scenarios/index.js';
-import { IMPLEMENTATION_NAMES } from '../src/impl/registry.js';
+import { IMPLEMENTATION_NAMES } from '../src/http/routes.js';
 import { createTestDatabase } from './support/databases.js';
 
 /**

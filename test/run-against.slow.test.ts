@@ -67,7 +67,7 @@ describe('querygate run --against REF in a fresh clone (small profile, --quick; 
     expect(unchanged.code, showExit(unchanged)).toBe(0);
     const result = readResult(join(clone, 'out-unchanged'));
     expect(result.against).toMatchObject({ ref: main, sha: main, mergeBase: main, schemaDiffers: false });
-    // detail also judges fixed against the baseline side by side, for its detail-no-regression gate.
+    // detail also judges fixed against the baseline side by side, for its not-slower-than-baseline gate.
     expect(result.pairs?.map((p) => `${p.scenario} ${p.subject} ${p.reference} ${p.kind}`).sort()).toEqual([
       'detail fixed baseline baseline',
       `detail fixed fixed@${main} against`,

@@ -77,7 +77,7 @@ describe.each(TEST_DIALECTS)('querygate run on the small profile, %s', (dialect)
     expect(detail('baseline')?.samples).toBeGreaterThanOrEqual(59);
     expect(detail('fixed')?.samples).toBeGreaterThanOrEqual(59);
     expect(fixed.results.find((r) => r.scenario === 'list-50' && r.impl === 'baseline')?.samples).toBeLessThan(59);
-    expect(detail('fixed')?.gates.find((g) => g.id === 'detail-no-regression')?.message).toMatch(/per-round median ratio .*; p95 ratio .* \(n \d+ \/ \d+\)/);
+    expect(detail('fixed')?.gates.find((g) => g.id === 'not-slower-than-baseline')?.message).toMatch(/per-round median ratio .*; p95 ratio .* \(n \d+ \/ \d+\)/);
     // The baseline under test has no pair against itself.
     expect(baseline.pairs?.some((p) => p.kind === 'baseline') ?? false).toBe(false);
   });

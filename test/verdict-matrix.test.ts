@@ -83,11 +83,11 @@ const CASES: Case[] = [
   },
   { name: 'no-new-full-scan: a new scan', from: 'real', expected: FAILS, make: (r) => { of(r, 'detail')['queries']['plans'][0]['fullScans'] = ['artifacts']; return r; } },
   {
-    name: 'detail-no-regression: the paired rounds say slower than the baseline', from: 'real', expected: FAILS,
+    name: 'not-slower-than-baseline: the paired rounds say slower than the baseline', from: 'real', expected: FAILS,
     make: (r) => { const p = pairOf(r, 'baseline', 'detail'); p['roundRatios'] = p['roundRatios'].map((x: number) => x * 12); return r; },
   },
   {
-    name: 'detail-no-regression: slower rounds under a forged "faster" verdict and interval', from: 'real', expected: FAILS,
+    name: 'not-slower-than-baseline: slower rounds under a forged "faster" verdict and interval', from: 'real', expected: FAILS,
     make: (r) => {
       const p = pairOf(r, 'baseline', 'detail');
       p['roundRatios'] = p['roundRatios'].map((x: number) => x * 12);
@@ -95,7 +95,7 @@ const CASES: Case[] = [
       return r;
     },
   },
-  { name: 'detail-no-regression: the baseline errored', from: 'real', expected: FAILS, make: (r) => { Object.assign(of(r, 'detail', 'baseline'), { state: 'errored', error: 'a request answered 500' }); return r; } },
+  { name: 'not-slower-than-baseline: the baseline errored', from: 'real', expected: FAILS, make: (r) => { Object.assign(of(r, 'detail', 'baseline'), { state: 'errored', error: 'a request answered 500' }); return r; } },
   { name: 'a stored "pass" over a failed gate', from: 'real', expected: FAILS, make: (r) => { of(r, 'list-50')['sameResponse'] = false; r['verdict'] = 'pass'; return r; } },
   // Pair verdicts.
   {

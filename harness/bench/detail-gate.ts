@@ -1,5 +1,5 @@
 /**
- * How the detail gate (`detail-no-regression`: the implementation under test no slower than the
+ * How the detail gate (`not-slower-than-baseline`: the implementation under test no slower than the
  * baseline beyond the tolerance) behaves, measured: the subject is a copy of the baseline itself
  * (true ratio 1: every failure is a false alarm), or that copy slowed by a known share of the
  * share of each request's own handler time (CPU before the response is sent). Each trial is one detail scenario
@@ -120,7 +120,7 @@ export async function measureDetailGate(o: DetailGateOptions): Promise<DetailGat
             const subject = out.results.find((r) => r.impl === SUBJECT);
             const reference = out.results.find((r) => r.impl === REFERENCE_IMPL);
             if (pct === 0 && reference !== undefined) baselineP50s.push(reference.latencyMs.p50);
-            const gate = subject?.gates.find((g) => g.id === 'detail-no-regression');
+            const gate = subject?.gates.find((g) => g.id === 'not-slower-than-baseline');
             const pair = out.pairs.find((p) => p.subject === SUBJECT && p.reference === REFERENCE_IMPL);
             const ratio = ratios.find((r) => r.numerator === SUBJECT);
             trials.push({

@@ -1,7 +1,7 @@
 import type { Options } from 'yargs';
 import { PROFILE_NAMES } from '../../fixtures/profiles.js';
 import { SCENARIO_NAMES } from '../../scenarios/index.js';
-import { IMPLEMENTATION_NAMES } from '../../src/impl/registry.js';
+import { IMPLEMENTATION_NAMES } from '../../src/http/routes.js';
 import { INJECTED_REGRESSION_NAMES } from '../bench/injected-regressions.js';
 import { parsePgUrl } from '../db/pg-url.js';
 import { UsageError } from '../core/errors.js';

@@ -1,6 +1,6 @@
 import { DEFAULT_SCENARIOS, SCENARIOS } from '../../scenarios/index.js';
 import type { ProfileName } from '../../fixtures/profiles.js';
-import { IMPLEMENTATION_NAMES } from '../../src/impl/registry.js';
+import { IMPLEMENTATION_NAMES } from '../../src/http/routes.js';
 import { DEFAULT_THRESHOLDS } from '../judge/gates.js';
 import { judgeRun, runVerdict } from '../judge/judge-run.js';
 import { mergeResults, type MergeInput } from '../judge/merge-results.js';

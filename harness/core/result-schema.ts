@@ -4,6 +4,7 @@
  * result types (`satisfies z.ZodType<...>`), so a field added there and not here fails the type check.
  */
 import { z } from 'zod';
+import { canonicalGateId } from '../../scenarios/scenario.js';
 import { minSamplesForQuantileInterval } from '../stats/quantile-interval.js';
 import {
   ERRORED_FIGURES,
@@ -124,7 +125,8 @@ const queries = z.looseObject({
 }) satisfies z.ZodType<QueryStats>;
 
 const gate = z.looseObject({
-  id: z.string(),
+  // A result written before a gate was renamed compares with today's under the new id.
+  id: z.string().transform((id) => canonicalGateId(id)),
   pass: z.boolean(),
   actual: z.string(),
   threshold: z.string(),

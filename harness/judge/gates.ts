@@ -1,4 +1,4 @@
-import type { GateId, Scenario } from '../../scenarios/scenario.js';
+import { gatesOf, type GateId, type Scenario } from '../../scenarios/scenario.js';
 import { thresholdsFor, type Thresholds } from '../../scenarios/thresholds.js';
 import { REFERENCE_IMPL, type GateResult, type MeasuredRun, type PairedComparison, type QuantileEstimate, type RatioResult, type ScenarioResult } from '../core/result.js';
 import { batchedQuantileInterval } from '../stats/batched-quantile-interval.js';
@@ -99,7 +99,7 @@ export function applyGates(
     const baselinePair = pairs.find((p) => p.kind === 'baseline' && p.scenario === result.scenario && p.dialect === result.dialect && p.subject === implUnderTest);
     // The scenario's own thresholds over the run's (scenarios/thresholds.ts says why that way round).
     const own = thresholdsFor(scenario, thresholds);
-    result.gates = (scenario?.gates ?? []).map((id) => judge(id, result, reference, ratio, baselinePair, own));
+    result.gates = (scenario === undefined ? [] : gatesOf(scenario)).map((id) => judge(id, result, reference, ratio, baselinePair, own));
     if (result.gates.some((g) => !g.pass)) pass = false;
   }
   // A run that measured nothing of the implementation under test has proven nothing.
@@ -151,7 +151,7 @@ function judge(
       return gate(id, result.sameResponse, result.sameResponse ? 'identical' : 'different', `identical to ${REFERENCE_IMPL}`,
         result.sameResponse ? `every response byte-identical to ${REFERENCE_IMPL}'s` : `responses differ: ${result.responseDiff ?? ''}`);
     }
-    case 'detail-no-regression':
+    case 'not-slower-than-baseline':
       return judgeAgainstBaseline(result, reference, ratio, baselinePair, t);
     case 'no-new-full-scan':
       return judgeFullScans(result, t);
@@ -174,7 +174,7 @@ function judgeAgainstBaseline(
   pair: PairedComparison | undefined,
   t: Thresholds,
 ): GateResult {
-  const id = 'detail-no-regression';
+  const id = 'not-slower-than-baseline';
   if (reference === undefined || reference.state === 'errored') {
     const why = reference === undefined ? 'did not run on this scenario' : `could not be measured: ${reference.error ?? 'errored'}`;
     return gate(id, false, 'not compared', `vs ${REFERENCE_IMPL}`, `${REFERENCE_IMPL} ${why}`);

@@ -11,7 +11,7 @@ import { resolveRequests, type ResolvedRequest } from './resolve-requests.js';
 import type { ContenderSamples, SamplingOutcome } from './sampler.js';
 import type { SamplingOptions } from './sampling-options.js';
 import { scenarioResult } from './scenario-result.js';
-import { handlerFactoryFor, type ExtraImplementations } from './served-implementation.js';
+import { handlerFactoryFor, withoutForm, type ExtraImplementations } from './served-implementation.js';
 import { timeSides, type SideContender, type SidePair, type TimedSides } from './timed-sides.js';
 
 export { N1_THRESHOLD } from './scenario-result.js';
@@ -84,8 +84,11 @@ interface LineUp {
  * of each implementation and the paired verdicts. A side that fails a request is not timed (or
  * is dropped from the rounds): its result says why, and every other side is measured.
  */
-export async function runScenario(input: ScenarioRunInput): Promise<ScenarioRunOutput> {
-  const requests = await resolveRequests(input.db, input.scenario, input.seed);
+export async function runScenario(scenarioInput: ScenarioRunInput): Promise<ScenarioRunOutput> {
+  const requests = await resolveRequests(scenarioInput.db, scenarioInput.scenario, scenarioInput.seed);
+  // Implementations without a form of the scenario's routes are not served on it.
+  const unserved = withoutForm(scenarioInput.impls, requests.map((r) => r.path), [scenarioInput.implUnderTest ?? ''], scenarioInput.extra);
+  const input = unserved.length === 0 ? scenarioInput : { ...scenarioInput, impls: scenarioInput.impls.filter((impl) => !unserved.includes(impl)) };
   const lineUp = lineUpOf(input);
   const endpoints = new Map<string, SideContender>();
   // Every recorder a contender is served through (the shared database's, and each own database's).

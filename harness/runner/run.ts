@@ -2,7 +2,7 @@ import type { EventEmitter } from 'node:events';
 import type { Knex } from 'knex';
 import type { ProfileName } from '../../fixtures/profiles.js';
 import { GENERATOR_VERSION } from '../../fixtures/profiles.js';
-import type { Scenario } from '../../scenarios/scenario.js';
+import { gatesOf, type Scenario } from '../../scenarios/scenario.js';
 import { thresholdsFor, type Thresholds } from '../../scenarios/thresholds.js';
 import type { DialectAdapter } from '../db/dialect-adapter.js';
 import { openAdapter, type DatabaseTarget } from '../db/open-adapter.js';
@@ -193,7 +193,7 @@ async function measureScenario(
     overhead: options.measureOverhead && scenario.noiseFloor === true,
     // A gate that compares the implementation under test with the baseline judges a pair
     // measured side by side, not the few samples the baseline gets as a reference.
-    baselineTolerance: scenario.gates.includes('detail-no-regression') ? thresholds.detailTolerancePct / 100 : undefined,
+    baselineTolerance: gatesOf(scenario).includes('not-slower-than-baseline') ? thresholds.detailTolerancePct / 100 : undefined,
     probe: true,
     extra: options.extra,
     ownDatabases: opened.own,

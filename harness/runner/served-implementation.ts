@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import { createRequestHandler, type RequestHandler } from '../../src/http/request-handler.js';
 import type { Implementation } from '../../src/impl/implementation.js';
+import { servingImplementations } from '../../src/http/routes.js';
+import { EVERY_IMPLEMENTATION } from '../../src/http/route.js';
 import { createLogger } from '../../src/logger.js';
 import { PROBE_IMPL } from '../core/result.js';
 import { CURSOR_SECRET } from './resolve-requests.js';
@@ -20,6 +22,23 @@ export function handlerFactoryFor(name: string, extra: ExtraImplementations = {}
   if (own !== undefined) return own;
   if (name === PROBE_IMPL) return probeHandler;
   return (db) => implementationHandler(db, name);
+}
+
+/**
+ * Implementations of this checkout's src/ that have no form of some request's route (a route
+ * written in two forms, which the floor, say, does not answer): they are not measured on it. The
+ * implementation under test is kept, so that its 404 says why; extra implementations (another
+ * revision's, injected ones) are kept too, and a route new since REF is told by REF's answers.
+ */
+export function withoutForm(impls: readonly string[], paths: readonly string[], keep: readonly string[], extra: ExtraImplementations = {}): string[] {
+  const served = paths.map((path) => servingImplementations('GET', path));
+  return impls.filter(
+    (impl) =>
+      impl !== PROBE_IMPL &&
+      !keep.includes(impl) &&
+      !Object.hasOwn(extra, impl) &&
+      served.some((names) => names !== undefined && !names.includes(impl) && !names.includes(EVERY_IMPLEMENTATION)),
+  );
 }
 
 /** Serves an implementation of this checkout (by registry name or as an object). */

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Knex } from 'knex';
 import { parseArtifactId } from '../params.js';
 import { HttpError, badRequest, notFound } from './http-error.js';
+import { EVERY_IMPLEMENTATION, Reply, type Route } from './route.js';
 
 export const COLLECTIONS_PATH = '/api/v1/collections';
 /** Collection ids as the service issues them: 32 lowercase hex digits. */
@@ -9,14 +10,6 @@ export const COLLECTION_ID_PATTERN = /^[0-9a-f]{32}$/;
 /** The largest request body accepted, in bytes. */
 export const MAX_BODY_BYTES = 4096;
 const BODY_FIELDS = ['artifact_id'] as const;
-
-/** A write route's answer: a status other than the reads' 200, and a body unless 204. */
-export class Reply {
-  constructor(
-    readonly status: 200 | 201 | 204,
-    readonly body?: unknown,
-  ) {}
-}
 
 /** What the membership routes answer on success; the count is the collection's after the write. */
 export interface MembershipResponse {
@@ -34,20 +27,33 @@ const quote = (value: string): string => JSON.stringify(value.length > 40 ? `${v
  *   DELETE /api/v1/collections/{id}/artifacts/{type:name}                                 204 whether or not it was a member
  * Each write is one transaction; every value is a bound parameter.
  */
-export async function routeCollections(db: Knex, req: IncomingMessage, path: string, search: URLSearchParams): Promise<Reply> {
-  const segments = path.slice(COLLECTIONS_PATH.length + 1).split('/');
-  const [rawCollection, resource, rawArtifact] = segments;
-  const isAdd = segments.length === 2 && resource === 'artifacts';
-  const isRemove = segments.length === 3 && resource === 'artifacts' && rawArtifact !== '';
-  if (rawCollection === undefined || (!isAdd && !isRemove)) {
-    throw notFound(`no route for ${path.slice(0, 100)}; routes: POST ${COLLECTIONS_PATH}/{id}/artifacts, DELETE ${COLLECTIONS_PATH}/{id}/artifacts/{type:name}`);
-  }
-  const method = isAdd ? 'POST' : 'DELETE';
-  if (req.method !== method) throw new HttpError(405, `method ${req.method} not allowed here; use ${method}`);
+export const collectionRoutes: Route[] = [
+  {
+    method: 'POST',
+    pattern: `${COLLECTIONS_PATH}/{collection}/artifacts`,
+    forms: {
+      [EVERY_IMPLEMENTATION]: async ({ db, req, params, search }) => {
+        refuseQuery(search);
+        const collectionId = parseCollectionId(decodeSegment(params['collection'] ?? '', 'collection id'));
+        return addMember(db, collectionId, parseAddBody(await readJsonBody(req)));
+      },
+    },
+  },
+  {
+    method: 'DELETE',
+    pattern: `${COLLECTIONS_PATH}/{collection}/artifacts/{artifact}`,
+    forms: {
+      [EVERY_IMPLEMENTATION]: async ({ db, params, search }) => {
+        refuseQuery(search);
+        const collectionId = parseCollectionId(decodeSegment(params['collection'] ?? '', 'collection id'));
+        return removeMember(db, collectionId, parseArtifactId(decodeSegment(params['artifact'] ?? '', 'artifact id')));
+      },
+    },
+  },
+];
+
+function refuseQuery(search: URLSearchParams): void {
   if ([...search.keys()].length > 0) throw badRequest('this endpoint takes no query parameters');
-  const collectionId = parseCollectionId(decodeSegment(rawCollection, 'collection id'));
-  if (isAdd) return addMember(db, collectionId, parseAddBody(await readJsonBody(req)));
-  return removeMember(db, collectionId, parseArtifactId(decodeSegment(rawArtifact ?? '', 'artifact id')));
 }
 
 async function addMember(db: Knex, collectionId: string, artifactId: string): Promise<Reply> {

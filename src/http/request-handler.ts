@@ -3,11 +3,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Knex } from 'knex';
 import { CursorCodec } from '../cursor.js';
 import type { Implementation } from '../impl/implementation.js';
-import { getImplementation, IMPLEMENTATION_NAMES } from '../impl/registry.js';
 import { createLogger, type Logger } from '../logger.js';
-import { parseArtifactId, parseListQuery } from '../params.js';
-import { COLLECTIONS_PATH, Reply, routeCollections } from './collection-routes.js';
+import { artifactRoutes } from './artifact-routes.js';
 import { HttpError, badRequest, notFound } from './http-error.js';
+import { formOf, Reply, routeFor, type Route } from './route.js';
+import { IMPLEMENTATION_NAMES, ROUTES } from './routes.js';
 
 export interface HandlerOptions {
   /** Secret that signs pagination cursors. @default 'querygate-cursor-v1' */
@@ -19,17 +19,19 @@ export interface HandlerOptions {
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
 const MAX_URL_LENGTH = 4096;
-const LIST_PATH = '/api/v1/artifacts';
 
 /**
- * The endpoint as a Node request handler, over a knex instance and one implementation (a name
- * from the registry, or an implementation object). It never throws: every outcome is a JSON response.
+ * The service as one implementation answers it, as a Node request handler over a knex instance:
+ * every route of src/http/routes.ts, each by this implementation's form of it. `implementation`
+ * is a name (see IMPLEMENTATION_NAMES), or an artifact implementation object, which answers the
+ * artifact routes and, by its name, the others. It never throws: every outcome is a JSON response.
  */
 export function createRequestHandler(db: Knex, implementation: string | Implementation, options: HandlerOptions = {}): RequestHandler {
-  const impl = typeof implementation === 'string' ? getImplementation(implementation) : implementation;
-  if (impl === undefined) {
+  const name = typeof implementation === 'string' ? implementation : implementation.name;
+  if (typeof implementation === 'string' && !IMPLEMENTATION_NAMES.includes(implementation)) {
     throw new Error(`unknown implementation ${JSON.stringify(implementation)}; known: ${IMPLEMENTATION_NAMES.join(', ')}`);
   }
+  const routes: readonly Route[] = typeof implementation === 'string' ? ROUTES : [...artifactRoutes([implementation]), ...ROUTES];
   const cursors = new CursorCodec(options.cursorSecret ?? 'querygate-cursor-v1');
   const logger = options.logger ?? createLogger('querygate:http');
   const queryCounter = logger.debugEnabled ? countQueries(db) : undefined;
@@ -40,28 +42,15 @@ export function createRequestHandler(db: Knex, implementation: string | Implemen
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
     const search = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
-    if (path === LIST_PATH || path === `${LIST_PATH}/`) {
-      requireGet(req);
-      return impl!.listArtifacts(db, parseListQuery(search, cursors), cursors);
+    const method = req.method ?? 'GET';
+    const found = routeFor(routes, method, path);
+    if (found === undefined) throw notFound(`no route for ${path.slice(0, 100)}; routes: ${listOf(routes)}`);
+    if (!('route' in found)) throw new HttpError(405, `method ${method} not allowed; use ${found.allowed.join(' or ')}`);
+    const form = formOf(found.route, name);
+    if (form === undefined) {
+      throw notFound(`implementation ${JSON.stringify(name)} does not serve ${found.route.method} ${found.route.pattern} (served by ${Object.keys(found.route.forms).join(', ')})`);
     }
-    if (path.startsWith(`${LIST_PATH}/`)) {
-      const raw = path.slice(LIST_PATH.length + 1);
-      if (raw.includes('/')) throw notFound(`no route for ${path.slice(0, 100)}; routes: GET ${LIST_PATH}, GET ${LIST_PATH}/{type:name}`);
-      requireGet(req);
-      if ([...search.keys()].length > 0) throw badRequest('the detail endpoint takes no query parameters');
-      let decoded: string;
-      try {
-        decoded = decodeURIComponent(raw);
-      } catch {
-        throw badRequest('artifact id is not valid percent-encoding');
-      }
-      const id = parseArtifactId(decoded);
-      const item = await impl!.getArtifact(db, id);
-      if (item === null) throw notFound(`no artifact with id ${JSON.stringify(id)}`);
-      return item;
-    }
-    if (path.startsWith(`${COLLECTIONS_PATH}/`)) return routeCollections(db, req, path, search);
-    throw notFound(`no route for ${path.slice(0, 100)}; routes: GET ${LIST_PATH}, GET ${LIST_PATH}/{type:name}, ${COLLECTIONS_PATH}/{id}/artifacts`);
+    return form({ db, req, path, params: found.params, search, cursors });
   }
 
   return async (req, res) => {
@@ -83,13 +72,14 @@ export function createRequestHandler(db: Knex, implementation: string | Implemen
     const counted = { n: 0 };
     await queryCounter.run(counted, handle);
     logger.debug(
-      `${req.method} ${req.url?.slice(0, 200)} ${res.statusCode} ${(performance.now() - started).toFixed(1)}ms ${counted.n} queries impl=${impl.name}`,
+      `${req.method} ${req.url?.slice(0, 200)} ${res.statusCode} ${(performance.now() - started).toFixed(1)}ms ${counted.n} queries impl=${name}`,
     );
   };
 }
 
-function requireGet(req: IncomingMessage): void {
-  if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, `method ${req.method} not allowed; use GET`);
+/** `GET /api/v1/artifacts, GET /api/v1/artifacts/{id}, ...`: each route once. */
+function listOf(routes: readonly Route[]): string {
+  return [...new Set(routes.map((r) => `${r.method} ${r.pattern}`))].join(', ');
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

@@ -4,7 +4,7 @@ import { fixed } from './fixed.js';
 import { floor } from './floor.js';
 import type { Implementation } from './implementation.js';
 
-/** Every implementation of the endpoint, by name. */
+/** Every implementation of the artifact endpoint (its list and detail routes), by name. */
 export const IMPLEMENTATIONS: Readonly<Record<string, Implementation>> = {
   baseline,
   fixed,
@@ -12,8 +12,7 @@ export const IMPLEMENTATIONS: Readonly<Record<string, Implementation>> = {
   floor,
 };
 
-export const IMPLEMENTATION_NAMES = Object.keys(IMPLEMENTATIONS);
-
+/** The artifact endpoint's implementation of this name. */
 export function getImplementation(name: string): Implementation | undefined {
   return Object.hasOwn(IMPLEMENTATIONS, name) ? IMPLEMENTATIONS[name] : undefined;
 }

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Knex } from 'knex';
 import { RequestLog, type QueryRecorder } from '../../harness/instrument/query-recorder.js';
 import { createRequestHandler } from '../../src/http/request-handler.js';
-import { IMPLEMENTATION_NAMES } from '../../src/impl/registry.js';
+import { IMPLEMENTATION_NAMES } from '../../src/http/routes.js';
 
 /** The secret the test servers sign cursors with, so tests can make cursors of their own. */
 export const TEST_CURSOR_SECRET = 'querygate-test-cursor';
