@@ -48,6 +48,12 @@ interface RequestBase {
   label: string;
   /** Only GET is timed today; any other method is refused before measuring. @default 'GET' */
   method?: HttpMethod;
+  /**
+   * What of a response must equal the baseline's (`same-response-as-baseline`): the JSON body as
+   * this returns it, e.g. without a generated timestamp, or with a list whose order the route does
+   * not promise sorted. The status always counts. @default the whole body, byte for byte
+   */
+  compare?: (body: unknown) => unknown;
 }
 
 /** A request to a literal path of the service, with its query: `/api/v1/artifacts?limit=50`. */

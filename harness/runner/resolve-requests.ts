@@ -7,6 +7,8 @@ import { createRandom } from '../stats/random.js';
 export interface ResolvedRequest {
   label: string;
   path: string;
+  /** What of the response is compared with the baseline's; absent: the bytes. */
+  compare?: (body: unknown) => unknown;
 }
 
 export { CURSOR_SECRET } from '../../scenarios/artifact-requests.js';
@@ -41,7 +43,9 @@ export async function resolveRequests(db: Knex, scenario: Scenario, seed: number
   const out: ResolvedRequest[] = [];
   for (const spec of scenario.requests) {
     const paths = spec.path !== undefined ? [spec.path] : await spec.resolve(db, seed, createRandom(seed));
-    for (const path of paths) out.push({ label: spec.label, path: checkPath(scenario, spec, path) });
+    for (const path of paths) {
+      out.push({ label: spec.label, path: checkPath(scenario, spec, path), ...(spec.compare === undefined ? {} : { compare: spec.compare }) });
+    }
   }
   return out;
 }

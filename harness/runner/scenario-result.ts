@@ -113,11 +113,25 @@ function compareResponses(requests: readonly ResolvedRequest[], reference: reado
   for (let i = 0; i < requests.length; i++) {
     const a = reference[i];
     const b = other[i];
-    if (a === undefined || b === undefined || a.status !== b.status || a.body !== b.body) {
-      return { same: false, diff: `${requests[i]?.path}: ${describeDiff(a?.body ?? '', b?.body ?? '')}` };
+    const compare = requests[i]?.compare;
+    if (a === undefined || b === undefined || a.status !== b.status) {
+      return { same: false, diff: `${requests[i]?.path}: ${a === undefined || b === undefined ? 'no answer' : `status ${a.status} vs ${b.status}`}: ${describeDiff(a?.body ?? '', b?.body ?? '')}` };
     }
+    const [x, y] = compare === undefined ? [a.body, b.body] : [comparedPart(a.body, compare), comparedPart(b.body, compare)];
+    if (x !== y) return { same: false, diff: `${requests[i]?.path}: ${compare === undefined ? '' : "in the part the scenario compares, "}${describeDiff(x, y)}` };
   }
   return { same: true, diff: '' };
+}
+
+/** The part of a JSON body the scenario compares, as canonical text; a body that is not JSON is compared whole. */
+function comparedPart(body: string, compare: (body: unknown) => unknown): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return body;
+  }
+  return JSON.stringify(compare(parsed)) ?? 'undefined';
 }
 
 function describeDiff(a: string, b: string): string {
