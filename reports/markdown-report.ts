@@ -24,7 +24,24 @@ export const floorImpl = 'floor';
  * N+1 findings, plans, exact costs, charts, environment, fixture). Stable: the same result gives
  * the same text (no clock is read).
  */
-export function renderMarkdown(result: RunResult): string {
+export interface MarkdownOptions {
+  /**
+   * Where the repository's files are browsed, `https://github.com/OWNER/NAME` (from
+   * GITHUB_SERVER_URL and GITHUB_REPOSITORY in CI): call sites then link to their line at the
+   * measured commit. Absent: links relative to the checkout's root.
+   */
+  repositoryUrl?: string | undefined;
+}
+
+/** The repository's address from GitHub Actions' variables, when both are there and well-formed. */
+export function repositoryUrlFrom(env: NodeJS.ProcessEnv): string | undefined {
+  const [server, repository] = [env['GITHUB_SERVER_URL'], env['GITHUB_REPOSITORY']];
+  if (server === undefined || repository === undefined) return undefined;
+  if (!/^https:\/\/[\w.-]+(:\d+)?\/?$/.test(server) || !/^[\w.-]+\/[\w.-]+$/.test(repository)) return undefined;
+  return `${server.replace(/\/$/, '')}/${repository}`;
+}
+
+export function renderMarkdown(result: RunResult, options: MarkdownOptions = {}): string {
   const sections = [
     verdictHead(result),
     findingsSection(result),
@@ -35,7 +52,7 @@ export function renderMarkdown(result: RunResult): string {
     gatesDetails(result),
     fold(resultsSection(result)),
     fold(result.scaling === undefined ? null : renderScalingSummary(result.scaling)),
-    fold(n1Section(result)),
+    fold(n1Section(result, options.repositoryUrl)),
     fold(plansSection(result)),
     fold(exactCostSection(result)),
     fold(chartSection(result)),
@@ -221,7 +238,7 @@ function beforeAfterSection(run: RunResult): string | null {
   ].join('\n');
 }
 
-function n1Section(run: RunResult): string {
+function n1Section(run: RunResult, repositoryUrl: string | undefined): string {
   const withSuspects = groupResults(run.results).flatMap((g) => g.results).filter((r) => r.queries.n1Suspects.length > 0);
   if (withSuspects.length === 0) return '## N+1 findings\n\nNo statement repeats per request like an N+1.';
   const parts = ['## N+1 findings', '', 'Statements executed once per row of another query (count per request, max over requests).'];
@@ -230,11 +247,26 @@ function n1Section(run: RunResult): string {
       inlineCode(truncate(s.fingerprint, 120)),
       formatCount(s.count),
       inlineCode(truncate(s.example, 120)),
-      s.callSite === null ? 'unknown' : inlineCode(s.callSite),
+      s.callSite === null ? 'unknown' : callSiteLink(s.callSite, repositoryUrl === undefined ? undefined : { repositoryUrl, commit: run.environment.gitCommit }),
     ]);
     parts.push('', `### ${r.impl}: ${r.scenario} on ${r.dialect}`, '', markdownTable(['fingerprint', 'per request', 'example', 'call site'], rows, ['left', 'right', 'left', 'left']));
   }
   return parts.join('\n');
+}
+
+/**
+ * A call site as a link to its line: in the checkout, relative to its root
+ * (`[src/impl/baseline.ts:52](src/impl/baseline.ts#L52)`), or at the measured commit when the
+ * repository's address is known; in another revision (`181b013c7f64:src/...`), at that revision
+ * when it is known. Otherwise, and outside the checkout, as code.
+ */
+export function callSiteLink(site: string, at?: { repositoryUrl: string; commit: string | null }): string {
+  const match = /^(?:([0-9a-f]{7,40}):)?([\w.-]+(?:\/[\w.-]+)*):(\d+)$/.exec(site);
+  if (match === null || site.split('/').includes('..')) return inlineCode(site);
+  const [, revision, path, line] = match;
+  const commit = revision ?? at?.commit ?? undefined;
+  if (at !== undefined && commit !== undefined) return `[${site}](${at.repositoryUrl.replace(/\/+$/, '')}/blob/${commit}/${path}#L${line})`;
+  return revision === undefined ? `[${site}](${path}#L${line})` : inlineCode(site);
 }
 
 function plansSection(run: RunResult): string | null {

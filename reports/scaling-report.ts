@@ -1,6 +1,7 @@
 import type { ScalingFit, ScalingPoint, ScalingResult } from '../harness/core/result.js';
-import { formatMs } from '../harness/core/format.js';
-import { markdownTable } from './markdown.js';
+import { formatInterval, formatMs } from '../harness/core/format.js';
+import { minSamplesForQuantileInterval } from '../harness/stats/quantile-interval.js';
+import { inlineCode, markdownTable } from './markdown.js';
 import { xyChart } from './mermaid-chart.js';
 
 const line = (fit: ScalingFit): string => {
@@ -46,6 +47,38 @@ function interpolate(points: readonly ScalingPoint[], x: number): number {
   return b.artifacts === a.artifacts ? b.p50 : a.p50 + ((b.p50 - a.p50) * (x - a.artifacts)) / (b.artifacts - a.artifacts);
 }
 
+/** A percentile with its interval where the point has one; `n/a` for no samples. */
+function withInterval(value: number, ci: readonly [number, number] | null | undefined, n: number | undefined): string {
+  if (n === 0) return 'n/a';
+  return ci === undefined || ci === null ? formatMs(value) : `${formatMs(value)} ${formatInterval(ci)}`;
+}
+
+/** How long a point overlapped another run, as polled: under half a second reads as such. */
+const overlapText = (ms: number): string => (ms < 500 ? 'under 0.5 s' : `${(ms / 1000).toFixed(1)} s`);
+
+/**
+ * The note of a sweep that shared the machine with other querygate runs: who, and which points
+ * (all implementations of a point are measured together) overlapped them for how long. Null when none did.
+ */
+export function scalingDisturbedNote(result: ScalingResult): string | null {
+  const others = result.environment.disturbedBy ?? [];
+  if (others.length === 0) return null;
+  const who = others.map((o) => `pid ${o.pid} (${inlineCode(o.command || 'querygate')}, ${o.from} to ${o.until})`).join(', ');
+  const hit = new Map<string, string>();
+  for (const p of result.points) {
+    const key = `${p.dialect} ${p.profile} limit=${p.limit}`;
+    if (p.disturbedBy !== undefined && p.disturbedBy.length > 0 && !hit.has(key)) {
+      hit.set(key, `${key} (${p.disturbedBy.map((d) => `pid ${d.pid} for ${overlapText(d.overlapMs)}`).join(', ')})`);
+    }
+  }
+  const known = result.points.some((p) => p.disturbedBy !== undefined);
+  const points = !known ? 'This sweep did not record which points they overlapped.' : hit.size === 0 ? 'No point overlapped them.' : `Points that overlapped them: ${[...hit.values()].join('; ')}.`;
+  return (
+    `**Latency disturbed**: ${others.length} other querygate ${others.length === 1 ? 'process' : 'processes'} measured on this machine during the sweep: ${who}. ` +
+    `${points} Their latencies shared the CPU (overlaps as polled twice a second); statement and row counts are not affected.`
+  );
+}
+
 /** The whole sweep: fitted growth, a chart per database, every point. */
 export function renderScalingMarkdown(result: ScalingResult): string {
   const dialects = [...new Set(result.points.map((p) => p.dialect))];
@@ -54,17 +87,20 @@ export function renderScalingMarkdown(result: ScalingResult): string {
     p.profile,
     String(p.limit),
     p.impl,
-    formatMs(p.p50),
-    formatMs(p.p95),
+    p.n === undefined ? '?' : String(p.n),
+    withInterval(p.p50, p.p50Ci, p.n),
+    withInterval(p.p95, p.p95Ci, p.n),
     String(p.queries),
     String(p.rows),
     String(p.touchedRows),
   ]);
+  const disturbed = scalingDisturbedNote(result);
   return `${[
     '# querygate: how cost grows',
     '',
     `Sweep of ${result.profiles.join(', ')} x page sizes ${result.limits.join(', ')}; started ${result.startedAt}, took ${(result.durationMs / 1000).toFixed(1)} s; commit \`${(result.environment.gitCommit ?? 'none').slice(0, 12)}\`.`,
     '',
+    ...(disturbed === null ? [] : [disturbed, '']),
     '## Fitted growth',
     '',
     ...result.fits.map((f) => `- ${line(f)}`),
@@ -72,7 +108,13 @@ export function renderScalingMarkdown(result: ScalingResult): string {
     ...dialects.flatMap((d) => [chart(result.points, d) ?? '', '']),
     '## Points',
     '',
-    markdownTable(['db', 'profile', 'limit', 'impl', 'p50 ms', 'p95 ms', 'queries', 'rows', 'touched memberships'], rows, ['left', 'left', 'right', 'left', 'right', 'right', 'right', 'right', 'right']),
+    `Latency in ms over the point's n samples, with 95% intervals from order statistics (widened where rounds drift); none for p95 below n = ${minSamplesForQuantileInterval(95)}.`,
+    '',
+    markdownTable(
+      ['db', 'profile', 'limit', 'impl', 'n', 'p50 ms [95% CI]', 'p95 ms [95% CI]', 'queries', 'rows', 'touched memberships'],
+      rows,
+      ['left', 'left', 'right', 'left', 'right', 'right', 'right', 'right', 'right', 'right'],
+    ),
   ].join('\n')}\n`;
 }
 
@@ -84,5 +126,6 @@ export function renderScalingSummary(result: ScalingResult): string {
     `From the last scaling run (${result.startedAt}, ${result.profiles.join(', ')} x page sizes ${result.limits.join(', ')}; \`querygate run --scenario scaling\`):`,
     '',
     ...result.fits.map((f) => `- ${line(f)}`),
+    ...(scalingDisturbedNote(result) === null ? [] : ['', 'Its latencies were disturbed by other querygate runs on the machine: see its `scaling.md`.']),
   ].join('\n');
 }

@@ -1,9 +1,14 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { QueryRecorder, type RequestLog } from '../harness/instrument/query-recorder.js';
 import { CursorCodec } from '../src/cursor.js';
+import { fixedInjectedN1 } from '../harness/bench/injected-regressions.js';
 import { baseline } from '../src/impl/baseline.js';
-import { openTestFixture, TEST_DIALECTS, type TestFixture } from './support/databases.js';
+import { openTestFixture, TEST_DIALECTS, testFolder, type TestFixture } from './support/databases.js';
+import { countArtifacts } from './support/statement-helper.js';
 
 describe.each(TEST_DIALECTS)('query recorder on %s', (dialect) => {
   let fixture: TestFixture;
@@ -151,6 +156,41 @@ describe.each(TEST_DIALECTS)('query recorder on %s', (dialect) => {
     for (const q of log.queries) expect(q.callSite).toMatch(/^src\/impl\/[\w-]+\.ts:\d+$/);
   });
 
+  it('points a statement issued outside src/ at its own file and line, not at the src/ frame that called it', async () => {
+    recorder.captureCallSites = true;
+    const { log } = await recorder.record(() => countArtifacts(fixture.db));
+    expect(log.queries.map((q) => q.callSite)).toEqual([`test/support/statement-helper.ts:${lineOf('test/support/statement-helper.ts', "// the helper's statement")}`]);
+
+    // The injected N+1 of the benches: its per-artifact statement is its own, not listWith's (src/impl/artifact-page.ts).
+    const query = { limit: 5, after: null, artifactType: null, collection: null, tags: null };
+    const { log: injected } = await recorder.record(() => fixedInjectedN1.listArtifacts(fixture.db, query, new CursorCodec('test')));
+    const lazy = injected.queries.filter((q) => /where .?id.? = /i.test(q.sql) && /from .?artifacts.?\s/i.test(q.sql));
+    expect(lazy).toHaveLength(5);
+    const line = lineOf('harness/bench/injected-regressions.ts', "for (const row of rows) await db('artifacts')");
+    for (const q of lazy) expect(q.callSite).toBe(`harness/bench/injected-regressions.ts:${line}`);
+  });
+
+  it('points a statement of the baseline at its exact line in src/', async () => {
+    recorder.captureCallSites = true;
+    const query = { limit: 5, after: null, artifactType: null, collection: null, tags: null };
+    const { log } = await recorder.record(() => baseline.listArtifacts(fixture.db, query, new CursorCodec('test')));
+    const counts = log.queries.filter((q) => /count\(\*\)/i.test(q.sql) && /collection_id/.test(q.sql));
+    expect(counts.length).toBeGreaterThanOrEqual(3);
+    const line = lineOf('src/impl/baseline.ts', ".where('collection_id', m.collection_id).count(");
+    for (const q of counts) expect(q.callSite).toBe(`src/impl/baseline.ts:${line}`);
+  });
+
+  it('points a statement issued from a revision that run --against exported at the path inside that revision, with its sha', async () => {
+    recorder.captureCallSites = true;
+    const sha = '181b013c7f6461dd7ef65bc48aa3f16aef91da1b';
+    const dir = join(testFolder('revision-copy'), 'reports', 'out', '.revisions', sha, 'src', 'impl');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'lazy.mjs'), "export async function lazy(db) {\n  return await db('tags').select('id').limit(1);\n}\n");
+    const module = (await import(pathToFileURL(join(dir, 'lazy.mjs')).href)) as { lazy: (db: unknown) => Promise<unknown> };
+    const { log } = await recorder.record(async () => module.lazy(fixture.db));
+    expect(log.queries.map((q) => q.callSite)).toEqual(['181b013c7f64:src/impl/lazy.mjs:2']);
+  });
+
   it('captures no call sites when captureCallSites is off', async () => {
     const { log } = await recorder.record(async () => fixture.db('artifacts').count({ n: '*' }));
     expect(log.queries[0]?.callSite).toBeNull();
@@ -168,4 +208,12 @@ async function recordFailing(recorder: QueryRecorder, fn: () => Promise<unknown>
   ).rejects.toThrow(/no_such_table/);
   if (captured === undefined) throw new Error('record() did not set up a request log');
   return captured;
+}
+
+/** The 1-based line of the checkout's `file` that holds `text` (exactly one does). */
+function lineOf(file: string, text: string): number {
+  const lines = readFileSync(join(import.meta.dirname, '..', file), 'utf8').split('\n');
+  const found = lines.flatMap((line, i) => (line.includes(text) ? [i + 1] : []));
+  expect(found, `${file} holds ${JSON.stringify(text)} once`).toHaveLength(1);
+  return found[0] as number;
 }

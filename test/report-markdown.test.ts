@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PairedComparison, RunResult } from '../harness/core/result.js';
-import { renderMarkdown } from '../reports/markdown-report.js';
+import { renderMarkdown, repositoryUrlFrom } from '../reports/markdown-report.js';
 import { sampleResult } from './fixtures/sample-result.js';
 import { expectGolden } from './golden/expect-golden.js';
 
@@ -151,8 +151,43 @@ describe('renderMarkdown', () => {
       '`select count(*) as "count" from "collection_artifacts" where "collection_id" = ?`',
       '100',
       '`select count(*) as "count" from "collection_artifacts" where "collection_id" = 17`',
-      '`src/impl/baseline.ts:61`',
+      '[src/impl/baseline.ts:61](src/impl/baseline.ts#L61)',
     ]);
+  });
+
+  it('links call sites in the checkout to their line, and shows other revisions and other places as code', () => {
+    const result = sampleResult();
+    const baseline = result.results.find((r) => r.impl === 'baseline' && r.dialect === 'sqlite' && r.scenario === 'list-50')!;
+    const suspect = baseline.queries.n1Suspects[0]!;
+    const sites = ['harness/bench/injected-regressions.ts:26', '181b013c7f64:src/impl/baseline.ts:52', '/opt/app/lazy.ts:3 (outside the checkout)'];
+    baseline.queries.n1Suspects = sites.map((callSite) => ({ ...suspect, callSite }));
+    const cells = tableAfter(renderMarkdown(result), '### baseline: list-50 on sqlite').slice(2).map((row) => row[3]);
+    expect(cells).toEqual([
+      '[harness/bench/injected-regressions.ts:26](harness/bench/injected-regressions.ts#L26)',
+      '`181b013c7f64:src/impl/baseline.ts:52`',
+      '`/opt/app/lazy.ts:3 (outside the checkout)`',
+    ]);
+    // With the repository's address (GitHub Actions' variables): each at its own commit.
+    const repositoryUrl = repositoryUrlFrom({ GITHUB_SERVER_URL: 'https://github.com', GITHUB_REPOSITORY: 'acme/artifacts' });
+    expect(repositoryUrl).toBe('https://github.com/acme/artifacts');
+    const commit = result.environment.gitCommit;
+    expect(commit).not.toBeNull();
+    const linked = tableAfter(renderMarkdown(result, { repositoryUrl }), '### baseline: list-50 on sqlite').slice(2).map((row) => row[3]);
+    expect(linked).toEqual([
+      `[harness/bench/injected-regressions.ts:26](https://github.com/acme/artifacts/blob/${commit}/harness/bench/injected-regressions.ts#L26)`,
+      '[181b013c7f64:src/impl/baseline.ts:52](https://github.com/acme/artifacts/blob/181b013c7f64/src/impl/baseline.ts#L52)',
+      '`/opt/app/lazy.ts:3 (outside the checkout)`',
+    ]);
+  });
+
+  it.each([
+    [{}, undefined],
+    [{ GITHUB_SERVER_URL: 'https://github.com' }, undefined],
+    [{ GITHUB_SERVER_URL: 'javascript:alert(1)', GITHUB_REPOSITORY: 'a/b' }, undefined],
+    [{ GITHUB_SERVER_URL: 'https://ghe.example.com/', GITHUB_REPOSITORY: 'a/b' }, 'https://ghe.example.com/a/b'],
+    [{ GITHUB_SERVER_URL: 'https://github.com', GITHUB_REPOSITORY: 'a/b) [x](y' }, undefined],
+  ])('takes the repository address from %j only when both variables are well-formed', (env, expected) => {
+    expect(repositoryUrlFrom(env)).toBe(expected);
   });
 
   it('flags full scans in the query plans and leaves the section out without plans', () => {

@@ -2,6 +2,7 @@ import { parseResultFile } from '../core/parse-result-file.js';
 import { readResultFile } from '../core/read-result-file.js';
 import { describeBase, findBaseResult } from '../git/find-base-result.js';
 import { compareResults, emit, parseThreshold } from './result-commands.js';
+import { stderrLine } from './exit-codes.js';
 
 export interface CompareBaseArgs {
   base: string;
@@ -26,7 +27,7 @@ export async function compareBaseCommand(args: CompareBaseArgs): Promise<number>
   const thresholdPct = parseThreshold(args.threshold);
   const base = findBaseResult(args.base, args.cwd === undefined ? {} : { cwd: args.cwd });
   const line = describeBase(base);
-  process.stderr.write(`querygate: ${base.distance === 0 ? '' : 'warning: '}${line}\n`);
+  process.stderr.write(stderrLine(`querygate: ${base.distance === 0 ? '' : 'warning: '}${line}`));
   const before = parseResultFile(base.text, base.label);
   const after = await readResultFile(afterPath);
   return emit(compareResults(before, after, { thresholdPct, head: line }), `compare --base ${args.base}`, args.out);

@@ -1,14 +1,14 @@
 import { renderComparisonMarkdown } from '../../reports/comparison-markdown.js';
 import { renderJunit } from '../../reports/junit-report.js';
 import { renderSummary } from '../../reports/summary-report.js';
-import { renderMarkdown } from '../../reports/markdown-report.js';
+import { renderMarkdown, repositoryUrlFrom } from '../../reports/markdown-report.js';
 import { readResultFile } from '../core/read-result-file.js';
 import { UsageError } from '../core/errors.js';
 import { compareRuns, comparisonVerdict, type CompareOptions } from '../judge/compare.js';
 import { rejudge } from '../judge/judge-run.js';
 import type { Verdict } from '../judge/verdict.js';
 import type { RunResult } from '../core/result.js';
-import { exitCodeOf, reportVerdict, type ExitCode } from './exit-codes.js';
+import { exitCodeOf, reportVerdict, stderrLine, type ExitCode } from './exit-codes.js';
 import { writeFileAtomic } from './write-outputs.js';
 
 /** What a result command produced: the text to print, the verdict, and its exit code. */
@@ -49,7 +49,7 @@ export async function compareFiles(options: Partial<CompareOptions> & { before: 
   return compareResults(beforeRun, afterRun, rest);
 }
 
-/** Prints a judged output to stdout (or --out), its verdict's reasons to stderr; returns the exit code. */
+/** Prints a judged output to stdout (or --out), its verdict's reasons to stderr in one line; returns the exit code. */
 export function emit(output: JudgedOutput, subject: string, out: string | undefined): ExitCode {
   if (out === undefined) process.stdout.write(output.text);
   else {
@@ -77,7 +77,7 @@ export interface ReportOutput extends JudgedOutput {
 /** `report` without the printing. Never trusts the stored verdict: the result is judged again, then rendered. Throws ResultFileError. */
 export async function renderStoredResult(path: string, format: 'markdown' | 'summary' | 'junit' | 'json' = 'markdown'): Promise<ReportOutput> {
   const { result, verdict, stored } = rejudge(await readResultFile(path));
-  const text = format === 'json' ? `${JSON.stringify(result, null, 1)}\n` : format === 'junit' ? renderJunit(result) : format === 'summary' ? renderSummary(result) : renderMarkdown(result);
+  const text = format === 'json' ? `${JSON.stringify(result, null, 1)}\n` : format === 'junit' ? renderJunit(result) : format === 'summary' ? renderSummary(result) : renderMarkdown(result, { repositoryUrl: repositoryUrlFrom(process.env) });
   const disagreement = stored === result.verdict ? null : `the file's stored verdict is ${stored}, but its measurements judged again give ${verdict.outcome}`;
   return { text, verdict, exitCode: exitCodeOf(verdict), disagreement };
 }
@@ -86,6 +86,6 @@ export async function renderStoredResult(path: string, format: 'markdown' | 'sum
 export async function reportCommand(args: ReportArgs): Promise<number> {
   const format = args.format === 'junit' || args.format === 'json' || args.format === 'summary' ? args.format : 'markdown';
   const output = await renderStoredResult(args.result, format);
-  if (output.disagreement !== null) process.stderr.write(`querygate: warning: ${args.result}: ${output.disagreement}\n`);
+  if (output.disagreement !== null) process.stderr.write(stderrLine(`querygate: warning: ${args.result}: ${output.disagreement}`));
   return emit(output, `report ${args.result}`, undefined);
 }

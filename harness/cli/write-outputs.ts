@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { renderJunit } from '../../reports/junit-report.js';
-import { renderMarkdown } from '../../reports/markdown-report.js';
+import { renderMarkdown, repositoryUrlFrom } from '../../reports/markdown-report.js';
 import { renderSummary } from '../../reports/summary-report.js';
 import { EnvironmentError } from '../core/errors.js';
 import { redactSecretsInText } from '../db/pg-url.js';
@@ -121,7 +121,7 @@ export function withoutSecrets<T>(value: T): T {
 export async function writeRunOutputs(measured: RunResult, dir: string, options: { attachNote: boolean }): Promise<WrittenOutputs> {
   const result = withoutSecrets(measured);
   const out = ensureOutputDir(dir);
-  const markdown = renderMarkdown(result);
+  const markdown = renderMarkdown(result, { repositoryUrl: repositoryUrlFrom(process.env) });
   const texts = [`${JSON.stringify(result, null, 1)}\n`, markdown, renderJunit(result)];
   // All or nothing, nothing stale, DIR itself kept: see replaceOutputs.
   const files = replaceOutputs(out, new Map(RUN_OUTPUT_FILES.map((name, i) => [name, texts[i] as string])));

@@ -270,6 +270,12 @@ const scaling = z.looseObject({
   points: z.array(
     z.looseObject({
       profile: z.string(), dialect, impl: z.string(), limit: count, artifacts: count, p50: nonNegative, p95: nonNegative, queries: count, rows: nonNegative, touchedRows: nonNegative,
+      n: opt(count),
+      p50Ci: opt(interval.nullable()),
+      p95Ci: opt(interval.nullable()),
+      from: opt(z.string()),
+      until: opt(z.string()),
+      disturbedBy: opt(z.array(z.object({ pid: count, overlapMs: nonNegative }))),
     }),
   ),
   fits: z.array(

@@ -16,6 +16,26 @@ export interface ScalingPoint {
   rows: number;
   /** Memberships of the collections the first page touches: what a count over them must read. */
   touchedRows: number;
+  /** Latency samples behind p50 and p95. Absent in sweeps of older versions (as are the fields below). */
+  n?: number;
+  /**
+   * 95% intervals of p50 and p95: order statistics, widened where the rounds drift
+   * (stats/batched-quantile-interval.ts); null where n is too small for one (p95 needs 59).
+   */
+  p50Ci?: [number, number] | null;
+  p95Ci?: [number, number] | null;
+  /** When the point was measured, ISO times: all implementations of a point share it, in interleaved rounds. */
+  from?: string;
+  until?: string;
+  /** The other querygate runs that measured on this machine while this point was (its latency is disturbed). Empty: none. */
+  disturbedBy?: PointDisturbance[];
+}
+
+/** Another querygate run that measured during a scaling point, and for how long the two overlapped as polled (twice a second). */
+export interface PointDisturbance {
+  pid: number;
+  /** Overlap of that run's observed window with the point's, ms: 0 when it was seen only once within it. */
+  overlapMs: number;
 }
 
 /** A straight line fitted by least squares, with how well it fits. */

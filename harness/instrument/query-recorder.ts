@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Knex } from 'knex';
+import { callSite } from './call-site.js';
 import { fingerprint, isTransactionControl } from './fingerprint.js';
 
 /** One statement the database executed for a request. */
@@ -15,7 +15,11 @@ export interface RecordedQuery {
   rows: number | null;
   error: string | null;
   transactionControl: boolean;
-  /** `src/impl/baseline.ts:52` when call sites are captured. */
+  /**
+   * The frame that issued it, when call sites are captured: `src/impl/baseline.ts:52` (relative to
+   * the checkout), `181b013c7f64:src/impl/baseline.ts:52` (a revision `run --against` loaded), or
+   * an absolute path marked `(outside the checkout)`.
+   */
   callSite: string | null;
 }
 
@@ -103,10 +107,11 @@ export class QueryRecorder {
 
   constructor(
     private readonly db: Knex,
+    /** callSiteFilter: only frames it matches may be a call site (default: any application frame). */
     private readonly options: { callSiteFilter?: RegExp } = {},
   ) {}
 
-  /** Capture the application frame that issued each statement (costly: off while timing). */
+  /** Capture the frame that issued each statement (costly: off while timing). */
   captureCallSites = false;
 
   attach(): this {
@@ -277,34 +282,4 @@ function rowCount(response: unknown): number | null {
     return Array.isArray(rows) ? rows.length : 1;
   }
   return null;
-}
-
-/** The checkout's root, so that call sites are reported relative to it (`src/impl/baseline.ts:52`). */
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const APP_FRAME = new RegExp(`${escapeRegExp(ROOT)}src/|${escapeRegExp(pathToFileURL(ROOT).href)}src/`);
-/** Frames between the event and the application: the recorder, EventEmitter, knex's runner and client. */
-const CALL_SITE_DEPTH = 40;
-
-/**
- * The first stack frame in application code. V8's async stack traces keep the awaiting callers,
- * so the frame of the function that awaited the builder is still on the stack here, but below a
- * dozen frames of knex: past the default Error.stackTraceLimit of 10, hence the deeper trace.
- */
-function callSite(filter: RegExp = APP_FRAME): string | null {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = CALL_SITE_DEPTH;
-  const stack = new Error().stack?.split('\n') ?? [];
-  Error.stackTraceLimit = limit;
-  for (const line of stack) {
-    if (!filter.test(line) || line.includes('node_modules')) continue;
-    const match = /\(?((?:file:\/\/)?[^\s()]+):(\d+):\d+\)?$/.exec(line.trim());
-    if (match?.[1] === undefined) continue;
-    const path = match[1].startsWith('file://') ? fileURLToPath(match[1]) : match[1];
-    return `${path.startsWith(ROOT) ? path.slice(ROOT.length) : path}:${match[2]}`;
-  }
-  return null;
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

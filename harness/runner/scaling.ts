@@ -5,7 +5,11 @@ import type { Scenario } from '../../scenarios/scenario.js';
 import { openAdapter, type DatabaseTarget } from '../db/open-adapter.js';
 import { openFixture } from '../fixture-store/fixture-store.js';
 import { QueryRecorder } from '../instrument/query-recorder.js';
-import type { Dialect, EnvironmentInfo, LineFit, ScalingFit, ScalingPoint, ScalingResult } from '../core/result.js';
+import type { ConcurrentRun, Dialect, EnvironmentInfo, LineFit, ScalingFit, ScalingPoint, ScalingResult, ScenarioResult } from '../core/result.js';
+import type { PointDisturbance } from '../core/scaling-result.js';
+import { batchedQuantileInterval } from '../stats/batched-quantile-interval.js';
+import { quantileInterval } from '../stats/quantile-interval.js';
+import { roundedSamplesOf } from '../stats/rounded-samples.js';
 import { describeEnvironment } from './environment.js';
 import { startMeasuring } from './measuring-registry.js';
 import { runScenario } from './run-scenario.js';
@@ -36,6 +40,7 @@ export async function runScaling(options: ScalingOptions): Promise<ScalingResult
     measuring.finish();
   }
   const disturbedBy = measuring.finish();
+  for (const point of points) point.disturbedBy = overlapsOf(point, disturbedBy);
   return {
     kind: 'querygate-scaling',
     schemaVersion: 1,
@@ -64,7 +69,9 @@ async function sweep(options: ScalingOptions, limits: readonly number[], points:
           options.signal?.throwIfAborted();
           options.onProgress(`scaling: ${dialect} ${profile} limit=${limit}`);
           const scenario: Scenario = { name: `scaling ${profile} limit=${limit}`, description: '', gates: [], requests: [listRequest(`limit=${limit}`, { limit })] };
+          const from = new Date().toISOString();
           const { results } = await runScenario({ db: fixture.db, recorder, dialect, scenario, impls: options.impls, seed: options.seed, sampling: options.sampling });
+          const until = new Date().toISOString();
           const touchedRows = await touchedMemberships(fixture.db, limit);
           for (const r of results) {
             points.push({
@@ -78,6 +85,9 @@ async function sweep(options: ScalingOptions, limits: readonly number[], points:
               queries: r.queries.perRequest,
               rows: r.rowsPerRequest,
               touchedRows,
+              ...latencyIntervals(r),
+              from,
+              until,
             });
           }
         }
@@ -88,6 +98,28 @@ async function sweep(options: ScalingOptions, limits: readonly number[], points:
       await adapter.close();
     }
   }
+}
+
+/** n, and the 95% intervals of p50 and p95 where n allows them (the run's p95 gate reads the same interval). */
+export function latencyIntervals(result: Pick<ScenarioResult, 'rawSamples' | 'sampleRounds'>): Pick<ScalingPoint, 'n' | 'p50Ci' | 'p95Ci'> {
+  const rounded = roundedSamplesOf(result);
+  const estimate = (p: number) => (rounded === null ? quantileInterval(result.rawSamples, p) : batchedQuantileInterval(rounded, p));
+  const n = result.rawSamples.length;
+  if (n === 0) return { n, p50Ci: null, p95Ci: null };
+  return { n, p50Ci: estimate(50).ci, p95Ci: estimate(95).ci };
+}
+
+/**
+ * The other runs whose observed window (first to last time the registry showed them) meets the
+ * point's, with the length of the overlap; a run seen once inside the point overlaps it for 0 ms.
+ */
+export function overlapsOf(point: Pick<ScalingPoint, 'from' | 'until'>, others: readonly ConcurrentRun[]): PointDisturbance[] {
+  if (point.from === undefined || point.until === undefined) return [];
+  const [start, end] = [Date.parse(point.from), Date.parse(point.until)];
+  return others.flatMap((other) => {
+    const overlap = Math.min(end, Date.parse(other.until)) - Math.max(start, Date.parse(other.from));
+    return overlap >= 0 ? [{ pid: other.pid, overlapMs: overlap }] : [];
+  });
 }
 
 /** Memberships of every collection the first page of `limit` artifacts belongs to. */
