@@ -47,15 +47,27 @@ export function verdictHead(run: RunResult, level = '#'): string {
   ].join('\n');
 }
 
-/** What `--against` compared the same on both sides although it differs: said under the verdict, never left silent. */
+/**
+ * What differs below src/ between REF and the working tree, and how each side ran: said under the
+ * verdict, never left silent (a result written before REF got its own dependencies says "not measured").
+ */
 function notMeasured(run: RunResult): string[] {
-  const changes = run.against?.dependencyChanges ?? [];
-  if (changes.length === 0) return [];
-  return [
-    '',
-    `**Not measured**: the dependencies differ from ${inlineCode(run.against?.ref ?? 'REF')} (${changes.join(', ')}), but both sides ran with the working tree's ` +
-      '`node_modules`: a slowdown that lives in a dependency is not in these figures.',
-  ];
+  const against = run.against;
+  if (against === undefined) return [];
+  const ref = inlineCode(against.ref);
+  const lines: string[] = [];
+  const changes = against.dependencyChanges ?? [];
+  if (against.ownDependencies !== undefined) {
+    const how = against.ownDependencies.installed ? `installed from its lockfile by this run in ${formatSeconds(against.ownDependencies.installMs)}` : 'installed from its lockfile (reused)';
+    lines.push(`**Dependencies differ** from ${ref}${changes.length === 0 ? ' (the lockfile only)' : ` (${changes.join(', ')})`}: each side ran with its own, ${ref}'s ${how}.`);
+  } else if (changes.length > 0) {
+    lines.push(`**Not measured**: the dependencies differ from ${ref} (${changes.join(', ')}), but both sides ran with the working tree's ` +
+      '`node_modules`: a slowdown that lives in a dependency is not in these figures.');
+  }
+  if (against.databaseSettingsDifference !== undefined) {
+    lines.push(`**Database settings differ** from ${ref} (${against.databaseSettingsDifference.join(', ')}): each side ran with its own.`);
+  }
+  return lines.flatMap((line) => ['', line]);
 }
 
 /** One cause: the gate (or reason) that failed, every place it failed, and the evidence of the first. */

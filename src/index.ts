@@ -8,5 +8,6 @@ export type { Implementation } from './impl/implementation.js';
 export { createSchema, TABLES, COLUMNS, PRIMARY_KEYS, ARTIFACT_TYPES } from './schema.js';
 export type * from './schema.js';
 export type * from './contract.js';
+export { DATABASE_SETTINGS, type DatabaseSettings } from './database-settings.js';
 export { createLogger, type LogLevel, type Logger } from './logger.js';
 export { CursorCodec } from './cursor.js';

@@ -110,6 +110,19 @@ describe('what --against did not measure', () => {
     expect(summary).toContain('**Not measured**: the dependencies differ from `HEAD` (knex 3.1.0 -> 3.3.0)');
     expect(summary.indexOf('Not measured')).toBeLessThan(summary.indexOf('| scenario'));
   });
+
+  it("says when each side ran with its own dependencies and database settings", () => {
+    const run = parseResultFile(readFileSync(new URL('./fixtures/real-result-against.sqlite.json', import.meta.url), 'utf8'), 'against');
+    run.against = { ...run.against!, dependencyChanges: ['knex 3.1.0 -> 3.3.0'], ownDependencies: { installed: true, installMs: 41_000 }, databaseSettingsDifference: ['pool.postgres 4 -> 8'] };
+    const summary = renderSummary(run);
+    expect(summary).not.toContain('Not measured');
+    expect(summary).toContain("**Dependencies differ** from `HEAD` (knex 3.1.0 -> 3.3.0): each side ran with its own, `HEAD`'s installed from its lockfile by this run in 41.0 s.");
+    expect(summary).toContain('**Database settings differ** from `HEAD` (pool.postgres 4 -> 8): each side ran with its own.');
+    run.against = { ...run.against, dependencyChanges: [], ownDependencies: { installed: false, installMs: 0 } };
+    delete run.against.databaseSettingsDifference;
+    expect(renderSummary(run)).toContain("**Dependencies differ** from `HEAD` (the lockfile only): each side ran with its own, `HEAD`'s installed from its lockfile (reused).");
+    expect(renderSummary(run)).not.toContain('Database settings differ');
+  });
 });
 
 describe('the full report', () => {

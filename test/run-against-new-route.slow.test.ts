@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunResult } from '../harness/core/result.js';
+import { copyCheckout } from './support/checkout-copy.js';
 import { testFolder } from './support/databases.js';
-import { ROOT, runCli, showExit, type CliExit } from './support/run-cli.js';
+import { runCli, showExit, type CliExit } from './support/run-cli.js';
 
 const CLI_TIMEOUT_MS = 240_000;
 
@@ -86,24 +87,11 @@ describe('a route added in two forms, run plainly and --against REF (small profi
   let repo: string;
   let plain: { out: string; exit: CliExit };
   let against: { out: string; exit: CliExit };
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } }).trim();
   const resultOf = (out: string) => JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as RunResult;
 
   beforeAll(async () => {
     // A repository of this checkout as it is now (uncommitted files included), committed as the base.
-    repo = join(testFolder('new-route'), 'repo');
-    const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, encoding: 'utf8' }).split('\0');
-    for (const file of files.filter((f) => f !== '' && existsSync(join(ROOT, f)))) {
-      mkdirSync(dirname(join(repo, file)), { recursive: true });
-      cpSync(join(ROOT, file), join(repo, file));
-    }
-    symlinkSync(join(ROOT, 'node_modules'), join(repo, 'node_modules'));
-    writeFileSync(join(repo, '.gitignore'), 'node_modules\nout*\nreports/out/\n');
-    git('init', '-q', '-b', 'main');
-    git('config', 'user.email', 'test@querygate.invalid');
-    git('config', 'user.name', 'querygate test');
-    git('add', '-A');
-    git('commit', '-qm', 'base');
+    ({ repo } = copyCheckout('new-route'));
 
     // The branch, uncommitted: the route in src/http/ and registered there, its scenario in scenarios/.
     writeFileSync(join(repo, 'src', 'http', 'collections-summary.ts'), ROUTE);

@@ -55,7 +55,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
   // The floor runs beside every run: each implementation's p50 is reported as a ratio to it.
   const floor = IMPLEMENTATION_NAMES.includes(FLOOR_IMPL) ? [FLOOR_IMPL] : [];
   // --against REF: REF's implementation under test is served beside the working tree's.
-  const against = args.against === undefined ? undefined : await loadRevision(args.against, implUnderTest);
+  const against = args.against === undefined ? undefined : await loadRevision(args.against, implUnderTest, process.cwd(), progressLine);
   const impls = [
     ...(args.impl === 'all' ? [...IMPLEMENTATION_NAMES] : [...new Set([REFERENCE_IMPL, implUnderTest, ...floor])]),
     ...(against === undefined ? [] : [against.impl]),
@@ -95,7 +95,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
       thresholds,
       measureOverhead: true,
       extra: { ...INJECTED_HANDLERS, ...against?.extra },
-      against: against === undefined ? undefined : { impl: against.impl, info: against.info, schemas: against.schemas },
+      against: against === undefined ? undefined : { impl: against.impl, info: against.info, schemas: against.schemas, connections: against.connections },
       minEffect: args['min-effect'] / 100,
       plans: args.plans,
       snapshots: {

@@ -39,7 +39,7 @@ export function printSummary(result: RunResult, written: WrittenOutputs): void {
   if (others.length > 0) {
     process.stdout.write(`latency disturbed: other querygate runs measured at the same time (pid ${others.map((o) => o.pid).join(', ')}); counts are not affected\n`);
   }
-  if ((result.pairs ?? []).length > 0 || (result.against?.newScenarios ?? []).length > 0) process.stdout.write('\n');
+  if (pairLines(result).length > 0) process.stdout.write('\n');
   for (const line of pairLines(result)) process.stdout.write(`${line}\n`);
   const { outcome } = runVerdict(result);
   process.stdout.write(
@@ -59,7 +59,23 @@ const SNAPSHOT_DIFF_LINES = 30;
 export function pairLines(result: RunResult): string[] {
   const ref = result.against?.ref ?? 'REF';
   const newSinceRef = (result.against?.newScenarios ?? []).map((n) => `new since ${ref} ${n.dialect} ${n.scenario}: not compared (${ref} answered 404/405 where the working tree answered 200)`);
-  return [...newSinceRef, ...(result.pairs ?? []).map(pairLine)];
+  return [...belowSrc(result), ...newSinceRef, ...(result.pairs ?? []).map(pairLine)];
+}
+
+/** What differs below src/ between REF and the working tree, and how each side ran with it. */
+function belowSrc(result: RunResult): string[] {
+  const against = result.against;
+  if (against === undefined) return [];
+  const changes = against.dependencyChanges ?? [];
+  const lines: string[] = [];
+  if (against.ownDependencies !== undefined) {
+    const how = against.ownDependencies.installed ? `installed now in ${(against.ownDependencies.installMs / 1000).toFixed(1)} s` : 'reused';
+    lines.push(`dependencies differ from ${against.ref} (${changes.length === 0 ? 'the lockfile only' : changes.join(', ')}): each side ran with its own (${against.ref}'s ${how})`);
+  } else if (changes.length > 0) {
+    lines.push(`dependencies differ from ${against.ref} (${changes.join(', ')}): NOT MEASURED, both sides ran with the working tree's node_modules`);
+  }
+  if (against.databaseSettingsDifference !== undefined) lines.push(`database settings differ from ${against.ref} (${against.databaseSettingsDifference.join(', ')}): each side ran with its own`);
+  return lines;
 }
 
 function pairLine(p: PairedComparison): string {

@@ -249,6 +249,8 @@ const against = z.looseObject({
   fixtures: opt(z.object({ sqlite: opt(z.record(z.string(), fixture)), postgres: opt(z.record(z.string(), fixture)) })),
   newScenarios: opt(z.array(z.object({ scenario: z.string(), dialect }))),
   dependencyChanges: opt(z.array(z.string())),
+  ownDependencies: opt(z.object({ installed: z.boolean(), installMs: nonNegative })),
+  databaseSettingsDifference: opt(z.array(z.string())),
 }) satisfies z.ZodType<AgainstInfo>;
 
 const shard = z

@@ -199,10 +199,17 @@ export interface AgainstInfo {
   newScenarios?: { scenario: string; dialect: Dialect }[];
   /**
    * The packages whose locked version differs between REF and the working tree ("knex 3.1.0 ->
-   * 3.3.0"). Both sides ran with the working tree's node_modules: these differences were not
-   * measured. Absent: the lockfiles are equal.
+   * 3.3.0"). Absent: the lockfiles are equal.
    */
   dependencyChanges?: string[];
+  /**
+   * REF's side ran with its own dependencies, installed from its lockfile (`installed`: by this
+   * run, in `installMs`; else reused). Absent: the lockfiles are equal, or (results written before
+   * querygate installed them) both sides ran with the working tree's node_modules.
+   */
+  ownDependencies?: { installed: boolean; installMs: number };
+  /** How REF's database settings (src/database-settings.ts) differ from the working tree's; each side ran with its own. */
+  databaseSettingsDifference?: string[];
 }
 
 /** Ratio of one implementation's latency to another's, from the same run. */

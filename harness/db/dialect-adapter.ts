@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { ServedConnection } from './served-connection.js';
 import type { Dialect, QueryPlan } from '../core/result.js';
 
 /** What a namespace (a SQLite file, a Postgres schema) holds before the harness touches it. */
@@ -31,8 +32,12 @@ export interface DialectAdapter {
   namespaceFor(profile: string, seed: number, variant?: string): string;
   /** A private namespace beside `namespace` to build in before swapping it into place. */
   scratchNamespace(namespace: string): string;
-  /** A knex instance whose unqualified table names resolve inside the namespace. */
-  connect(namespace: string, options?: { pool?: number }): Knex;
+  /**
+   * A knex instance whose unqualified table names resolve inside the namespace. By default one the
+   * endpoint is served through, opened with the service's own settings (or `served`'s: another
+   * revision's settings and knex); with `pool`, a plain connection of the harness's for building.
+   */
+  connect(namespace: string, options?: { pool?: number; served?: ServedConnection }): Knex;
   inspect(namespace: string): Promise<NamespaceState>;
   /** Creates an empty namespace for building; refuses one that exists. */
   createNamespace(namespace: string): Promise<void>;

@@ -10,6 +10,7 @@ import { EnvironmentError } from '../core/errors.js';
 import { buildLockTimeoutMs, poolAcquireTimeoutMs, seconds } from '../system/timeouts.js';
 import { deferPostgresIndexes, ident } from './postgres-ddl.js';
 import { copyRowsIn, copyRowsOut } from './postgres-copy.js';
+import { OWN_SETTINGS, type ServedConnection } from './served-connection.js';
 
 /** The schema that marks a whole database as claimed by querygate. */
 const CLAIM_SCHEMA = 'querygate';
@@ -67,7 +68,8 @@ export async function createPostgresAdapter(options: { url: string; onClose?: ()
     scratchNamespace: (schema) => `${schema}__building`,
 
     connect(schema, connectOptions = {}) {
-      const db = connectToSchema(url, schema, connectOptions.pool ?? 4);
+      const served = connectOptions.pool === undefined ? (connectOptions.served ?? OWN_SETTINGS) : undefined;
+      const db = connectToSchema(url, schema, connectOptions.pool ?? 1, served);
       connections.add(db);
       return db;
     },
@@ -137,13 +139,17 @@ async function openClaimedDatabase(url: string, location: string): Promise<Knex>
   return admin;
 }
 
-/** A pool whose unqualified table names resolve inside `schema`. */
-function connectToSchema(url: string, schema: string, pool: number): Knex {
-  return knex({
+/**
+ * A pool whose unqualified table names resolve inside `schema`; a served one with the service's
+ * pool size and run-time settings, through its knex.
+ */
+function connectToSchema(url: string, schema: string, pool: number, served?: ServedConnection): Knex {
+  // Startup options: the server applies them, so no statement runs per connection.
+  const settings = Object.entries(served?.settings.postgresSettings ?? {}).map(([name, value]) => ` -c ${name}=${value}`);
+  return (served?.knex ?? knex)({
     client: 'pg',
-    // search_path as a startup option: the server applies it, so no statement runs per connection.
-    connection: { connectionString: url, options: `-c search_path=${schema}`, connectionTimeoutMillis: CONNECT_TIMEOUT_MS },
-    pool: { min: 0, max: pool },
+    connection: { connectionString: url, options: `-c search_path=${schema}${settings.join('')}`, connectionTimeoutMillis: CONNECT_TIMEOUT_MS },
+    pool: { min: 0, max: served?.settings.pool.postgres ?? pool },
     acquireConnectionTimeout: poolAcquireTimeoutMs(),
     log: knexLog,
   });

@@ -5,6 +5,8 @@ import knex, { type Knex } from 'knex';
 import type { QueryPlan } from '../core/result.js';
 import { MARKER_TABLE, WRITE_COUNTER_TABLE, type DialectAdapter, type NamespaceState } from './dialect-adapter.js';
 import { readSqlitePlan, type SqlitePlanRow } from './sqlite-plan.js';
+import { OWN_SETTINGS } from './served-connection.js';
+import type { DatabaseSettings } from '../../src/database-settings.js';
 
 const SQLITE_HEADER = 'SQLite format 3\0';
 /** Rows per INSERT statement: well under SQLite's 32766 variables for our widest table. */
@@ -28,6 +30,22 @@ const SIDE_LOAD: NonNullable<DialectAdapter['sideLoad']> = {
   },
 };
 
+/** The served pool: the service's size, and its pragmas run on each new connection, in order. */
+function servedPool(settings: DatabaseSettings): Knex.PoolConfig {
+  return {
+    min: 1,
+    max: settings.pool.sqlite,
+    afterCreate(conn: Database.Database, done: (error: Error | null, conn: Database.Database) => void) {
+      try {
+        for (const [name, value] of Object.entries(settings.sqlitePragmas)) conn.pragma(`${name} = ${value}`);
+        done(null, conn);
+      } catch (error) {
+        done(error instanceof Error ? error : new Error(String(error)), conn);
+      }
+    },
+  };
+}
+
 /** SQLite: one fixture per file, under the cache folder unless a file is named. */
 export function createSqliteAdapter(options: { dir: string; file?: string | undefined }): DialectAdapter {
   const connections = new Set<Knex>();
@@ -44,8 +62,10 @@ export function createSqliteAdapter(options: { dir: string; file?: string | unde
 
     scratchNamespace: (file) => `${file}.building-${process.pid}`,
 
-    connect(file) {
-      const db = knex({ client: 'better-sqlite3', connection: { filename: file }, useNullAsDefault: true });
+    connect(file, connectOptions = {}) {
+      const served = connectOptions.pool === undefined ? (connectOptions.served ?? OWN_SETTINGS) : undefined;
+      const config: Knex.Config = { client: 'better-sqlite3', connection: { filename: file }, useNullAsDefault: true };
+      const db = served === undefined ? knex(config) : (served.knex ?? knex)({ ...config, pool: servedPool(served.settings) });
       connections.add(db);
       return db;
     },

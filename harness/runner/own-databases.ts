@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { ProfileName } from '../../fixtures/profiles.js';
 import type { DialectAdapter } from '../db/dialect-adapter.js';
+import type { ServedConnection } from '../db/served-connection.js';
 import { openFixture, type FixtureSchema, type SeedProgress } from '../fixture-store/fixture-store.js';
 import { QueryRecorder } from '../instrument/query-recorder.js';
 import type { FixtureInfo } from '../core/result.js';
@@ -10,6 +11,8 @@ export interface OwnDatabase {
   db: Knex;
   recorder: QueryRecorder;
   info: FixtureInfo;
+  /** Where it lives (a file or a schema). */
+  namespace: string;
 }
 
 /**
@@ -28,12 +31,31 @@ export async function openOwnDatabases(
       const opened = await openFixture({ adapter, profile: fixture.profile, seed: fixture.seed, schema, onProgress: fixture.onProgress }).catch((error: unknown) => {
         throw new Error(`the fixture of ${impl}'s schema could not be built: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`, { cause: error });
       });
-      own.set(impl, { db: opened.db, recorder: new QueryRecorder(opened.db).attach(), info: opened.info });
+      own.set(impl, { db: opened.db, recorder: new QueryRecorder(opened.db).attach(), info: opened.info, namespace: opened.namespace });
     }
     return own;
   } catch (error) {
     detachAll(own);
     throw error;
+  }
+}
+
+/**
+ * Each side with connections of its own (`run --against` when REF has other dependencies or
+ * database settings): a pool opened with that side's settings and knex, on its own fixture when it
+ * has one, else on the shared one, with a recorder of its own. Replaces the side's entry.
+ */
+export function openSideConnections(
+  adapter: DialectAdapter,
+  connections: Readonly<Record<string, ServedConnection>>,
+  shared: { namespace: string; info: FixtureInfo },
+  own: Map<string, OwnDatabase>,
+): void {
+  for (const [impl, served] of Object.entries(connections)) {
+    const fixture = own.get(impl) ?? shared;
+    own.get(impl)?.recorder.detach();
+    const db = adapter.connect(fixture.namespace, { served });
+    own.set(impl, { db, recorder: new QueryRecorder(db).attach(), info: fixture.info, namespace: fixture.namespace });
   }
 }
 

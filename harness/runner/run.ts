@@ -18,7 +18,8 @@ import { startMeasuring, type MeasuringSession } from './measuring-registry.js';
 import { poolAcquireTimeoutMs, seconds } from '../system/timeouts.js';
 import { attachPlans } from './query-plans.js';
 import { checkSnapshot, type SnapshotOptions } from './query-snapshot.js';
-import { detachAll, openOwnDatabases, seedingMismatch, type OwnDatabase } from './own-databases.js';
+import type { ServedConnection } from '../db/served-connection.js';
+import { detachAll, openOwnDatabases, openSideConnections, seedingMismatch, type OwnDatabase } from './own-databases.js';
 import { checkRequests } from './resolve-requests.js';
 import { runScenario, type ScenarioRunOutput } from './run-scenario.js';
 import type { SamplingOptions } from './sampling-options.js';
@@ -45,7 +46,14 @@ export interface RunOptions {
    * With `schemas` (REF's schema differs), each of the two sides is served from a fixture of its
    * own schema, seeded like the shared one.
    */
-  against?: { impl: string; info: AgainstInfo; schemas?: Readonly<Record<string, FixtureSchema>> | undefined } | undefined;
+  against?:
+    | {
+        impl: string;
+        info: AgainstInfo;
+        schemas?: Readonly<Record<string, FixtureSchema>> | undefined;
+        connections?: Readonly<Record<string, ServedConnection>> | undefined;
+      }
+    | undefined;
   /** A paired slowdown smaller than this fraction is not flagged. @default 0.02 */
   minEffect?: number | undefined;
   /** EXPLAIN each distinct statement of the implementation under test. */
@@ -166,6 +174,8 @@ async function openDatabases(adapter: DialectAdapter, dialect: Dialect, options:
     const mismatch = seedingMismatch(opened.info, own);
     if (mismatch !== undefined) gathered.errors.push(`${dialect}: ${mismatch}`);
   }
+  const connections = options.against?.connections;
+  if (connections !== undefined) openSideConnections(adapter, connections, opened, own);
   return { adapter, db: opened.db, rowCounts: opened.info.rowCounts, own };
 }
 
