@@ -3,7 +3,7 @@ import { clipToBulk, xyChart } from './mermaid-chart.js';
 import { p95EstimateOf } from '../harness/judge/gates.js';
 import type { PairedComparison, RunResult, ScenarioResult } from '../harness/core/result.js';
 import { percentile, sortSamples } from '../harness/stats/statistics.js';
-import { formatInterval, formatMs, formatRatio } from '../harness/core/format.js';
+import { formatInterval, formatMs, formatRatio, mdeNote } from '../harness/core/format.js';
 import { inlineCode, markdownTable } from './markdown.js';
 
 /** Percentiles at which the two distributions are drawn side by side: p5 ... p95 by 5, and p99. */
@@ -97,7 +97,7 @@ function verdictLine(pair: PairedComparison): string {
       : `the interval does not lie wholly beyond ${formatRatio(1 + pair.minEffect)} either way`;
   return (
     `${word}: ratio ${formatRatio(pair.ratio)} ${formatInterval(pair.ci, formatRatio)} (${level}, ${pair.rounds} rounds, one-sided p ${formatP(pair.pValue)}); ${because}. ` +
-    `Minimum detectable slowdown of this run: ${formatPercent(pair.mde)} (95% power); changes under ${slower} are never flagged.`
+    `Minimum detectable slowdown of this run: ${formatPercent(pair.mde)} (95% power)${mdeNote(pair)}; changes under ${slower} are never flagged.`
   );
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { pairedRatio, pairRounds } from '../harness/stats/paired-statistics.js';
 import { PAIRED_DEFAULTS } from '../harness/core/defaults.js';
+import { mdeNote } from '../harness/core/format.js';
 import { createRandom } from '../harness/stats/random.js';
 import type { PairedComparison, RunResult, ScenarioResult } from '../harness/core/result.js';
 import { renderMarkdown } from '../reports/markdown-report.js';
@@ -158,5 +159,19 @@ describe('sparkline', () => {
   it('maps the lowest value to the lowest bar and the highest to the highest', () => {
     expect(sparkline([1, 1.5, 2])).toBe('▁▅█ (1.00x to 2.00x)');
     expect(sparkline([1, 1])).toBe('▄▄ (1.00x to 1.00x)');
+  });
+});
+
+describe('the MDE a pair aimed at (run --against --mde)', () => {
+  const at = (mde: number) => ({ mde, mdeTarget: { target: 0.03, maxTimeMs: 10_000 } });
+  it.each([
+    [0.029, ' (target 3.0% reached)'],
+    [0.03, ' (target 3.0% reached)'],
+    [0.031, '; target 3.0% NOT reached in the time allowed (10.0 s, --max-time) or the sample cap: a slowdown under 3.1% may pass unseen'],
+  ])('states an MDE of %d against its target', (mde, note) => {
+    expect(mdeNote(at(mde))).toBe(note);
+  });
+  it('says nothing for a pair sampled without a target', () => {
+    expect(mdeNote({ mde: 0.5 })).toBe('');
   });
 });

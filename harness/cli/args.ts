@@ -9,7 +9,7 @@ import { COMPARE_THRESHOLD, FIXTURE_PROFILE, FIXTURE_SEED, MIN_EFFECT, OUT_DIR, 
 import { DEFAULT_HISTORY_OPTIONS } from '../judge/history.js';
 import { DEFAULT_HISTORY_DEPTH } from './read-history.js';
 import { DEFAULT_THRESHOLDS } from '../../scenarios/thresholds.js';
-import { DEFAULT_SAMPLING, QUICK_SAMPLING } from '../runner/sampling-options.js';
+import { DEFAULT_SAMPLING, MDE_TARGET, QUICK_SAMPLING } from '../runner/sampling-options.js';
 import { parseShard } from '../runner/shard.js';
 
 /** Options shared by every command that opens a database. */
@@ -52,6 +52,16 @@ export const runOptions = {
     describe: 'also measure the implementation under test as it is at this git revision (main, origin/main, a sha, HEAD~3), side by side, and fail on a slowdown or more statements',
   },
   'min-effect': { type: 'number', requiresArg: true, default: MIN_EFFECT * 100, describe: `with --against: the smallest slowdown (%) that fails, judged on the ${PAIRED_CONFIDENCE * 100}% interval` },
+  mde: {
+    type: 'number',
+    requiresArg: true,
+    describe: `with --against: sample until the smallest slowdown (%) the verdict would detect (95% power) is this small, or --max-time (default ${MDE_TARGET * 100}, or --min-effect + 1 when larger)`,
+  },
+  'max-time': {
+    type: 'number',
+    requiresArg: true,
+    describe: `with --against: the most seconds of timed rounds per scenario and database (default ${(2 * DEFAULT_SAMPLING.budgetMs) / 1000}, quick ${(2 * QUICK_SAMPLING.budgetMs) / 1000}); the report says when --mde was not reached`,
+  },
   concurrency: { type: 'number', requiresArg: true, default: DEFAULT_SAMPLING.concurrency, describe: 'requests in flight at once through the connection pool' },
   rtt: { type: 'number', requiresArg: true, describe: 'Postgres only: add this network round trip (ms) through a delaying TCP proxy' },
   shard: {
@@ -134,6 +144,9 @@ export interface CheckedArgs {
   'full-scan-rows'?: number | undefined;
   'detail-tolerance'?: number | undefined;
   'min-effect'?: number | undefined;
+  mde?: number | undefined;
+  'max-time'?: number | undefined;
+  against?: string | undefined;
   'sqlite-file'?: string | undefined;
   db?: string | undefined;
   concurrency?: number | undefined;
@@ -177,6 +190,13 @@ export function check(argv: CheckedArgs): true {
   if (argv['min-effect'] !== undefined && (typeof argv['min-effect'] !== 'number' || !(argv['min-effect'] >= 0 && argv['min-effect'] < 100))) {
     throw new UsageError(`--min-effect must be a percentage from 0 to 100, got ${shown(argv['min-effect'])} (e.g. --min-effect 2)`);
   }
+  if (argv.mde !== undefined && (typeof argv.mde !== 'number' || !(argv.mde > (argv['min-effect'] ?? MIN_EFFECT * 100) && argv.mde < 100))) {
+    throw new UsageError(`--mde must be a percentage above --min-effect (${argv['min-effect'] ?? MIN_EFFECT * 100}) and below 100, got ${shown(argv.mde)} (e.g. --mde 3)`);
+  }
+  if (argv['max-time'] !== undefined && (typeof argv['max-time'] !== 'number' || !(argv['max-time'] >= 0.5 && argv['max-time'] <= 3600))) {
+    throw new UsageError(`--max-time must be seconds from 0.5 to 3600, got ${shown(argv['max-time'])} (e.g. --max-time 30)`);
+  }
+  if (argv['max-time'] !== undefined && argv.against === undefined) throw new UsageError('--max-time applies to --against REF (plain runs stop at their precision or budget)');
   if (argv.scenario !== undefined && argv.scenario.length === 0) {
     throw new UsageError(`--scenario needs at least one name: ${SCENARIO_NAMES.join(', ')} (e.g. --scenario list-50)`);
   }

@@ -11,7 +11,7 @@ import { loadRevision } from '../runner/against-revision.js';
 import { parseShard, planUnits, shardUnits } from '../runner/shard.js';
 import { run } from '../runner/run.js';
 import { DEFAULT_SNAPSHOT_DIR } from '../runner/query-snapshot.js';
-import { againstSampling, DEFAULT_SAMPLING, QUICK_SAMPLING } from '../runner/sampling-options.js';
+import { againstSampling, DEFAULT_SAMPLING, MDE_TARGET, QUICK_SAMPLING, type SamplingOptions } from '../runner/sampling-options.js';
 import { INJECTED_HANDLERS } from '../bench/injected-regressions.js';
 import { withSignals } from './signals.js';
 import { progressLine, seedProgressBar } from './progress.js';
@@ -44,6 +44,8 @@ export interface RunArgs {
   rtt?: number | undefined;
   against?: string | undefined;
   'min-effect': number;
+  mde?: number | undefined;
+  'max-time'?: number | undefined;
   shard?: string | undefined;
 }
 
@@ -65,7 +67,7 @@ export async function runCommand(args: RunArgs): Promise<number> {
   const base = against === undefined ? plain : againstSampling(plain);
   // --samples N: the judged implementations take up to N samples each, with the budget to get them.
   const sized = args.samples === undefined ? base : { ...base, maxSamples: args.samples, budgetMs: Math.max(base.budgetMs, args.samples * 50) };
-  const sampling = { ...sized, concurrency: args.concurrency };
+  const sampling = { ...sized, concurrency: args.concurrency, ...(against === undefined ? {} : againstTarget(args, sized.budgetMs)) };
 
   // A sharded run sweeps (scaling) in its first shard only: merge carries the sweep over.
   const sweeps = args.shard === undefined || parseShard(args.shard)?.index === 1 ? scenarios.filter((s) => s.sweep !== undefined) : [];
@@ -139,4 +141,14 @@ async function runShard(
   }
   const { result } = mergeResults(parts, { expectedUnits: mine });
   return { ...result, shard: { index: shard.index, count: shard.count, units } };
+}
+
+/**
+ * `--against`: sample each scenario until its pair's smallest detectable slowdown reaches --mde
+ * (default 3%, or --min-effect + 1 when that is larger), for at most --max-time.
+ */
+function againstTarget(args: RunArgs, budgetMs: number): Pick<SamplingOptions, 'mde' | 'budgetMs'> {
+  const minEffect = args['min-effect'] / 100;
+  const target = args.mde === undefined ? Math.max(MDE_TARGET, minEffect + 0.01) : args.mde / 100;
+  return { mde: { target, minEffect }, budgetMs: args['max-time'] === undefined ? budgetMs : args['max-time'] * 1000 };
 }

@@ -1,4 +1,4 @@
-import { formatMs } from '../core/format.js';
+import { formatMs, mdeNote } from '../core/format.js';
 import { runVerdict } from '../judge/judge-run.js';
 import type { PairedComparison, RunResult } from '../core/result.js';
 import { clearProgress } from './progress.js';
@@ -85,5 +85,5 @@ function pairLine(p: PairedComparison): string {
     const unreliable = p.ci[0] > 1 || p.ci[1] < 1;
     return unreliable ? `${head}: WARNING the implementation differs from a copy of itself; latency verdicts of this run are unreliable` : `${head}: noise floor`;
   }
-  return `${head}: ${p.verdict === 'slower' ? `SLOWER than ${p.reference}` : p.verdict === 'faster' ? `faster than ${p.reference}` : 'no slowdown found'}`;
+  return `${head}: ${p.verdict === 'slower' ? `SLOWER than ${p.reference}` : p.verdict === 'faster' ? `faster than ${p.reference}` : 'no slowdown found'}${mdeNote(p)}`;
 }

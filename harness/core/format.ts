@@ -1,3 +1,5 @@
+import type { PairedComparison } from './result.js';
+
 /**
  * Number formatting shared by every report, so one value reads the same everywhere:
  * two decimals under 10, one decimal from 10 on, and two significant digits under 0.1
@@ -42,4 +44,16 @@ export function formatSeconds(ms: number): string {
 export function truncate(text: string, max: number): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length <= max ? flat : `${flat.slice(0, max - 3)}...`;
+}
+
+/**
+ * Whether a pair's sampling reached the smallest detectable slowdown it aimed at (`--mde`), said
+ * plainly when not; empty for a pair sampled without a target.
+ */
+export function mdeNote(p: Pick<PairedComparison, 'mde' | 'mdeTarget'>): string {
+  if (p.mdeTarget === undefined) return '';
+  const target = `${(p.mdeTarget.target * 100).toFixed(1)}%`;
+  return p.mde <= p.mdeTarget.target
+    ? ` (target ${target} reached)`
+    : `; target ${target} NOT reached in the time allowed (${(p.mdeTarget.maxTimeMs / 1000).toFixed(1)} s, --max-time) or the sample cap: a slowdown under ${(p.mde * 100).toFixed(1)}% may pass unseen`;
 }

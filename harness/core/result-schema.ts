@@ -237,6 +237,7 @@ const pair = z
     minEffect: finite.refine((v) => v >= 0 && v < 1, 'a fraction from 0 up to 1, e.g. 0.02'),
     mde: nonNegative,
     verdict: z.enum(['slower', 'faster', 'same']),
+    mdeTarget: opt(z.object({ target: positive, maxTimeMs: positive })),
   })
   .refine((p) => p.rounds === p.roundRatios.length, { message: 'the number of roundRatios (one ratio per round)', path: ['rounds'] }) satisfies z.ZodType<PairedComparison>;
 

@@ -176,6 +176,11 @@ export interface PairedComparison extends PairedFigures {
   kind: 'against' | 'aa' | 'baseline';
   /** Per round: the subject's median / the reference's median in that round. */
   roundRatios: number[];
+  /**
+   * `run --against --mde`: the smallest detectable slowdown sampling aimed at (a fraction, 0.03),
+   * within `maxTimeMs`; `mde` is what it reached. Absent: sampling had no such target.
+   */
+  mdeTarget?: { target: number; maxTimeMs: number };
 }
 
 /** The git revision a run measured beside the working tree (`run --against REF`). */

@@ -6,7 +6,7 @@ import { roundedSamplesOf } from '../stats/rounded-samples.js';
 import { minSamplesForQuantileInterval, quantileInterval } from '../stats/quantile-interval.js';
 import { FINGERPRINT_VERSION, fullScansOf } from '../instrument/fingerprint.js';
 import { EXACT_GROWTH_TOLERANCE, exactCostRegressions } from './exact-cost-growth.js';
-import { formatMs } from '../core/format.js';
+import { formatMs, mdeNote } from '../core/format.js';
 import { MIN_PAIRED_ROUNDS } from '../core/defaults.js';
 
 export { DEFAULT_THRESHOLDS, type Thresholds } from '../../scenarios/thresholds.js';
@@ -48,7 +48,7 @@ export function applyAgainstGates(measured: MeasuredRun): 'pass' | 'fail' {
       gate('no-slowdown-vs-ref', !slower && pair.rounds >= MIN_PAIRED_ROUNDS, `${interval}, ${pair.rounds} rounds`, `${Math.round(pair.confidence * 100)}% interval not above ${limit.toFixed(2)}x`,
         pair.rounds < MIN_PAIRED_ROUNDS
           ? `too few paired rounds (${pair.rounds}) to judge against ${pair.reference}`
-          : `${pair.subject} / ${pair.reference} per-round median ratio ${interval} (${Math.round(pair.confidence * 100)}% interval); ${slower ? 'slower' : 'not slower'} than ${limit.toFixed(2)}x; smallest detectable slowdown in this run ${(pair.mde * 100).toFixed(1)}%`),
+          : `${pair.subject} / ${pair.reference} per-round median ratio ${interval} (${Math.round(pair.confidence * 100)}% interval); ${slower ? 'slower' : 'not slower'} than ${limit.toFixed(2)}x; smallest detectable slowdown in this run ${(pair.mde * 100).toFixed(1)}%${mdeNote(pair)}`),
     );
     const grown = Object.entries(subject.queries.byRequest).filter(([label, n]) => n > (reference.queries.byRequest[label] ?? Number.POSITIVE_INFINITY));
     const shown = grown.map(([label, n]) => `${label}: ${reference.queries.byRequest[label]} -> ${n}`).join(', ');

@@ -223,6 +223,7 @@ function judgePair(input: ScenarioRunInput, { keys: pair, kind }: PairToJudge, a
     pValue,
     mde,
     verdict,
+    ...(kind === 'against' && input.sampling.mde !== undefined ? { mdeTarget: { target: input.sampling.mde.target, maxTimeMs: input.sampling.budgetMs } } : {}),
   };
 }
 

@@ -34,6 +34,12 @@ export interface SamplingOptions {
   concurrency: number;
   /** Seed of the turn order. */
   seed: number;
+  /**
+   * `run --against`: sample pairs until the smallest slowdown their verdict would detect (95% power,
+   * judged with `minEffect`) is at most `target` (fractions), instead of `targetPrecision`; the
+   * budget is then the most time a scenario may take. Absent: the precision rule.
+   */
+  mde?: { target: number; minEffect: number } | undefined;
 }
 
 export const DEFAULT_SAMPLING: SamplingOptions = {
@@ -70,3 +76,6 @@ export const QUICK_SAMPLING: SamplingOptions = {
 export function againstSampling(base: SamplingOptions): SamplingOptions {
   return { ...base, budgetMs: 2 * base.budgetMs };
 }
+
+/** The smallest slowdown `run --against` samples for by default (`--mde`), a fraction. */
+export const MDE_TARGET = 0.03;
