@@ -126,9 +126,12 @@ function latencyCells(change: LatencyChange | null): [string, string] {
   const raw = change.ci === null
     ? `${formatRatio(change.ratio)} (no raw samples, no interval)`
     : `${formatRatio(change.ratio)} ${formatInterval(change.ci, formatRatio)}`;
-  const ratio = change.corrected === undefined
-    ? raw
-    : `${raw}; drift-corrected ${formatRatio(change.corrected.ratio)} ${formatInterval(change.corrected.ci, formatRatio)}`;
+  const { corrected, driftNotCorrected } = change;
+  const ratio = driftNotCorrected !== undefined
+    ? `${raw}; not drift-corrected (the probe's ${formatRatio(driftNotCorrected.probe.ratio)} ${formatInterval(driftNotCorrected.probe.ci, formatRatio)} is less precise)`
+    : corrected === undefined
+      ? raw
+      : `${raw}; drift-corrected ${formatRatio(corrected.ratio)} ${formatInterval(corrected.ci, formatRatio)}${change.ci !== null && corrected.ci[1] / corrected.ci[0] > change.ci[1] / change.ci[0] ? ' (wider: the probe\'s own spread)' : ''}`;
   return [`${formatMs(change.before)} -> ${formatMs(change.after)}`, ratio];
 }
 

@@ -209,6 +209,25 @@ describe('warnings', () => {
     });
   });
 
+  describe('a probe too imprecise to correct by', () => {
+    const vague = { driftNotCorrected: { probe: { ratio: 0.5, ci: [0.1, 2.5] as [number, number] } } };
+    const NOT_CORRECTED = (where: string) =>
+      `not corrected for drift: ${where}: the probe's own change between the runs was less precise than the figure, so dividing by it would add more noise than drift it removes`;
+
+    it.each<[string, Partial<ComparedPair>]>([
+      ['on p50', { p50: change('no-change', vague) }],
+      ['on p95 alone', { p50: change('no-change', { corrected: { ratio: 1, ci: [0.95, 1.05] } }), p95: change('no-change', vague) }],
+    ])('is named per pair under test %s, and is not called a missing probe', (_, fields) => {
+      expect(warnings(...runs(), [pair({ role: 'under-test', afterImpl: 'fixed', ...fields })])).toEqual([NOT_CORRECTED('list-50 on postgres')]);
+    });
+
+    it('names every such pair under test once, and none of the other implementations', () => {
+      const under = (scenario: string) => pair({ role: 'under-test', afterImpl: 'fixed', scenario, p50: change('no-change', vague) });
+      const other = pair({ role: 'same-name', afterImpl: 'baseline', p50: change('no-change', vague) });
+      expect(warnings(...runs(), [under('list-50'), other, under('detail')])).toEqual([NOT_CORRECTED('list-50 on postgres, detail on postgres')]);
+    });
+  });
+
   describe('pairs not under test that moved', () => {
     const drifted = "the machine drifted on postgres: the probe's p50 is 1.20x [1.15x, 1.25x] of before (divided out of the ratios under test)";
     const floorMoved =

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PROBE_IMPL, type ScenarioResult } from '../harness/core/result.js';
 import type { CompareOptions } from '../harness/judge/compare.js';
-import { latencyChange, type LatencyChange, type Probes } from '../harness/judge/latency-change.js';
+import { latencyChange, PROBE_PRECISION_FACTOR, type LatencyChange, type Probes } from '../harness/judge/latency-change.js';
 import { batchedLogRatioInterval } from '../harness/stats/batched-log-ratio-interval.js';
 import { normalQuantile } from '../harness/stats/normal-distribution.js';
 import { bootstrapCorrectedRatioCi, bootstrapRatioCi } from '../harness/stats/statistics.js';
@@ -244,5 +244,36 @@ describe('the detectable ratio: the limit widened by the spread of the judged in
     const at10 = latencyChange(before(), after(), 50, OPTIONS, SEED, undefined);
     const at30 = latencyChange(before(), after(), 50, { ...OPTIONS, thresholdPct: 30 }, SEED, undefined);
     expect(at30.detectable! / at10.detectable!).toBeCloseTo(1.3 / 1.1, 12);
+  });
+});
+
+describe("the correction is bounded by the probe's precision", () => {
+  /** A probe of few, widely spread samples: its own change between the runs is known only roughly. */
+  const vagueProbes = (afterMs = 1): Probes => ({
+    before: result(PROBE_IMPL, syntheticLatencies(3, 1, 12, 0.9), false),
+    after: result(PROBE_IMPL, syntheticLatencies(4, afterMs, 12, 0.9), false),
+  });
+  const width = (ci: [number, number]) => Math.log(ci[1] / ci[0]);
+
+  it('judges the figure uncorrected when the probe is over twice as imprecise, and says what the probe measured', () => {
+    for (const p of [50, 95] as const) {
+      const raw = latencyChange(before(), after(), p, OPTIONS, SEED, undefined);
+      const change = latencyChange(before(), after(), p, OPTIONS, SEED, vagueProbes(0.5));
+      expect(change.corrected).toBeUndefined();
+      expect(change.ci).toEqual(raw.ci);
+      expect(change.verdict).toBe(raw.verdict);
+      expect(change.detectable).toBe(raw.detectable);
+      const probe = bootstrapRatioCi(vagueProbes(0.5).after.rawSamples, vagueProbes(0.5).before.rawSamples, p, { iterations: OPTIONS.iterations, confidence: OPTIONS.confidence, seed: SEED });
+      expect(change.driftNotCorrected).toEqual({ probe: { ratio: probe.ratio, ci: probe.ci } });
+      expect(width(probe.ci)).toBeGreaterThan(PROBE_PRECISION_FACTOR * width(raw.ci!));
+    }
+  });
+
+  it('corrects with a probe as precise as the figure, never adding more than its own spread', () => {
+    const raw = latencyChange(before(), after(), 50, OPTIONS, SEED, undefined);
+    const change = latencyChange(before(), after(), 50, OPTIONS, SEED, probes());
+    expect(change.driftNotCorrected).toBeUndefined();
+    expect(change.corrected).toBeDefined();
+    expect(width(change.corrected!.ci)).toBeLessThan(Math.sqrt(1 + PROBE_PRECISION_FACTOR ** 2) * width(raw.ci!) * 1.2);
   });
 });

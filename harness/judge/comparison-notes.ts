@@ -52,7 +52,11 @@ export function warnings(before: RunResult, after: RunResult, pairs: readonly Co
   }
   if (be.rttMs !== ae.rttMs) differences.push(`injected round trip ${be.rttMs ?? 'none'} vs ${ae.rttMs ?? 'none'} ms`);
   if (differences.length > 0) out.push(`the environments differ (${differences.join('; ')}): latency ratios carry that difference too`);
-  const probeMissing = pairs.some((p) => p.role === 'under-test' && p.p50 !== null && p.p50.ci !== null && p.p50.corrected === undefined);
+  const probeMissing = pairs.some((p) => p.role === 'under-test' && p.p50 !== null && p.p50.ci !== null && p.p50.corrected === undefined && p.p50.driftNotCorrected === undefined);
+  const vague = pairs.filter((p) => p.role === 'under-test' && [p.p50, p.p95].some((c) => c?.driftNotCorrected !== undefined));
+  if (vague.length > 0) {
+    out.push(`not corrected for drift: ${vague.map((p) => `${p.scenario} on ${p.dialect}`).join(', ')}: the probe's own change between the runs was less precise than the figure, so dividing by it would add more noise than drift it removes`);
+  }
   if (probeMissing) {
     out.push(`no drift probe (${PROBE_IMPL}) in both runs for some pairs: their ratios carry the machine's drift between the runs`);
   }

@@ -27,6 +27,13 @@ export interface LatencyChange {
    */
   corrected?: { ratio: number; ci: [number, number] };
   /**
+   * The probe's own change between the runs, when it was far less precise than this figure's (its
+   * interval over {@link PROBE_PRECISION_FACTOR} times as wide in log terms): dividing by it would
+   * add far more noise than drift it removes (a detail p95 of 0.97x [0.82, 1.18] read 2.18x
+   * [1.03, 18.6] once corrected), so the figure is judged uncorrected and this says why.
+   */
+  driftNotCorrected?: { probe: { ratio: number; ci: [number, number] } };
+  /**
    * The smallest ratio this check flags with 95% power, given the spread of these two runs:
    * (1 + threshold) * exp(d * (1 + z_0.95 / z)), d = log(ratio / lower end) of the judged
    * interval and z the normal quantile of its one-sided level. Null without an interval.
@@ -75,6 +82,15 @@ export function latencyChange(
   };
   if (probes === undefined) return { ...change, ratio, ci, verdict: judge(ci), detectable: detectable({ ratio, ci }) };
   const [pa, pb] = [roundedSamplesOf(probes.after), roundedSamplesOf(probes.before)];
+  // The correction is bounded by the probe's precision: never divide by a yardstick vaguer than the figure.
+  // Its interval by the figure's own method (over rounds only when all four groups know them), so the two widths compare.
+  const probe =
+    a !== null && b !== null && pa !== null && pb !== null
+      ? batchedLogRatioInterval([{ group: pa, sign: 1, run: 'after' }, { group: pb, sign: -1, run: 'before' }], p, { confidence: options.confidence })
+      : bootstrapRatioCi(probes.after.rawSamples, probes.before.rawSamples, p, bootstrap);
+  if (logWidth(probe.ci) > PROBE_PRECISION_FACTOR * logWidth(ci)) {
+    return { ...change, ratio, ci, verdict: judge(ci), detectable: detectable({ ratio, ci }), driftNotCorrected: { probe: { ratio: probe.ratio, ci: probe.ci } } };
+  }
   const batched = a !== null && b !== null && pa !== null && pb !== null
     ? batchedLogRatioInterval(
       [{ group: a, sign: 1, run: 'after' }, { group: pa, sign: -1, run: 'after' }, { group: b, sign: -1, run: 'before' }, { group: pb, sign: 1, run: 'before' }],
@@ -88,3 +104,15 @@ export function latencyChange(
   return { ...change, ratio, ci, verdict: judge(corrected.ci), corrected, detectable: detectable(corrected) };
 }
 
+/**
+ * How much less precise than a figure the probe may be for its drift to be divided out: the
+ * probe takes fewer samples than the implementation under test (a twentieth of the time, at a
+ * third of the cost per request), so its interval is often about twice as wide; the corrected
+ * interval is then at most about sqrt(1 + 2^2) = 2.2 times the raw one.
+ */
+export const PROBE_PRECISION_FACTOR = 2;
+
+/** An interval's width on the log scale: how imprecise a ratio is, whatever its size. */
+function logWidth(ci: readonly [number, number]): number {
+  return Math.log(ci[1] / ci[0]);
+}
