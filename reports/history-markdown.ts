@@ -28,6 +28,9 @@ export function renderHistoryMarkdown(report: HistoryReport): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** Commits named on the chart's axis; more are numbered (their names would overlap). */
+const MAX_LABELED = 20;
+
 function renderSeries(series: HistorySeries, steps: readonly HistoryStep[]): string[] {
   const own = steps.filter((s) => s.scenario === series.scenario && s.dialect === series.dialect && s.impl === series.impl);
   const round = (v: number) => Number(v.toPrecision(4));
@@ -40,7 +43,8 @@ function renderSeries(series: HistorySeries, steps: readonly HistoryStep[]): str
     '',
     xyChart({
       title: `${series.scenario} on ${series.dialect}: p50 and p95 (ms) per commit, oldest first`,
-      xAxis: series.points.map((p) => short(p.commit)),
+      // Over MAX_LABELED commits their names overlap into a smear: the axis counts them instead.
+      xAxis: series.points.length > MAX_LABELED ? `"commit (1 = oldest, as the rows below)" 1 --> ${series.points.length}` : series.points.map((p) => short(p.commit)),
       yAxis: '"ms"',
       series: [
         { name: 'p50', kind: 'line', values: series.points.map((p) => String(round(p.p50))) },
