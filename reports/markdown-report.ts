@@ -1,6 +1,8 @@
 import { snapshotStatement } from '../harness/instrument/fingerprint.js';
 import type { QueryPlan, RatioResult, RunResult, ScenarioResult } from '../harness/core/result.js';
 import { formatCount, formatInterval, formatMs, formatRatio } from '../harness/core/format.js';
+import { MIN_FLOOR_SAMPLES } from '../harness/core/defaults.js';
+import { thresholdsOf } from '../harness/judge/judge-run.js';
 import { latencyChart } from './latency-chart.js';
 import { inlineCode, markdownTable, truncate, type Align } from './markdown.js';
 import { pairedSection } from './paired-report.js';
@@ -130,8 +132,6 @@ function resultTable(run: RunResult, group: ResultGroup): string {
     : table;
 }
 
-/** The samples the floor needs before a p50 is divided by its p50 (a ratio to a noisy reference reads as a finding). */
-const MIN_FLOOR_SAMPLES = 20;
 
 /**
  * p95 with the interval its gate reads (from the raw samples), else the result's stored one, else
@@ -285,7 +285,7 @@ function plansSection(run: RunResult): string | null {
   return [
     '## Query plans',
     '',
-    `${scans} of ${rows.length} plans read a table of over ${fullScanRows(run).toLocaleString('en-US')} rows in full.`,
+    `${scans} of ${rows.length} plans read a table of over ${thresholdsOf(run).fullScanRows.toLocaleString('en-US')} rows in full.`,
     '',
     markdownTable(['impl', 'scenario', 'database', 'statement', 'full scans', 'plan'], rows),
   ].join('\n');
@@ -298,10 +298,6 @@ function isAccepted(result: ScenarioResult, plan: QueryPlan, table: string): boo
 }
 
 /** The run's no-new-full-scan threshold, from its options (results of older runs: the default). */
-function fullScanRows(run: RunResult): number {
-  const thresholds = run.options['thresholds'] as { fullScanRows?: unknown } | undefined;
-  return typeof thresholds?.fullScanRows === 'number' ? thresholds.fullScanRows : 1000;
-}
 
 function chartSection(run: RunResult): string | null {
   const charts = dialectsOf(run.results).flatMap((dialect) => {

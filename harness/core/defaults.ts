@@ -11,6 +11,8 @@ export const MIN_EFFECT = 0.02;
 
 /** The fewest paired rounds whose signed-rank interval reaches {@link PAIRED_CONFIDENCE}: fewer judge nothing. @default 8 */
 export const MIN_PAIRED_ROUNDS = 8;
+/** Samples the floor needs before a p50 is shown as a ratio to its p50 (fewer: its p50 moves too much to divide by). */
+export const MIN_FLOOR_SAMPLES = 20;
 
 /** The paired statistics' policy at its defaults (what `pairedRatio` is given when nothing is set). */
 export const PAIRED_DEFAULTS = { confidence: PAIRED_CONFIDENCE, minEffect: MIN_EFFECT } as const;

@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import type { Knex } from 'knex';
 import { UsageError } from '../core/errors.js';
 import { fillOnce } from '../system/fill-once.js';
-import { END_OF_OPTIONS, gitBytes, tryGit as tryGitIn, userRevision } from '../system/git.js';
+import { END_OF_OPTIONS, gitBytes, tryGit, userRevision } from '../system/git.js';
 import type { AgainstInfo } from '../core/result.js';
 import { CURSOR_SECRET } from './resolve-requests.js';
 import { describeSchema, differenceBetween } from '../db/schema-identity.js';
@@ -61,13 +61,13 @@ export async function loadRevision(ref: string, implUnderTest: string, cwd = pro
   const sha = git(root, ['rev-parse', '--verify', '--quiet', END_OF_OPTIONS, `${ref}^{commit}`], () =>
     `--against ${ref}: no such revision in ${root} (try main, origin/main, a sha or HEAD~3; in a shallow clone, fetch it first)`,
   );
-  const mergeBase = tryGit(root, ['merge-base', 'HEAD', sha]);
-  const hasSrc = tryGit(root, ['cat-file', '-t', `${sha}:src/index.ts`]) === 'blob';
+  const mergeBase = tryGit(['merge-base', 'HEAD', sha], root);
+  const hasSrc = tryGit(['cat-file', '-t', `${sha}:src/index.ts`], root) === 'blob';
   if (!hasSrc) throw new UsageError(`--against ${ref} (${sha.slice(0, 12)}): that revision has no src/index.ts, so querygate cannot load its endpoint`);
   // The schema code (schema.ts, and the dialect files' triggers), committed or not, compared as
   // text first; where the text differs, by the schemas it builds (a comment or a refactor then
   // does not stop the run).
-  const schemaTextDiffers = tryGit(root, ['diff', '--quiet', sha, '--', 'src/schema.ts', 'src/dialect']) === null;
+  const schemaTextDiffers = tryGit(['diff', '--quiet', sha, '--', 'src/schema.ts', 'src/dialect'], root) === null;
 
   const dir = join(root, 'reports', 'out', '.revisions', sha);
   materialize(dir, (scratch) => {
@@ -177,11 +177,7 @@ function knexOf(dir: string): KnexModule {
 }
 
 function git(cwd: string, args: string[], why: () => string): string {
-  const out = tryGit(cwd, args);
+  const out = tryGit(args, cwd);
   if (out === null || out === '') throw new UsageError(why());
   return out;
-}
-
-function tryGit(cwd: string, args: string[]): string | null {
-  return tryGitIn(args, cwd);
 }
