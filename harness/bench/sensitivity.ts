@@ -6,7 +6,15 @@
  *
  *   npm run bench:sensitivity -- [--db sqlite,postgres] [--effects 2,5,10,20] [--kinds cpu,sql]
  *     [--pairs 20] [--aa 100] [--compare-pairs 20] [--compare-effect 20] [--compare-aa 50]
- *     [--profile default] [--quick] [--own-fixtures]
+ *     [--profile default] [--quick] [--own-fixtures] [--mde 3 --max-time-ms 10000]
+ *
+ * --kinds dependency: the slowdown lives below the endpoint, in its knex (a wrapped knex module
+ * spends it on every statement issued), and each side of `run --against` is served through a
+ * pool of its own, opened by its own knex, as when REF's lockfile differs; at 0% it is two sides
+ * of unchanged code with their own dependencies (`--effects 0`).
+ *
+ * --mde: `run --against` samples until the stated smallest detectable slowdown reaches this (%),
+ * for at most --max-time-ms, as `run --against --mde` does.
  *
  * --own-fixtures: the two sides of `run --against` each on a fixture database of its own (two
  * namespaces, the same schema and rows), as when REF's schema differs from the working tree's.
@@ -16,7 +24,10 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Knex } from 'knex';
+import knex, { type Knex } from 'knex';
+import { MIN_EFFECT } from '../core/defaults.js';
+import type { KnexModule, ServedConnection } from '../db/served-connection.js';
+import { DATABASE_SETTINGS } from '../../src/database-settings.js';
 import { GENERATOR_VERSION, isProfileName, type ProfileName } from '../../fixtures/profiles.js';
 import { list50 } from '../../scenarios/list-50.js';
 import { compareRuns } from '../judge/compare.js';
@@ -33,14 +44,14 @@ import { runScenario } from '../runner/run-scenario.js';
 import { againstSampling, DEFAULT_SAMPLING, QUICK_SAMPLING, type SamplingOptions } from '../runner/sampling-options.js';
 import type { ExtraImplementations } from '../runner/served-implementation.js';
 import { flag, median, numbers } from './bench-args.js';
-import { endpointModulesAt, slowedFixed, sqlStepMs, type EndpointModules, type SlowdownKind } from './injected-slowdowns.js';
+import { endpointModulesAt, slowedFixed, spin, sqlStepMs, type EndpointModules, type SlowdownKind } from './injected-slowdowns.js';
 
 export interface SensitivityOptions {
   dialects: Dialect[];
   profile: ProfileName;
   /** Slowdowns to inject, % of fixed's measured p50. */
   effects: number[];
-  kinds: SlowdownKind[];
+  kinds: TrialKind[];
   /** `run --against` trials per effect and kind. */
   pairs: number;
   /** `run --against` trials of unchanged code. */
@@ -52,14 +63,22 @@ export interface SensitivityOptions {
   sampling: SamplingOptions;
   /** `run --against` trials with each side on a fixture database of its own. */
   ownFixtures?: boolean | undefined;
+  /** `run --against --mde`: sample to this smallest detectable slowdown (fractions), for at most maxTimeMs. */
+  mde?: { target: number; minEffect: number; maxTimeMs: number } | undefined;
   target: DatabaseTarget;
   onProgress: (message: string) => void;
 }
 
+/** Where a trial's slowdown lives: the endpoint's code (cpu, sql) or its dependency (knex). */
+export type TrialKind = SlowdownKind | 'dependency';
+
+/** How many statements fixed's list-50 issues per request: a dependency's slowdown per statement is a fifth of the request's. */
+const LIST50_STATEMENTS = 5;
+
 export interface Trial {
   dialect: Dialect;
   method: 'against' | 'compare';
-  kind: SlowdownKind | 'none';
+  kind: TrialKind | 'none';
   effectPct: number;
   flagged: boolean;
   ratio: number;
@@ -127,7 +146,7 @@ async function measureOn(adapter: DialectAdapter, dialect: Dialect, m: Measureme
       : await openOwnDatabases(adapter, { subject: { module: schema.module, identity: `${schema.identity}_a` }, reference: { module: schema.module, identity: `${schema.identity}_b` } }, { profile: o.profile, seed: 42 });
   try {
     const stepMs = await sqlStepMs(fixture.db);
-    const run = new DialectTrials({ ...m, dialect, fixture, recorder, sides, stepMs });
+    const run = new DialectTrials({ ...m, adapter, dialect, fixture, recorder, sides, stepMs });
     // fixed's p50 as the trials see it (beside the references, in rounds): from the unchanged
     // trials, run first; without any, from a short sampling of fixed alone.
     for (let i = 0; i < o.aa; i++) await run.against('none', 0);
@@ -161,6 +180,7 @@ async function measureOn(adapter: DialectAdapter, dialect: Dialect, m: Measureme
 
 /** The fixture and connections of one database's trials. */
 interface OnDatabase extends Measurement {
+  readonly adapter: DialectAdapter;
   readonly dialect: Dialect;
   readonly fixture: OpenedFixture;
   readonly recorder: QueryRecorder;
@@ -180,28 +200,55 @@ class DialectTrials {
 
   constructor(private readonly c: OnDatabase) {}
 
-  /** The slowdown worth `pct`% of fixed's p50: ms of CPU, or SQL steps. */
-  private amount(kind: SlowdownKind, pct: number): number {
+  /** The slowdown worth `pct`% of fixed's p50: ms of CPU (per statement, in a dependency), or SQL steps. */
+  private amount(kind: TrialKind, pct: number): number {
+    if (kind === 'dependency') return (this.p50Ms * pct) / 100 / LIST50_STATEMENTS;
     return kind === 'cpu' ? (this.p50Ms * pct) / 100 : Math.round((this.p50Ms * pct) / 100 / this.c.stepMs);
   }
 
+  /**
+   * Each side's own pool, opened by its own knex, on the shared fixture: the working tree's knex
+   * spending `msPerStatement` on every statement it issues (a slower version of the dependency).
+   */
+  private dependencySides(subject: string, msPerStatement: number): Map<string, OwnDatabase> {
+    const { adapter, fixture, head } = this.c;
+    const slower: KnexModule = (config) => {
+      const db = knex(config);
+      if (msPerStatement > 0) db.on('query', () => spin(msPerStatement));
+      return db;
+    };
+    const open = (served: ServedConnection): OwnDatabase => {
+      const db = adapter.connect(fixture.namespace, { served });
+      return { db, recorder: new QueryRecorder(db).attach(), info: fixture.info, namespace: fixture.namespace };
+    };
+    return new Map([
+      [subject, open({ settings: DATABASE_SETTINGS, knex: slower })],
+      [head.impl, open({ settings: DATABASE_SETTINGS })],
+    ]);
+  }
+
   /** One `run --against HEAD` trial of the working tree's fixed, slowed by `pct`% (or unchanged: `none`). */
-  async against(kind: SlowdownKind | 'none', pct: number): Promise<void> {
+  async against(kind: TrialKind | 'none', pct: number): Promise<void> {
     const seed = this.seed++;
     const { o, head, modules, dialect, fixture, recorder, sides } = this.c;
-    const extra: ExtraImplementations = { ...head.extra, [SUBJECT]: kind === 'none' ? (db: Knex) => head.extra[head.impl]!(db) : slowedFixed(kind, this.amount(kind, pct), SUBJECT, modules) };
+    const inCode = kind === 'cpu' || kind === 'sql';
+    const extra: ExtraImplementations = { ...head.extra, [SUBJECT]: inCode ? slowedFixed(kind, this.amount(kind, pct), SUBJECT, modules) : (db: Knex) => head.extra[head.impl]!(db) };
     // Unchanged code: the working tree's fixed against HEAD's, two module instances as in a real --against HEAD.
-    const subject = kind === 'none' ? 'fixed' : SUBJECT;
-    const own = new Map<string, OwnDatabase>();
+    const subject = inCode ? SUBJECT : 'fixed';
+    const own = kind === 'dependency' ? this.dependencySides(subject, this.amount(kind, pct)) : new Map<string, OwnDatabase>();
     const [mine, theirs] = [sides.get('subject'), sides.get('reference')];
-    if (mine !== undefined && theirs !== undefined) own.set(subject, mine).set(head.impl, theirs);
+    if (kind !== 'dependency' && mine !== undefined && theirs !== undefined) own.set(subject, mine).set(head.impl, theirs);
     const began = performance.now();
     const out = await runScenario({
       db: fixture.db, recorder, dialect, scenario: list50,
       impls: [REFERENCE_IMPL, subject, FLOOR_IMPL, head.impl],
       implUnderTest: subject, against: head.impl, probe: true, extra, seed: 42, ownDatabases: own,
-      sampling: { ...againstSampling(o.sampling), seed },
+      sampling: { ...againstSampling(o.sampling), ...(o.mde === undefined ? {} : { mde: o.mde, budgetMs: o.mde.maxTimeMs }), seed },
     });
+    if (kind === 'dependency') {
+      detachAll(own);
+      for (const side of own.values()) await side.db.destroy();
+    }
     const pair = out.pairs[0] as PairedComparison;
     const judged = out.results.find((r) => r.impl === subject);
     if (kind === 'none' && judged !== undefined) this.aaP50s.push(judged.latencyMs.p50);
@@ -264,7 +311,12 @@ export function renderSensitivity(f: SensitivityFigures): string {
   }
   for (const [key, ts] of groups) {
     const [method, dialect, kind, pct] = key.split('\u0000') as [string, string, string, string];
-    const what = kind === 'none' ? 'none (unchanged code)' : `${pct}% of p50, ${kind === 'cpu' ? 'CPU in the loader' : 'slower SQL, same statements'}`;
+    const what =
+      kind === 'none'
+        ? 'none (unchanged code)'
+        : kind === 'dependency'
+          ? `${pct}% of p50 in a dependency (knex), each side its own${pct === '0' ? ': unchanged' : ''}`
+          : `${pct}% of p50, ${kind === 'cpu' ? 'CPU in the loader' : 'slower SQL, same statements'}`;
     const cis = ts.map((t) => t.ci).filter((c): c is [number, number] => c !== null);
     const mdes = ts.map((t) => t.mde).filter((m): m is number => m !== null && Number.isFinite(m));
     lines.push(
@@ -282,13 +334,14 @@ if (process.argv[1]?.endsWith('sensitivity.ts')) {
     dialects,
     profile,
     effects: numbers(flag('effects'), [2, 5, 10, 20]),
-    kinds: (flag('kinds')?.split(',') ?? ['cpu', 'sql']) as SlowdownKind[],
+    kinds: (flag('kinds')?.split(',') ?? ['cpu', 'sql']) as TrialKind[],
     pairs: Number(flag('pairs') ?? 20),
     aa: Number(flag('aa') ?? 100),
     comparePairs: Number(flag('compare-pairs') ?? 20),
     compareEffect: Number(flag('compare-effect') ?? 20),
     compareAa: Number(flag('compare-aa') ?? 50),
     ownFixtures: process.argv.includes('--own-fixtures'),
+    mde: flag('mde') === undefined ? undefined : { target: Number(flag('mde')) / 100, minEffect: MIN_EFFECT, maxTimeMs: Number(flag('max-time-ms') ?? 2 * DEFAULT_SAMPLING.budgetMs) },
     sampling: {
       ...(process.argv.includes('--quick') ? QUICK_SAMPLING : DEFAULT_SAMPLING),
       ...(flag('slice-ms') === undefined ? {} : { sliceMs: Number(flag('slice-ms')) }),
