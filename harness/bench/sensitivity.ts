@@ -41,7 +41,7 @@ import { loadRevision, type LoadedRevision } from '../runner/against-revision.js
 import { describeEnvironment } from '../runner/environment.js';
 import { detachAll, openOwnDatabases, type OwnDatabase } from '../runner/own-databases.js';
 import { runScenario } from '../runner/run-scenario.js';
-import { againstSampling, DEFAULT_SAMPLING, QUICK_SAMPLING, type SamplingOptions } from '../runner/sampling-options.js';
+import { AGAINST_BUDGETS, againstSampling, DEFAULT_SAMPLING, QUICK_SAMPLING, type SamplingOptions } from '../runner/sampling-options.js';
 import type { ExtraImplementations } from '../runner/served-implementation.js';
 import { flag, median, numbers } from './bench-args.js';
 import { endpointModulesAt, slowedFixed, spin, sqlStepMs, type EndpointModules, type SlowdownKind } from './injected-slowdowns.js';
@@ -341,7 +341,7 @@ if (process.argv[1]?.endsWith('sensitivity.ts')) {
     compareEffect: Number(flag('compare-effect') ?? 20),
     compareAa: Number(flag('compare-aa') ?? 50),
     ownFixtures: process.argv.includes('--own-fixtures'),
-    mde: flag('mde') === undefined ? undefined : { target: Number(flag('mde')) / 100, minEffect: MIN_EFFECT, maxTimeMs: Number(flag('max-time-ms') ?? 2 * DEFAULT_SAMPLING.budgetMs) },
+    mde: flag('mde') === undefined ? undefined : { target: Number(flag('mde')) / 100, minEffect: MIN_EFFECT, maxTimeMs: Number(flag('max-time-ms') ?? AGAINST_BUDGETS * DEFAULT_SAMPLING.budgetMs) },
     sampling: {
       ...(process.argv.includes('--quick') ? QUICK_SAMPLING : DEFAULT_SAMPLING),
       ...(flag('slice-ms') === undefined ? {} : { sliceMs: Number(flag('slice-ms')) }),

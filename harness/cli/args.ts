@@ -9,7 +9,7 @@ import { COMPARE_THRESHOLD, FIXTURE_PROFILE, FIXTURE_SEED, MIN_EFFECT, OUT_DIR, 
 import { DEFAULT_HISTORY_OPTIONS } from '../judge/history.js';
 import { DEFAULT_HISTORY_DEPTH } from './read-history.js';
 import { DEFAULT_THRESHOLDS } from '../../scenarios/thresholds.js';
-import { DEFAULT_SAMPLING, MDE_TARGET, QUICK_SAMPLING } from '../runner/sampling-options.js';
+import { AGAINST_BUDGETS, DEFAULT_SAMPLING, MDE_TARGET, QUICK_SAMPLING } from '../runner/sampling-options.js';
 import { parseShard } from '../runner/shard.js';
 
 /** Options shared by every command that opens a database. */
@@ -60,7 +60,7 @@ export const runOptions = {
   'max-time': {
     type: 'number',
     requiresArg: true,
-    describe: `with --against: the most seconds of timed rounds per scenario and database (default ${(2 * DEFAULT_SAMPLING.budgetMs) / 1000}, quick ${(2 * QUICK_SAMPLING.budgetMs) / 1000}); the report says when --mde was not reached`,
+    describe: `with --against: the most seconds of timed rounds per scenario and database (default ${(AGAINST_BUDGETS * DEFAULT_SAMPLING.budgetMs) / 1000}, quick ${(AGAINST_BUDGETS * QUICK_SAMPLING.budgetMs) / 1000}); the report says when --mde was not reached`,
   },
   concurrency: { type: 'number', requiresArg: true, default: DEFAULT_SAMPLING.concurrency, describe: 'requests in flight at once through the connection pool' },
   rtt: { type: 'number', requiresArg: true, describe: 'Postgres only: add this network round trip (ms) through a delaying TCP proxy' },
