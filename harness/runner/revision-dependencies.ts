@@ -54,7 +54,7 @@ export function revisionDependencies(root: string, sha: string, ref: string, onP
   const filled = fillOnce(target, 'installed', (scratch) => {
     writeFileSync(join(scratch, 'package.json'), theirs.manifest as string);
     writeFileSync(join(scratch, 'package-lock.json'), theirs.lock as string);
-    exportLocalPackages(root, sha, lock, scratch);
+    exportLocalPackages(root, sha, ref, lock, scratch);
     npm(scratch, ['ci', '--omit=dev', '--omit=optional', '--ignore-scripts', '--prefer-offline', '--no-audit', '--no-fund'], ref);
     buildNativePackages(root, lock, scratch, ref);
     writeFileSync(join(scratch, 'installed'), `${new Date().toISOString()}\n`);
@@ -87,7 +87,7 @@ function parseLock(text: string, ref: string): Lockfile {
 }
 
 /** Packages REF installs from its own tree (`file:` tarballs and folders): exported beside its lockfile. */
-function exportLocalPackages(root: string, sha: string, lock: Lockfile, scratch: string): void {
+function exportLocalPackages(root: string, sha: string, ref: string, lock: Lockfile, scratch: string): void {
   const paths = new Set<string>();
   for (const [path, entry] of Object.entries(lock.packages ?? {})) {
     if (entry.dev === true || entry.optional === true) continue;
@@ -96,6 +96,10 @@ function exportLocalPackages(root: string, sha: string, lock: Lockfile, scratch:
   }
   const inside = [...paths].filter((p) => !p.startsWith('..') && !p.startsWith('/'));
   if (inside.length === 0) return;
+  const missing = inside.filter((p) => tryGit(['cat-file', '-e', `${sha}:${p}`], root) === null);
+  if (missing.length > 0) {
+    throw new UsageError(`--against ${ref}: its package-lock.json installs ${missing.slice(0, 3).join(', ')}, which its tree does not hold, so its dependencies cannot be installed`);
+  }
   const tar = gitBytes(['archive', '--format=tar', sha, '--', ...inside], undefined, root);
   const untar = spawnSync('tar', ['-x', '-C', scratch], { input: tar });
   if (untar.status !== 0) throw new UsageError(`unpacking the local packages of ${sha.slice(0, 12)} failed: ${untar.stderr.toString().trim()}`);
