@@ -1,5 +1,5 @@
 import { isNewSinceRef } from '../harness/core/new-since-ref.js';
-import type { GateResult, PairedComparison, RunResult, ScenarioResult } from '../harness/core/result.js';
+import type { AgainstInfo, GateResult, PairedComparison, RunResult, ScenarioResult } from '../harness/core/result.js';
 import { formatCount, formatInterval, formatMs, formatRatio, formatSeconds } from '../harness/core/format.js';
 import { groupResults, type ResultGroup } from '../harness/core/result-groups.js';
 import { runVerdict } from '../harness/judge/judge-run.js';
@@ -48,26 +48,32 @@ export function verdictHead(run: RunResult, level = '#'): string {
 }
 
 /**
- * What differs below src/ between REF and the working tree, and how each side ran: said under the
- * verdict, never left silent (a result written before REF got its own dependencies says "not measured").
+ * What differs below src/ between REF and the working tree, and how each side ran, each as a head
+ * and the rest of its sentence, with `code` marking names: said under the verdict and on stdout,
+ * never left silent (a result written before REF got its own dependencies says "not measured").
  */
-function notMeasured(run: RunResult): string[] {
-  const against = run.against;
+export function belowSrcNotes(against: AgainstInfo | undefined, code: (text: string) => string = (text) => text): { head: string; rest: string }[] {
   if (against === undefined) return [];
-  const ref = inlineCode(against.ref);
-  const lines: string[] = [];
+  const ref = code(against.ref);
+  const notes: { head: string; rest: string }[] = [];
   const changes = against.dependencyChanges ?? [];
   if (against.ownDependencies !== undefined) {
     const how = against.ownDependencies.installed ? `installed from its lockfile by this run in ${formatSeconds(against.ownDependencies.installMs)}` : 'installed from its lockfile (reused)';
-    lines.push(`**Dependencies differ** from ${ref}${changes.length === 0 ? ' (the lockfile only)' : ` (${changes.join(', ')})`}: each side ran with its own, ${ref}'s ${how}.`);
+    notes.push({ head: 'Dependencies differ', rest: ` from ${ref}${changes.length === 0 ? ' (the lockfile only)' : ` (${changes.join(', ')})`}: each side ran with its own, ${ref}'s ${how}.` });
   } else if (changes.length > 0) {
-    lines.push(`**Not measured**: the dependencies differ from ${ref} (${changes.join(', ')}), but both sides ran with the working tree's ` +
-      '`node_modules`: a slowdown that lives in a dependency is not in these figures.');
+    notes.push({
+      head: 'Not measured',
+      rest: `: the dependencies differ from ${ref} (${changes.join(', ')}), but both sides ran with the working tree's ${code('node_modules')}: a slowdown that lives in a dependency is not in these figures.`,
+    });
   }
   if (against.databaseSettingsDifference !== undefined) {
-    lines.push(`**Database settings differ** from ${ref} (${against.databaseSettingsDifference.join(', ')}): each side ran with its own.`);
+    notes.push({ head: 'Database settings differ', rest: ` from ${ref} (${against.databaseSettingsDifference.join(', ')}): each side ran with its own.` });
   }
-  return lines.flatMap((line) => ['', line]);
+  return notes;
+}
+
+function notMeasured(run: RunResult): string[] {
+  return belowSrcNotes(run.against, inlineCode).flatMap((note) => ['', `**${note.head}**${note.rest}`]);
 }
 
 /** One cause: the gate (or reason) that failed, every place it failed, and the evidence of the first. */

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../harness/core/errors.js';
-import { linkNodeModules, revisionDependencies } from '../harness/runner/revision-dependencies.js';
+import { installEnvironment, linkNodeModules, revisionDependencies } from '../harness/runner/revision-dependencies.js';
 import { testFolder } from './support/databases.js';
 import { createTempRepo, removeTempRepos, type TempRepo } from './support/temp-repo.js';
 
@@ -106,5 +106,15 @@ describe("REF's own dependencies", () => {
     repo.git('commit', '-qm', 'an old lockfile');
     writeProject(repo.dir, '1.1.0');
     expect(() => revisionDependencies(repo.dir, ref(), 'HEAD')).toThrow(/its package-lock.json is not a lockfile npm ci can install/);
+  });
+});
+
+describe("REF's install environment", () => {
+  it("keeps what npm needs and none of the run's secrets, so REF's install scripts cannot read them", () => {
+    const env = {
+      PATH: '/usr/bin', HOME: '/root', LANG: 'C.UTF-8', HTTPS_PROXY: 'http://proxy:3128', npm_config_cache: '/c', TMPDIR: '/tmp',
+      DATABASE_URL: 'postgres://u:s3cret@db/x', PGPASSWORD: 's3cret', GITHUB_TOKEN: 'ghs_x', QUERYGATE_CACHE_DIR: '/q', AWS_SECRET_ACCESS_KEY: 'k',
+    };
+    expect(installEnvironment(env)).toEqual({ PATH: '/usr/bin', HOME: '/root', LANG: 'C.UTF-8', HTTPS_PROXY: 'http://proxy:3128', npm_config_cache: '/c', TMPDIR: '/tmp' });
   });
 });

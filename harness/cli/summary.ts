@@ -1,5 +1,6 @@
 import { formatMs, mdeNote } from '../core/format.js';
 import { runVerdict } from '../judge/judge-run.js';
+import { belowSrcNotes } from '../../reports/summary-report.js';
 import type { PairedComparison, RunResult } from '../core/result.js';
 import { clearProgress } from './progress.js';
 import type { WrittenOutputs } from './write-outputs.js';
@@ -59,23 +60,7 @@ const SNAPSHOT_DIFF_LINES = 30;
 export function pairLines(result: RunResult): string[] {
   const ref = result.against?.ref ?? 'REF';
   const newSinceRef = (result.against?.newScenarios ?? []).map((n) => `new since ${ref} ${n.dialect} ${n.scenario}: not compared (${ref} answered 404/405 where the working tree answered 200)`);
-  return [...belowSrc(result), ...newSinceRef, ...(result.pairs ?? []).map(pairLine)];
-}
-
-/** What differs below src/ between REF and the working tree, and how each side ran with it. */
-function belowSrc(result: RunResult): string[] {
-  const against = result.against;
-  if (against === undefined) return [];
-  const changes = against.dependencyChanges ?? [];
-  const lines: string[] = [];
-  if (against.ownDependencies !== undefined) {
-    const how = against.ownDependencies.installed ? `installed now in ${(against.ownDependencies.installMs / 1000).toFixed(1)} s` : 'reused';
-    lines.push(`dependencies differ from ${against.ref} (${changes.length === 0 ? 'the lockfile only' : changes.join(', ')}): each side ran with its own (${against.ref}'s ${how})`);
-  } else if (changes.length > 0) {
-    lines.push(`dependencies differ from ${against.ref} (${changes.join(', ')}): NOT MEASURED, both sides ran with the working tree's node_modules`);
-  }
-  if (against.databaseSettingsDifference !== undefined) lines.push(`database settings differ from ${against.ref} (${against.databaseSettingsDifference.join(', ')}): each side ran with its own`);
-  return lines;
+  return [...belowSrcNotes(result.against).map((note) => `${note.head}${note.rest}`), ...newSinceRef, ...(result.pairs ?? []).map(pairLine)];
 }
 
 function pairLine(p: PairedComparison): string {

@@ -132,11 +132,22 @@ function npm(cwd: string, args: string[], ref: string): void {
     cwd,
     encoding: 'utf8',
     timeout: INSTALL_TIMEOUT_MS,
-    env: { ...process.env, npm_config_update_notifier: 'false', npm_config_loglevel: 'error' },
+    env: { ...installEnvironment(process.env), npm_config_update_notifier: 'false', npm_config_loglevel: 'error' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   if (done.status !== 0) {
     const why = done.error !== undefined ? done.error.message : (done.stderr || done.stdout).trim().split('\n').slice(-3).join(' ').slice(0, 400);
     throw new UsageError(`--against ${ref}: its dependencies cannot be installed: npm ${args[0]} ${done.signal === null ? `exited ${done.status}` : `was stopped (${done.signal})`}: ${why}`);
   }
+}
+
+/** What npm needs of the environment to install (its own settings, proxies, paths), and nothing else. */
+const INSTALL_ENV = /^(PATH|HOME|USER|LOGNAME|LANG|LC_[A-Z]+|TMPDIR|TEMP|TMP|SHELL|(HTTPS?|NO)_PROXY|(https?|no)_proxy|npm_config_.+|NODE_EXTRA_CA_CERTS)$/;
+
+/**
+ * The environment of REF's install: its packages' install scripts run in it, so it holds none of
+ * the run's secrets (DATABASE_URL and its password, PG* settings, GITHUB_TOKEN, ...).
+ */
+export function installEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => INSTALL_ENV.test(name)));
 }
