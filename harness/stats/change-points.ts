@@ -6,7 +6,7 @@ export interface ChangePointOptions {
   significance: number;
   /** Permutations per significance test. @default 399 */
   permutations: number;
-  /** Fewest points on each side of a split. @default 3 */
+  /** Fewest points on each side of a split. @default 5 */
   minSize: number;
   /** Seed of the permutations: the same series gives the same answer. @default 12 */
   seed: number;
@@ -53,6 +53,9 @@ export interface MultivariateChangePoint {
  */
 export function eDivisiveMultivariate(series: readonly (readonly number[])[], options: Partial<ChangePointOptions> = {}): MultivariateChangePoint[] {
   const o = { ...DEFAULT_CHANGE_POINT_OPTIONS, ...options };
+  if (!(o.significance > 0 && o.significance <= 1)) throw new RangeError(`change points: significance must be in (0, 1], got ${o.significance}`);
+  if (!Number.isInteger(o.permutations) || o.permutations < 1) throw new RangeError(`change points: permutations must be a positive integer, got ${o.permutations}`);
+  if (!Number.isInteger(o.minSize) || o.minSize < 1) throw new RangeError(`change points: minSize must be a positive integer, got ${o.minSize}`);
   const random = createRandom(o.seed);
   const found: { index: number; pValue: number }[] = [];
   const known = [...new Set(o.known)].filter((i) => i > 0 && i < series.length).sort((a, b) => a - b);
