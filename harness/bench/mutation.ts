@@ -4,10 +4,12 @@
  * database-free tests that cover each mutant (harness/bench/vitest.mutation.config.ts); a mutant
  * no test fails on is a behaviour the tests do not pin down.
  *
- *   npm run bench:mutation -- [--files <glob,...>] [--incremental]
+ *   npm run bench:mutation -- [--files <glob,...>] [--tests <glob,...>] [--incremental]
  *
  * --files: the files to mutate (globs; those matching nothing are skipped), instead of
- *   DEFAULT_FILES. --incremental: reuse the results of mutants whose code and covering tests did
+ *   DEFAULT_FILES. --tests: only these test files (globs, still without database or process
+ *   tests), instead of every fast test that imports the judge or the statistics; a score measured
+ *   with fewer tests is a lower bound of the full set's. --incremental: reuse the results of mutants whose code and covering tests did
  *   not change since the last --incremental run (reports/out/mutation/stryker-incremental.json).
  *
  * Prints the date, the command, the files and then, per file, the mutants killed, survived, timed
@@ -21,6 +23,7 @@ import { isAbsolute, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Stryker } from '@stryker-mutator/core';
 import { flag } from './bench-args.js';
+import { TESTS_VARIABLE } from './vitest.mutation.config.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CONFIG_FILE = 'harness/bench/stryker.config.mjs';
@@ -137,6 +140,21 @@ async function main(): Promise<number> {
     return 2;
   }
   const globs = filesFlag === undefined ? DEFAULT_FILES : filesFlag.split(',').map((g) => g.trim()).filter((g) => g !== '');
+  const testsFlag = flag('tests');
+  if (process.argv.includes('--tests')) {
+    const tests = testsFlag === undefined || testsFlag.startsWith('--') ? [] : testsFlag.split(',').map((g) => g.trim()).filter((g) => g !== '');
+    if (tests.length === 0) {
+      process.stderr.write('--tests needs a comma-separated list of test file globs\n');
+      return 2;
+    }
+    const unmatched = tests.filter((g) => expandGlob(g).length === 0);
+    if (unmatched.length > 0) {
+      process.stderr.write(`--tests: no test file matches ${unmatched.join(', ')}\n`);
+      return 2;
+    }
+    // Read by harness/bench/vitest.mutation.config.ts in Stryker's test-runner processes.
+    process.env[TESTS_VARIABLE] = tests.join(',');
+  }
   const incremental = process.argv.includes('--incremental');
   const mutate = filesToMutate(globs);
   const command = ['npm run bench:mutation', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' ');

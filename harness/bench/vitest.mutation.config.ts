@@ -39,7 +39,18 @@ const source = (file: string): string => readFileSync(join(root, file), 'utf8');
 const excluded = testFiles.filter((file) => DATABASE_TESTS.test(file) || NEEDS_DATABASE.test(source(file)) || SPAWNS.test(source(file)));
 const importers = testFiles.filter((file) => !excluded.includes(file) && JUDGE_AND_STATS.test(source(file)));
 
-export const mutationTestFiles = { include: ['test/judge-*.test.ts', ...importers], exclude: [...configDefaults.exclude, 'test/**/*.slow.test.ts', ...excluded] };
+/**
+ * `bench:mutation --tests` narrows the set to these globs (comma-separated, in this variable, which
+ * Stryker's test-runner processes inherit): e.g. the statistics measured by their own unit tests,
+ * without the judge's calibration tests that also reach them and take minutes per mutant.
+ */
+export const TESTS_VARIABLE = 'QUERYGATE_MUTATION_TESTS';
+const narrowed = process.env[TESTS_VARIABLE]?.split(',').map((g) => g.trim()).filter((g) => g !== '');
+
+export const mutationTestFiles = {
+  include: narrowed !== undefined && narrowed.length > 0 ? narrowed : ['test/judge-*.test.ts', ...importers],
+  exclude: [...configDefaults.exclude, 'test/**/*.slow.test.ts', ...excluded],
+};
 
 export default defineConfig({
   root,
