@@ -106,6 +106,13 @@ describe('studentTCdf against scipy.stats.t.cdf', () => {
     [30, 2.5, 0.9909421754659666],
     [1e6, -3, 0.0013499312707109],
     [1e6, 0.5, 0.6914624062638143],
+    // Small |t|: x = df / (df + t^2) is next to 1, where only the swapped continued fraction converges.
+    [0.5, 0.001, 0.5002696761657562],
+    [1, 0.001, 0.5003183097800921],
+    [10, 0.001, 0.5003891083126295],
+    [1e4, 0.001, 0.5003989322404737],
+    [1e6, 0.1, 0.5398278272539784],
+    [1e6, -0.1, 0.4601721727460216],
   ];
   // At a million degrees of freedom log Gamma's rounding (about 1e-15 of 1e7) shows: 1e-9.
   it.each(cases)('df %d: studentTCdf(%d) = %d', (df, t, expected) => {
@@ -167,7 +174,13 @@ describe('studentTQuantile against scipy.stats.t.ppf', () => {
   });
 
   it('refuses probabilities outside (0, 1)', () => {
-    for (const p of [0, 1, -0.5, 2, Number.NaN]) expect(() => studentTQuantile(p, 4)).toThrow(/probability in \(0, 1\)/);
+    for (const p of [0, 1, -0.5, 2, Number.NaN]) expect(() => studentTQuantile(p, 4)).toThrow(new RangeError(`studentTQuantile needs a probability in (0, 1), got ${p}`));
+  });
+
+  it('returns the smallest t found whose CDF reaches p: exactly p where the CDF attains it (Cauchy, p 0.75, t = 1)', () => {
+    const t = studentTQuantile(0.75, 1);
+    expect(t).toBeCloseTo(1, 14);
+    expect(studentTCdf(t, 1)).toBe(0.75);
   });
 });
 
