@@ -228,6 +228,29 @@ describe('orderStatisticRanks', () => {
     expect(intervals).toBeGreaterThan(900);
   });
 
+  it('agrees with the plain sums for every percentile 1..99 at small n, where one tail takes the rest of alpha', () => {
+    // n 6, p57 at 0.95: the upper tail cannot reach alpha/2, the lower takes the rest: [1, 6]; p43 mirrors it.
+    expect(orderStatisticRanks(6, 57, 0.95)).toMatchObject({ lower: 1, upper: 6 });
+    expect(orderStatisticRanks(6, 43, 0.95)).toMatchObject({ lower: 1, upper: 6 });
+    for (const confidence of [0.5, 0.8, 0.95]) {
+      for (let p = 1; p <= 99; p++) {
+        for (let n = 2; n <= 12; n++) {
+          const want = ranksPlain(n, p, confidence);
+          const got = orderStatisticRanks(n, p, confidence);
+          expect(got && [got.lower, got.upper], `n ${n} p ${p} at ${confidence}`).toEqual(want && [want.lower, want.upper]);
+        }
+      }
+    }
+  });
+
+  it('keeps a rank whose miss is exactly alpha / 2 despite rounding: 3 samples, p50, 0.75 (misses 1/8 each)', () => {
+    expect(orderStatisticRanks(3, 50, 0.75)).toEqual({ lower: 1, upper: 3, coverage: expect.closeTo(0.75, 12) });
+    // Just above: no interval (the only pair, 1 and 3, covers 0.75).
+    expect(orderStatisticRanks(3, 50, 0.75 + 1e-9)).toBeNull();
+    // Inner ranks, where no rebalancing of the tails can hide a lost rank: 4 samples, misses 5/16 each.
+    expect(orderStatisticRanks(4, 50, 0.375)).toEqual({ lower: 2, upper: 3, coverage: expect.closeTo(0.375, 12) });
+  });
+
   it('gives the ranks of the docs: 40 and 61 of 100 for p50; the maximum for p95 below 72 samples', () => {
     expect(orderStatisticRanks(100, 50)).toMatchObject({ lower: 40, upper: 61 });
     expect(orderStatisticRanks(100, 50)!.coverage).toBeCloseTo(0.9648, 4);
@@ -416,6 +439,34 @@ describe('blockBootstrapRatioCi beyond the shared rounds', () => {
     expect(got.ci[0]).toBeCloseTo(lo, 12);
     expect(got.ci[1]).toBeCloseTo(hi, 12);
     expect(got.ratio).toBeCloseTo(percentile(sortSamples(top.samples), p) / percentile(sortSamples(bottom.samples), p), 14);
+  });
+
+  it.each([5, 50, 95])('draws again in a third of the draws when one group has one round of six, at p%d', (p) => {
+    // P(a draw of 6 misses round 10) = (5/6)^6 = 0.33: redraws are common, not a tail case.
+    const top = { samples: [7, 7.5, 8], rounds: [10, 10, 10] };
+    const bottom = { samples: [2, 3, 2.5, 3, 3, 4, 2, 2.2], rounds: [1, 2, 2, 3, 4, 5, 10, 10] };
+    for (const [numerator, denominator] of [
+      [top, bottom],
+      [bottom, top],
+    ]) {
+      const got = blockBootstrapRatioCi(numerator!, denominator!, p, { iterations: 200, confidence: 0.8, seed: 5 });
+      const [lo, hi] = plainBlock(numerator!, denominator!, p, 200, 0.8, 5);
+      expect(got.ci[0]).toBeCloseTo(lo, 12);
+      expect(got.ci[1]).toBeCloseTo(hi, 12);
+    }
+  });
+
+  it('names the bootstrap ratios when a denominator percentile of 0 makes them infinite', () => {
+    expect(() => blockBootstrapRatioCi({ samples: [1, 2], rounds: [0, 1] }, { samples: [0, 0], rounds: [0, 1] }, 50, { iterations: 10 })).toThrow(
+      /^bootstrap ratios: sample 0 is Infinity/,
+    );
+  });
+
+  it('refuses a bad percentile before looking at the groups', () => {
+    const bad = { samples: [1, 2], rounds: [0] };
+    for (const p of [-1, 101, Number.NaN]) {
+      expect(() => blockBootstrapRatioCi(bad, bad, p)).toThrow(new RangeError(`percentile must lie in [0, 100] (e.g. 95 for p95), got ${p}`));
+    }
   });
 
   it('refuses bad samples, naming the group', () => {
