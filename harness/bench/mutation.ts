@@ -9,8 +9,9 @@
  * --files: the files to mutate (globs; those matching nothing are skipped), instead of
  *   DEFAULT_FILES. --tests: only these test files (globs, still without database or process
  *   tests), instead of every fast test that imports the judge or the statistics; a score measured
- *   with fewer tests is a lower bound of the full set's. --incremental: reuse the results of mutants whose code and covering tests did
- *   not change since the last --incremental run (reports/out/mutation/stryker-incremental.json).
+ *   with fewer tests is a lower bound of the full set's. --incremental: reuse the results of
+ *   mutants whose code and covering tests did not change since the last --incremental run with the
+ *   same tests (reports/out/mutation/stryker-incremental.json, or -<hash of --tests>.json).
  *
  * Prints the date, the command, the files and then, per file, the mutants killed, survived, timed
  * out and not covered by any test, with the mutation score ((killed + timeout) / (killed + timeout
@@ -18,6 +19,7 @@
  * and its JSON (mutation.json, from which the table is read). Stryker's progress goes to stdout.
  * Exits 1 when Stryker fails (e.g. the tests fail without any mutant), 2 on bad flags.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -127,6 +129,14 @@ export function renderTable(scores: { files: FileScore[]; total: FileScore }): s
   return [line(head), rule, ...scores.files.map((s) => line(row(s))), rule, line(row(scores.total))].join('\n');
 }
 
+/** A flag's comma-separated globs; undefined when the flag is absent, 'missing' when it has no value. */
+function globList(name: string): string[] | undefined | 'missing' {
+  if (!process.argv.includes(`--${name}`)) return undefined;
+  const value = flag(name);
+  const globs = value === undefined || value.startsWith('--') ? [] : value.split(',').map((g) => g.trim()).filter((g) => g !== '');
+  return globs.length === 0 ? 'missing' : globs;
+}
+
 function minutes(ms: number): string {
   const s = Math.round(ms / 1000);
   return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
@@ -134,27 +144,20 @@ function minutes(ms: number): string {
 
 async function main(): Promise<number> {
   process.chdir(ROOT);
-  const filesFlag = flag('files');
-  if (process.argv.includes('--files') && (filesFlag === undefined || filesFlag.startsWith('--'))) {
-    process.stderr.write('--files needs a comma-separated list of globs\n');
+  const files = globList('files');
+  const tests = globList('tests');
+  if (files === 'missing' || tests === 'missing') {
+    process.stderr.write(`--${files === 'missing' ? 'files' : 'tests'} needs a comma-separated list of globs\n`);
     return 2;
   }
-  const globs = filesFlag === undefined ? DEFAULT_FILES : filesFlag.split(',').map((g) => g.trim()).filter((g) => g !== '');
-  const testsFlag = flag('tests');
-  if (process.argv.includes('--tests')) {
-    const tests = testsFlag === undefined || testsFlag.startsWith('--') ? [] : testsFlag.split(',').map((g) => g.trim()).filter((g) => g !== '');
-    if (tests.length === 0) {
-      process.stderr.write('--tests needs a comma-separated list of test file globs\n');
-      return 2;
-    }
-    const unmatched = tests.filter((g) => expandGlob(g).length === 0);
-    if (unmatched.length > 0) {
-      process.stderr.write(`--tests: no test file matches ${unmatched.join(', ')}\n`);
-      return 2;
-    }
-    // Read by harness/bench/vitest.mutation.config.ts in Stryker's test-runner processes.
-    process.env[TESTS_VARIABLE] = tests.join(',');
+  const globs = files ?? DEFAULT_FILES;
+  const unmatched = (tests ?? []).filter((g) => expandGlob(g).length === 0);
+  if (unmatched.length > 0) {
+    process.stderr.write(`--tests: no test file matches ${unmatched.join(', ')}\n`);
+    return 2;
   }
+  // Read by harness/bench/vitest.mutation.config.ts in Stryker's test-runner processes.
+  if (tests !== undefined) process.env[TESTS_VARIABLE] = tests.join(',');
   const incremental = process.argv.includes('--incremental');
   const mutate = filesToMutate(globs);
   const command = ['npm run bench:mutation', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' ');
@@ -171,6 +174,8 @@ async function main(): Promise<number> {
       configFile: CONFIG_FILE,
       mutate,
       incremental,
+      // Results reused from a run with other tests would not be this set's: one file per test set.
+      ...(tests === undefined ? {} : { incrementalFile: `reports/out/mutation/stryker-incremental-${createHash('sha256').update(tests.join(',')).digest('hex').slice(0, 12)}.json` }),
       // The progress bar redraws one line; in a log file, a line every few seconds reads better.
       reporters: ['html', 'json', process.stdout.isTTY ? 'progress' : 'progress-append-only'],
     }).runMutationTest();

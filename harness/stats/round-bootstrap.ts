@@ -38,8 +38,8 @@ export function blockBootstrapRatioCi(
   const counts = new Uint32Array(roundIds.length);
   const ratios = Float64Array.from({ length: iterations }, () => {
     // A resample without any round of one group has no percentile for it: draw again. Each group
-    // has a sample (checked), and a draw of n rounds holds a given one with probability
-    // 1 - (1 - 1/n)^n >= 1 - 1/e, so a redraw is needed in under 37% of draws.
+    // has a sample (checked), and a draw of n rounds misses a given round with probability
+    // (1 - 1/n)^n <= 1/e, so a draw holds both groups with probability at least 1 - 2/e > 1/4.
     do drawRounds(random, counts);
     while (!(top.weight(counts) > 0 && bottom.weight(counts) > 0));
     return top.value(counts) / bottom.value(counts);

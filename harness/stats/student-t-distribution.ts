@@ -16,8 +16,7 @@ export function studentTCdf(t: number, df: number): number {
 /**
  * The t with P(T <= t) = p: bisection on {@link studentTCdf} down to adjacent doubles, so the
  * answer is as exact as the CDF (about 1e-14 relative) and no step can leave the bracket.
- * studentTQuantile(0.975, 4) is 2.7764451051977987. About 60 CDF evaluations, 90 us a call, against
- * 80 us for the Newton steps it replaced (mean of 360 calls, df 1 to 5,000).
+ * studentTQuantile(0.975, 4) is 2.7764451051977987. 55 to 75 CDF evaluations a call.
  */
 export function studentTQuantile(p: number, df: number): number {
   checkDf(df);
@@ -26,7 +25,7 @@ export function studentTQuantile(p: number, df: number): number {
   if (p < 0.5) return -studentTQuantile(1 - p, df);
   // Beyond 1e7 degrees of freedom t differs from normal by under 1e-6, less than log Gamma's rounding there.
   if (df > 1e7) return normalQuantile(p);
-  // Upper half: 0 < t; double an upper end until it holds p (heavy tails: 1e3 at df 0.5, p 0.999).
+  // Upper half: 0 < t; double an upper end until it holds p (heavy tails: 4e5 at df 0.5, p 0.9995).
   let high = 1;
   while (studentTCdf(high, df) < p) high *= 2;
   let low = 0;
